@@ -1,0 +1,44 @@
+"""Unit conversions shared by the radio side.
+
+Configs speak the papers' units (dB, dBm, m, Hz, s); the code works in SI
+(watts, linear power ratios). These helpers are the only place where the
+conversion happens. All accept Python scalars or numpy arrays and return
+``float`` / ``numpy.ndarray`` (float64) of the same shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+SPEED_OF_LIGHT = 299_792_458.0  # m/s
+
+
+def db_to_lin(db: ArrayLike) -> np.ndarray | float:
+    """Power ratio in dB -> linear: ``10 ** (db / 10)``."""
+    out = np.power(10.0, np.asarray(db, dtype=float) / 10.0)
+    return float(out) if out.ndim == 0 else out
+
+
+def lin_to_db(lin: ArrayLike) -> np.ndarray | float:
+    """Linear power ratio -> dB: ``10 log10(lin)``; ``lin`` must be > 0."""
+    lin = np.asarray(lin, dtype=float)
+    if np.any(~(lin > 0)):
+        raise ValueError(f"lin={lin!r} is invalid: must be > 0 to convert to dB")
+    out = 10.0 * np.log10(lin)
+    return float(out) if out.ndim == 0 else out
+
+
+def dbm_to_watt(dbm: ArrayLike) -> np.ndarray | float:
+    """Power in dBm -> watts: ``10 ** ((dbm - 30) / 10)``."""
+    out = np.power(10.0, (np.asarray(dbm, dtype=float) - 30.0) / 10.0)
+    return float(out) if out.ndim == 0 else out
+
+
+def watt_to_dbm(watt: ArrayLike) -> np.ndarray | float:
+    """Power in watts -> dBm: ``10 log10(watt) + 30``; ``watt`` must be > 0."""
+    watt = np.asarray(watt, dtype=float)
+    if np.any(~(watt > 0)):
+        raise ValueError(f"watt={watt!r} is invalid: must be > 0 to convert to dBm")
+    out = 10.0 * np.log10(watt) + 30.0
+    return float(out) if out.ndim == 0 else out
