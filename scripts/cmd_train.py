@@ -1,0 +1,84 @@
+"""``issc train`` (one rate) and ``issc train-all`` (the G-rate ladder)."""
+
+from __future__ import annotations
+
+import argparse
+
+from scripts.runinfo import run_record
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--preset", default="compact", help="compact (N=64, M=96) or bmshj2018")
+    p.add_argument("--dataset", default="shipped", choices=["shipped", "cub", "folder"])
+    p.add_argument("--data", default=None, help="dataset root for cub / folder")
+    p.add_argument("--crop", type=int, default=128, help="training crop side in pixels")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--val-every", type=int, default=500)
+    p.add_argument("--ckpt-every", type=int, default=250)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--out", required=True, help="output folder (rerun the same to resume)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train one codec at one lambda (resumable)")
+    _common(p)
+    p.add_argument("--lmbda", "--lambda", dest="lmbda", type=float, required=True)
+    p.add_argument("--steps", type=int, default=20000)
+    p.add_argument("--init", default=None, help="warm start from this checkpoint")
+    p.set_defaults(func=run_train)
+
+    p = sub.add_parser("train-all", help="train the G-rate ladder (warm-started, resumable)")
+    _common(p)
+    p.add_argument("--G", type=int, default=None, help="number of rates (default: 6)")
+    p.add_argument("--lambdas", type=float, nargs="+", default=None)
+    p.add_argument("--base-steps", type=int, default=20000)
+    p.add_argument("--finetune-steps", type=int, default=5000)
+    p.add_argument("--install", action="store_true",
+                   help="copy the finished ladder to data/codecs/<preset> (the shipped default)")
+    p.set_defaults(func=run_train_all)
+
+
+def _setup(args: argparse.Namespace) -> str:
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    return args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def run_train(args: argparse.Namespace) -> None:
+    from semcodec.ladder import make_datasets
+    from semcodec.train import TrainConfig, Trainer
+
+    device = _setup(args)
+    cfg = TrainConfig(preset=args.preset, lmbda=args.lmbda, steps=args.steps,
+                      batch_size=args.batch_size, lr=args.lr, val_every=args.val_every,
+                      ckpt_every=args.ckpt_every, seed=args.seed, device=device, init=args.init)
+    tr, va, ev, desc = make_datasets(args.dataset, args.data, args.crop, args.seed)
+    with run_record(args.out, seed=args.seed, dataset=desc) as meta:
+        t = Trainer(cfg, tr, va, ev, args.out,
+                    meta={"dataset": desc, "crop": args.crop, "command": meta["command"]})
+        path = t.fit()
+        meta["checkpoint"] = str(path) if path else None
+        meta["step"] = t.step
+
+
+def run_train_all(args: argparse.Namespace) -> None:
+    from semcodec.ladder import SHIPPED_CODECS, install_ladder, train_ladder
+    from semcodec.zoo import rate_ladder
+
+    device = _setup(args)
+    lams = rate_ladder(args.G, args.lambdas)
+    with run_record(args.out, seed=args.seed, lambdas=lams) as meta:
+        paths = train_ladder(lams, args.out, args.base_steps, args.finetune_steps,
+                             preset=args.preset, dataset=args.dataset, root=args.data,
+                             crop=args.crop, seed=args.seed, device=device,
+                             meta={"command": meta["command"]}, batch_size=args.batch_size,
+                             lr=args.lr, val_every=args.val_every, ckpt_every=args.ckpt_every)
+        meta["checkpoints"] = [str(p) for p in paths]
+        if args.install:
+            dest = SHIPPED_CODECS.parent / args.preset
+            meta["installed"] = str(install_ladder(paths, dest))

@@ -1,0 +1,84 @@
+"""Codec checkpoints: weights + metadata in one file with an integrity hash.
+
+File layout: the magic line ``ISSC-CODEC 1``, a line with the SHA-256 of the
+payload, then the payload (a ``torch.save`` of ``{"meta": dict, "state_dict":
+dict}``). Weights are stored in float16 to keep the shipped ladder small; the
+metadata's measured rates and distortions are those of the loaded (float32
+cast of the float16) weights, so they describe exactly what a user gets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from compressai.models import ScaleHyperprior
+
+from semcodec.zoo import build_model
+
+MAGIC = b"ISSC-CODEC 1\n"
+
+
+class CheckpointError(ValueError):
+    """A file that is not a valid codec checkpoint (wrong format, damaged, wrong model)."""
+
+
+def half_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """State dict with float32 weights cast to float16 (entropy tables stay integer)."""
+    return {k: (v.detach().half() if v.is_floating_point() else v.detach()).cpu()
+            for k, v in model.state_dict().items()}
+
+
+def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, meta: dict[str, Any]) -> str:
+    """Write model + metadata atomically; returns the payload's SHA-256 (hex)."""
+    buf = io.BytesIO()
+    torch.save({"meta": dict(meta), "state_dict": half_state(model)}, buf)
+    payload = buf.getvalue()
+    digest = hashlib.sha256(payload).hexdigest()
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(MAGIC + digest.encode() + b"\n" + payload)
+    os.replace(tmp, path)
+    return digest
+
+
+def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Verify and read a checkpoint: ``{"meta", "state_dict", "sha256"}``."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint {path} does not exist")
+    raw = path.read_bytes()
+    if not raw.startswith(MAGIC):
+        raise CheckpointError(f"{path} is not an ISSC codec checkpoint (bad magic line)")
+    rest = raw[len(MAGIC):]
+    digest, _, payload = rest.partition(b"\n")
+    if hashlib.sha256(payload).hexdigest().encode() != digest:
+        raise CheckpointError(f"{path} is damaged: SHA-256 of its contents does not match its "
+                              f"header")
+    try:
+        obj = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
+    except Exception as exc:  # a valid hash over an unreadable payload: written by other code
+        raise CheckpointError(f"{path} could not be read: {exc}") from exc
+    obj["sha256"] = digest.decode()
+    return obj
+
+
+def load_codec(path: str | os.PathLike) -> tuple[ScaleHyperprior, dict[str, Any]]:
+    """Load a trained codec (eval mode, float32, entropy tables ready) and its metadata."""
+    obj = read_checkpoint(path)
+    meta = obj["meta"]
+    try:
+        model = build_model(meta["preset"])
+        state = {k: (v.float() if v.is_floating_point() else v) for k, v in obj["state_dict"].items()}
+        model.load_state_dict(state)
+    except (KeyError, RuntimeError) as exc:
+        raise CheckpointError(f"{path} does not hold a {meta.get('preset', '?')} codec: "
+                              f"{str(exc).splitlines()[0]}") from exc
+    model.eval()
+    meta = dict(meta, sha256=obj["sha256"], path=str(path))
+    return model, meta

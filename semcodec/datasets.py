@@ -1,0 +1,190 @@
+"""Image datasets: CUB-200-2011 (official layout), any image folder, the shipped photos.
+
+All datasets yield float32 tensors of shape (3, H, W) in [0, 1]. Training
+uses random crops (with random horizontal flips); evaluation uses deterministic
+centre crops, or whole images when ``crop`` is None. Images smaller than the
+crop are padded by reflection (or refused with ``pad=False``).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from PIL import Image, UnidentifiedImageError
+from torch.utils.data import Dataset
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm")
+
+#: The photos shipped with the product (data/photos: files, split.csv, ATTRIBUTION.csv).
+SHIPPED_PHOTOS = Path(__file__).resolve().parent.parent / "data" / "photos"
+
+
+def load_image(path: str | Path) -> torch.Tensor:
+    """Read an image file as a float32 tensor (3, H, W) in [0, 1]."""
+    with Image.open(path) as im:
+        arr = torch.frombuffer(bytearray(im.convert("RGB").tobytes()), dtype=torch.uint8)
+        w, h = im.size
+    return arr.view(h, w, 3).permute(2, 0, 1).float().div_(255.0)
+
+
+def list_images(folder: str | Path) -> tuple[list[Path], int]:
+    """Image files under ``folder`` (recursive, sorted) and the number of non-image files skipped."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"image folder {folder} does not exist")
+    files, skipped = [], 0
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            if p.suffix.lower() in IMAGE_SUFFIXES:
+                files.append(p)
+            elif not p.name.startswith("."):
+                skipped += 1
+    if not files:
+        raise ValueError(f"image folder {folder} holds no images (looked for {IMAGE_SUFFIXES})")
+    return files, skipped
+
+
+def _fit_crop(img: torch.Tensor, size: int, pad: bool, name: str) -> torch.Tensor:
+    _, h, w = img.shape
+    if h >= size and w >= size:
+        return img
+    if not pad:
+        raise ValueError(f"image {name} is {w}x{h}, smaller than crop={size}; use pad=True or a "
+                         f"smaller crop")
+    ph, pw = max(0, size - h), max(0, size - w)
+    mode = "reflect" if ph < h and pw < w else "replicate"
+    return F.pad(img[None], (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2), mode=mode)[0]
+
+
+def crop(img: torch.Tensor, size: int | None, train: bool, gen: torch.Generator | None = None,
+         pad: bool = True, name: str = "") -> torch.Tensor:
+    """Random (train) or centre (eval) square crop of side ``size``; None keeps the image."""
+    if size is None:
+        return img
+    img = _fit_crop(img, size, pad, name)
+    _, h, w = img.shape
+    if train:
+        top = int(torch.randint(0, h - size + 1, (1,), generator=gen))
+        left = int(torch.randint(0, w - size + 1, (1,), generator=gen))
+        out = img[:, top:top + size, left:left + size]
+        if bool(torch.randint(0, 2, (1,), generator=gen)):
+            out = out.flip(-1)
+        return out
+    top, left = (h - size) // 2, (w - size) // 2
+    return img[:, top:top + size, left:left + size]
+
+
+class ImageListDataset(Dataset):
+    """A list of image files, cropped for training or evaluation.
+
+    Args:
+        files: image paths.
+        crop_size: side of the square crop in pixels; None returns whole images.
+        train: random crops + flips (True) or deterministic centre crops (False).
+        boxes: optional per-file (x, y, w, h) boxes in pixels to crop to first.
+        cache: keep decoded images in memory (fast for small sets like the shipped photos).
+        seed: seed of the crop generator (training crops are reproducible).
+    """
+
+    def __init__(self, files: Sequence[str | Path], crop_size: int | None = 256, train: bool = False,
+                 boxes: Sequence[tuple[float, float, float, float]] | None = None,
+                 pad: bool = True, cache: bool = False, seed: int = 0) -> None:
+        if crop_size is not None and crop_size < 16:
+            raise ValueError(f"crop={crop_size} is invalid: must be at least 16 pixels")
+        self.files = [Path(f) for f in files]
+        if not self.files:
+            raise ValueError("dataset is empty: no image files given")
+        self.crop_size, self.train, self.boxes, self.pad = crop_size, train, boxes, pad
+        self.gen = torch.Generator().manual_seed(seed)
+        self._cache: dict[int, torch.Tensor] | None = {} if cache else None
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def image(self, i: int) -> torch.Tensor:
+        """The whole (box-cropped) image i, (3, H, W) float32 in [0, 1]."""
+        if self._cache is not None and i in self._cache:
+            return self._cache[i]
+        img = load_image(self.files[i])
+        if self.boxes is not None:
+            x, y, w, h = (int(round(v)) for v in self.boxes[i])
+            img = img[:, max(0, y):y + h, max(0, x):x + w]
+        if self._cache is not None:
+            self._cache[i] = img
+        return img
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return crop(self.image(i), self.crop_size, self.train, self.gen, self.pad,
+                    self.files[i].name)
+
+
+def image_folder(root: str | Path, crop_size: int | None = 256, train: bool = False,
+                 **kw) -> ImageListDataset:
+    """Every image under ``root``; non-image files are skipped and counted (``.skipped``)."""
+    files, skipped = list_images(root)
+    ds = ImageListDataset(files, crop_size, train, **kw)
+    ds.skipped = skipped
+    return ds
+
+
+def shipped_photos(split: str = "train", crop_size: int | None = 256, train: bool | None = None,
+                   root: str | Path = SHIPPED_PHOTOS, **kw) -> ImageListDataset:
+    """The real photos shipped in ``data/photos`` (fixed train / val / test split in split.csv)."""
+    root = Path(root)
+    if split not in ("train", "val", "test", "all"):
+        raise ValueError(f"split={split!r} is invalid: must be train, val, test or all")
+    table = root / "split.csv"
+    if not table.is_file():
+        raise FileNotFoundError(f"missing split file {table}")
+    with open(table, newline="") as f:
+        files = [root / r["file"] for r in csv.DictReader(f) if split in ("all", r["split"])]
+    kw.setdefault("cache", True)
+    return ImageListDataset(files, crop_size, split == "train" if train is None else train, **kw)
+
+
+def cub200(root: str | Path, split: str = "train", crop_size: int | None = 256,
+           train: bool | None = None, bbox: bool = False, **kw) -> ImageListDataset:
+    """CUB-200-2011 in its official layout with the official train / test split.
+
+    ``root`` holds ``images.txt`` (id path), ``train_test_split.txt`` (id is_train),
+    ``images/`` and, for ``bbox=True``, ``bounding_boxes.txt`` (id x y w h).
+    """
+    root = Path(root)
+    if split not in ("train", "test"):
+        raise ValueError(f"split={split!r} is invalid: CUB-200-2011 has train and test")
+    needed = ["images.txt", "train_test_split.txt"] + (["bounding_boxes.txt"] if bbox else [])
+    for name in needed:
+        if not (root / name).is_file():
+            raise FileNotFoundError(f"CUB-200-2011 layout: missing {root / name}")
+    if not (root / "images").is_dir():
+        raise FileNotFoundError(f"CUB-200-2011 layout: missing folder {root / 'images'}")
+    paths = dict(_read_table(root / "images.txt"))
+    is_train = {k: v[0] == "1" for k, v in _read_table(root / "train_test_split.txt", 1)}
+    want = split == "train"
+    ids = [i for i in paths if is_train.get(i) == want]
+    files = [root / "images" / paths[i] for i in ids]
+    for f in files:
+        if not f.is_file():
+            raise FileNotFoundError(f"CUB-200-2011 layout: missing image {f}")
+    boxes = None
+    if bbox:
+        tab = dict(_read_table(root / "bounding_boxes.txt", 4))
+        boxes = [tuple(float(v) for v in tab[i]) for i in ids]
+    return ImageListDataset(files, crop_size, want if train is None else train, boxes=boxes, **kw)
+
+
+def _read_table(path: Path, ncols: int | None = None) -> list[tuple[str, list[str] | str]]:
+    rows = []
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if ncols is None:
+            rows.append((parts[0], " ".join(parts[1:])))
+        else:
+            rows.append((parts[0], parts[1:1 + ncols]))
+    return rows

@@ -1,0 +1,115 @@
+"""The G-rate ladder: dataset selection, warm-started training of all rates, shipped models.
+
+Training order (design.md, "Training budget"): the highest-rate model is trained
+from scratch for ``base_steps``; each lower rate then starts from its trained
+neighbour and is fine-tuned for ``finetune_steps`` (the usual practice for rate
+ladders). Each rate lives in ``<out>/q<i>/`` and resumes independently, so an
+interrupted ladder continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from semcodec.checkpoint import load_codec
+from semcodec.datasets import cub200, image_folder, shipped_photos
+from semcodec.train import TrainConfig, Trainer
+
+#: Where the shipped default ladder lives (one ``q<i>.ckpt`` per rate + ``ladder.json``).
+SHIPPED_CODECS = Path(__file__).resolve().parent.parent / "data" / "codecs" / "compact"
+
+
+def make_datasets(dataset: str, root: str | None, crop: int, seed: int, eval_crop: int | None = None,
+                  bbox: bool = False):
+    """(train crops, validation crops, whole evaluation images, description) for a dataset.
+
+    dataset: ``shipped`` (data/photos), ``cub`` (CUB-200-2011 at ``root``) or ``folder``
+    (every image under ``root``; a fixed 10% are held out for validation and evaluation).
+    """
+    val_crop = min(256, 2 * crop) if eval_crop is None else eval_crop
+    if dataset == "shipped":
+        tr = shipped_photos("train", crop, seed=seed)
+        va = shipped_photos("val", val_crop)
+        ev = shipped_photos("test", None)
+        desc = "shipped photos (data/photos): train / val / test split.csv"
+    elif dataset == "cub":
+        if not root:
+            raise ValueError("dataset=cub needs --data PATH (the CUB_200_2011 folder)")
+        tr = cub200(root, "train", crop, bbox=bbox, seed=seed)
+        te = cub200(root, "test", val_crop, bbox=bbox)
+        te.files, te.boxes = te.files[:64], (te.boxes[:64] if te.boxes else None)
+        va = te
+        ev = cub200(root, "test", None, bbox=bbox)
+        ev.files, ev.boxes = ev.files[:32], (ev.boxes[:32] if ev.boxes else None)
+        desc = f"CUB-200-2011 at {root} (official split{', bounding-box crops' if bbox else ''})"
+    elif dataset == "folder":
+        if not root:
+            raise ValueError("dataset=folder needs --data PATH (a folder of images)")
+        allf = image_folder(root, crop, True, seed=seed)
+        n_hold = max(1, len(allf) // 10) if len(allf) > 1 else 0
+        held, train_files = allf.files[:n_hold] or allf.files, allf.files[n_hold:] or allf.files
+        tr = type(allf)(train_files, crop, True, seed=seed, cache=len(train_files) <= 500)
+        va = type(allf)(held, val_crop, False)
+        ev = type(allf)(held, None, False)
+        desc = f"image folder {root} ({len(train_files)} train, {len(held)} held out; " \
+               f"{allf.skipped} non-image files skipped)"
+    else:
+        raise ValueError(f"dataset={dataset!r} is unknown: valid are shipped, cub, folder")
+    eval_images = [ev.image(i) for i in range(len(ev))]
+    return tr, va, eval_images, desc
+
+
+def train_ladder(lambdas: list[float], out: str | os.PathLike, base_steps: int,
+                 finetune_steps: int, preset: str = "compact", dataset: str = "shipped",
+                 root: str | None = None, crop: int = 128, seed: int = 0, device: str = "cpu",
+                 meta: dict[str, Any] | None = None, **cfg_kw) -> list[Path]:
+    """Train every rate of the ladder (highest first, then warm-started neighbours).
+
+    Returns the checkpoint paths, lowest rate first. Finished rates are skipped
+    on rerun; an interrupted rate resumes from its ``train_state.pt``.
+    """
+    out = Path(out)
+    lams = sorted(lambdas)
+    tr, va, ev, desc = make_datasets(dataset, root, crop, seed)
+    paths: dict[int, Path] = {}
+    prev: Path | None = None
+    for i in reversed(range(len(lams))):
+        qdir = out / f"q{i + 1}"
+        ckpt = qdir / "model.ckpt"
+        if not ckpt.is_file():
+            steps = base_steps if prev is None else finetune_steps
+            cfg = TrainConfig(preset=preset, lmbda=lams[i], steps=steps, seed=seed + i,
+                              device=device, init=str(prev) if prev else None, **cfg_kw)
+            m = {"dataset": desc, "crop": crop, "quality_index": i + 1,
+                 "warm_start": str(prev) if prev else None, **(meta or {})}
+            Trainer(cfg, tr, va, ev, qdir, meta=m).fit()
+        paths[i] = ckpt
+        prev = ckpt
+    return [paths[i] for i in range(len(lams))]
+
+
+def install_ladder(ckpts: list[Path], dest: str | os.PathLike = SHIPPED_CODECS) -> Path:
+    """Copy trained checkpoints to ``dest/q<i>.ckpt`` and write ``ladder.json``."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i, src in enumerate(ckpts, 1):
+        _, meta = load_codec(src)
+        shutil.copyfile(src, dest / f"q{i}.ckpt")
+        rows.append({"model": i, "file": f"q{i}.ckpt", "lambda": meta["lambda"],
+                     "steps": meta["steps"], "sha256": meta["sha256"], **meta.get("eval", {})})
+    (dest / "ladder.json").write_text(json.dumps({"models": rows}, indent=2))
+    return dest
+
+
+def shipped_ladder(root: str | os.PathLike = SHIPPED_CODECS) -> list[Path]:
+    """Checkpoint paths of a ladder folder (``q1.ckpt`` ...), lowest rate first."""
+    root = Path(root)
+    files = sorted(root.glob("q*.ckpt"), key=lambda p: int(p.stem[1:]))
+    if not files:
+        raise FileNotFoundError(f"no codec checkpoints (q<i>.ckpt) in {root}")
+    return files

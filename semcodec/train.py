@@ -1,0 +1,222 @@
+"""Rate-distortion training of one codec of the ladder, resumable.
+
+Loss (CompressAI's MSE objective): ``lambda * 255^2 * MSE + bpp`` with bpp the
+estimated rate from the likelihoods, plus the auxiliary loss of the entropy
+bottleneck's quantiles (own Adam). The main optimiser is Adam with gradient
+clipping and a step schedule (lr x 0.1 at ``lr_drop`` of the run).
+
+Resume: every ``ckpt_every`` steps the full training state (weights, both
+optimisers, scheduler, RNG states, step, history) is written atomically to
+``<out>/train_state.pt``; a rerun with the same ``out`` continues from it. At
+the end the entropy tables are updated, the codec is measured on the
+evaluation images with the real entropy coder, and ``<out>/model.ckpt`` is
+written with its metadata.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import Dataset
+from tqdm import tqdm
+
+from semcodec.checkpoint import load_codec, save_checkpoint
+from semcodec.evaluate import measure_codec
+from semcodec.zoo import build_model, check_lambda, check_preset
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of one training run (recorded in the checkpoint)."""
+
+    preset: str = "compact"
+    lmbda: float = 0.0130
+    steps: int = 20000
+    batch_size: int = 8
+    lr: float = 1e-4
+    aux_lr: float = 1e-3
+    lr_drop: float = 0.9  # fraction of the run after which lr is divided by 10
+    clip_norm: float = 1.0
+    val_every: int = 500
+    ckpt_every: int = 250
+    seed: int = 0
+    device: str = "cpu"
+    init: str | None = None  # warm start from this checkpoint (a trained neighbour)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_preset(self.preset)
+        check_lambda(self.lmbda)
+        for name in ("steps", "batch_size", "val_every", "ckpt_every"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name}={getattr(self, name)} is invalid: must be >= 1")
+        if not self.lr > 0:
+            raise ValueError(f"lr={self.lr} is invalid: must be positive")
+
+
+def rd_loss(out: dict, x: torch.Tensor, lmbda: float) -> dict[str, torch.Tensor]:
+    """CompressAI MSE rate-distortion loss; bpp from the likelihoods (bits / pixel)."""
+    n, _, h, w = x.shape
+    bpp = sum(torch.log(lk).sum() for lk in out["likelihoods"].values()) / (-math.log(2) * n * h * w)
+    mse = torch.mean((out["x_hat"] - x) ** 2)
+    return {"loss": lmbda * 255**2 * mse + bpp, "bpp": bpp, "mse": mse}
+
+
+def _batch(ds: Dataset, idx: torch.Tensor) -> torch.Tensor:
+    return torch.stack([ds[int(i)] for i in idx])
+
+
+class Trainer:
+    """Trains one scale-hyperprior codec at one lambda; see the module docstring.
+
+    Args:
+        cfg: hyper-parameters.
+        train_set: dataset yielding (3, S, S) float crops in [0, 1].
+        val_set: dataset of (3, S, S) centre crops for periodic validation.
+        eval_images: whole images (3, H, W) on which the final codec is measured
+            with the real entropy coder (R_s, PSNR, MS-SSIM in the metadata).
+        out: output folder (train_state.pt, model.ckpt, history.csv).
+        meta: extra metadata for the checkpoint (dataset name, command line, ...).
+    """
+
+    def __init__(self, cfg: TrainConfig, train_set: Dataset, val_set: Dataset,
+                 eval_images: list[torch.Tensor], out: str | os.PathLike,
+                 meta: dict[str, Any] | None = None) -> None:
+        self.cfg, self.train_set, self.val_set = cfg, train_set, val_set
+        self.eval_images, self.out = eval_images, Path(out)
+        self.meta = dict(meta or {})
+        self.out.mkdir(parents=True, exist_ok=True)
+        torch.manual_seed(cfg.seed)
+        self.device = torch.device(cfg.device)
+        self.model = build_model(cfg.preset).to(self.device)
+        if cfg.init:
+            init_model, _ = load_codec(cfg.init)
+            self.model.load_state_dict(init_model.state_dict())
+        params = {n for n, p in self.model.named_parameters() if not n.endswith(".quantiles")}
+        named = dict(self.model.named_parameters())
+        self.opt = torch.optim.Adam([named[n] for n in sorted(params)], lr=cfg.lr)
+        self.aux_opt = torch.optim.Adam(
+            [named[n] for n in sorted(set(named) - params)], lr=cfg.aux_lr)
+        self.sched = torch.optim.lr_scheduler.MultiStepLR(
+            self.opt, milestones=[max(1, int(cfg.lr_drop * cfg.steps))], gamma=0.1)
+        self.gen = torch.Generator().manual_seed(cfg.seed)
+        self.step = 0
+        self.history: list[dict[str, float]] = []
+        self.state_path = self.out / "train_state.pt"
+        if self.state_path.is_file():
+            self._load_state()
+
+    # -- state ---------------------------------------------------------------------------------
+    def _state(self) -> dict[str, Any]:
+        return {"model": self.model.state_dict(), "opt": self.opt.state_dict(),
+                "aux_opt": self.aux_opt.state_dict(), "sched": self.sched.state_dict(),
+                "gen": self.gen.get_state(), "torch_rng": torch.get_rng_state(),
+                "crop_gen": getattr(self.train_set, "gen", torch.Generator()).get_state(),
+                "step": self.step, "history": self.history, "config": asdict(self.cfg)}
+
+    def save_state(self) -> None:
+        tmp = self.state_path.with_name(self.state_path.name + ".tmp")
+        torch.save(self._state(), tmp)
+        os.replace(tmp, self.state_path)
+
+    def _load_state(self) -> None:
+        st = torch.load(self.state_path, map_location=self.device, weights_only=False)
+        if st["config"]["preset"] != self.cfg.preset or st["config"]["lmbda"] != self.cfg.lmbda:
+            raise ValueError(f"{self.state_path} belongs to preset={st['config']['preset']} "
+                             f"lambda={st['config']['lmbda']}, not {self.cfg.preset} "
+                             f"lambda={self.cfg.lmbda}; use another --out")
+        self.model.load_state_dict(st["model"])
+        self.opt.load_state_dict(st["opt"])
+        self.aux_opt.load_state_dict(st["aux_opt"])
+        self.sched.load_state_dict(st["sched"])
+        self.gen.set_state(st["gen"])
+        torch.set_rng_state(st["torch_rng"])
+        if hasattr(self.train_set, "gen"):
+            self.train_set.gen.set_state(st["crop_gen"])
+        self.step, self.history = st["step"], st["history"]
+
+    # -- steps ---------------------------------------------------------------------------------
+    def train_step(self, x: torch.Tensor) -> dict[str, float]:
+        """One optimisation step on batch x (B, 3, S, S); returns loss, bpp, mse, psnr, aux."""
+        self.model.train()
+        self.opt.zero_grad(set_to_none=True)
+        self.aux_opt.zero_grad(set_to_none=True)
+        out = self.model(x)
+        terms = rd_loss(out, x, self.cfg.lmbda)
+        terms["loss"].backward()
+        if self.cfg.clip_norm > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip_norm)
+        self.opt.step()
+        aux = self.model.aux_loss()
+        aux.backward()
+        self.aux_opt.step()
+        self.sched.step()
+        mse = terms["mse"].item()
+        return {"loss": terms["loss"].item(), "bpp": terms["bpp"].item(), "mse": mse,
+                "psnr": -10 * math.log10(max(mse, 1e-12)), "aux": aux.item()}
+
+    @torch.no_grad()
+    def validate(self) -> dict[str, float]:
+        """Mean loss / estimated bpp / PSNR on the validation crops (no entropy coding)."""
+        self.model.eval()
+        acc = {"loss": 0.0, "bpp": 0.0, "mse": 0.0}
+        n = len(self.val_set)
+        for i in range(0, n, self.cfg.batch_size):
+            x = _batch(self.val_set, torch.arange(i, min(n, i + self.cfg.batch_size))).to(self.device)
+            t = rd_loss(self.model(x), x, self.cfg.lmbda)
+            for k in acc:
+                acc[k] += float(t[k]) * x.shape[0] / n
+        acc["psnr"] = -10 * math.log10(max(acc["mse"], 1e-12))
+        return acc
+
+    def fit(self, progress: bool = True, stop_after: int | None = None) -> Path | None:
+        """Train up to ``cfg.steps`` (or ``stop_after`` more steps); returns model.ckpt when done."""
+        n = len(self.train_set)
+        target = self.cfg.steps if stop_after is None else min(self.cfg.steps,
+                                                               self.step + stop_after)
+        bar = tqdm(total=self.cfg.steps, initial=self.step, disable=not progress,
+                   desc=f"{self.cfg.preset} lambda={self.cfg.lmbda}", dynamic_ncols=True)
+        t0, s0 = time.perf_counter(), self.step
+        while self.step < target:
+            idx = torch.randint(0, n, (self.cfg.batch_size,), generator=self.gen)
+            x = _batch(self.train_set, idx).to(self.device)
+            stats = self.train_step(x)
+            self.step += 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{stats['loss']:.3f}", bpp=f"{stats['bpp']:.3f}",
+                            psnr=f"{stats['psnr']:.2f}")
+            if self.step % self.cfg.val_every == 0 or self.step == self.cfg.steps:
+                v = self.validate()
+                self.history.append({"step": self.step, **{f"val_{k}": x for k, x in v.items()},
+                                     **{f"train_{k}": x for k, x in stats.items()}})
+                bar.write(f"step {self.step}: val loss {v['loss']:.4f} bpp {v['bpp']:.4f} "
+                          f"PSNR {v['psnr']:.2f} dB")
+            if self.step % self.cfg.ckpt_every == 0 or self.step == target:
+                self.save_state()
+        bar.close()
+        self.meta["train_seconds"] = self.meta.get("train_seconds", 0) + time.perf_counter() - t0
+        self.meta["steps_this_run"] = self.step - s0
+        if self.step < self.cfg.steps:
+            return None
+        return self.finalize()
+
+    def finalize(self) -> Path:
+        """Update entropy tables, measure with the real coder, write ``model.ckpt``."""
+        self.model.eval().cpu()
+        self.model.update(force=True)
+        path = self.out / "model.ckpt"
+        meta = {"preset": self.cfg.preset, "lambda": self.cfg.lmbda, "steps": self.step,
+                "config": asdict(self.cfg), **self.meta}
+        save_checkpoint(path, self.model, meta)  # weights as stored (float16) ...
+        model, _ = load_codec(path)  # ... are what is measured
+        meta["eval"] = measure_codec(model, self.eval_images)
+        meta["history_tail"] = self.history[-3:]
+        save_checkpoint(path, model, meta)
+        self.model.to(self.device)
+        return path
