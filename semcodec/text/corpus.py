@@ -20,7 +20,7 @@ Tokens
 BLEU is computed with sacrebleu's standard ``13a`` tokeniser. So that "the fraction of a
 message's words that is sent" is exactly the length ratio the BLEU brevity penalty sees, a
 sentence's units are its 13a tokens: every corpus word is split by 13a (``U.S.`` -> ``U . S .``,
-:literal:`\`\`` -> two backquotes) and each piece keeps the word's tag. The 13a tokeniser is
+two backquotes -> two tokens) and each piece keeps the word's tag. The 13a tokeniser is
 idempotent on such text, so ``" ".join(tokens)`` re-tokenises to the same tokens.
 """
 
