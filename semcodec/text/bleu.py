@@ -128,9 +128,12 @@ def corpus_stats(hyps: Sequence[Sequence[str]], refs: Sequence[Sequence[str]],
 
 def sacrebleu_corpus(hyps: Sequence[str], refs: Sequence[str], max_order: int = MAX_ORDER,
                      smooth_method: str = "none") -> sacrebleu.metrics.bleu.BLEUScore:
-    """sacrebleu corpus BLEU (13a tokenisation, brevity penalty), one reference each."""
+    """sacrebleu corpus BLEU (13a tokenisation, brevity penalty), one reference each.
+
+    ``force=True`` silences sacrebleu's "forgot to detokenize" warning: our strings are
+    13a-tokenised on purpose (13a is idempotent on them)."""
     metric = sacrebleu.metrics.BLEU(tokenize="13a", max_ngram_order=max_order,
-                                    smooth_method=smooth_method)
+                                    smooth_method=smooth_method, force=True)
     return metric.corpus_score(list(hyps), [list(refs)])
 
 
