@@ -242,24 +242,29 @@ def load_corpus(genre_or_path: str | os.PathLike) -> Corpus:
 # --- lexicon for plain-text user corpora --------------------------------------------------
 
 @lru_cache(maxsize=1)
-def brown_lexicon() -> dict[str, str]:
-    """Most frequent Brown tag of each lower-cased 13a token, over all 15 genres."""
-    counts: dict[str, Counter] = defaultdict(Counter)
+def brown_lexicon() -> tuple[dict[str, str], dict[str, str]]:
+    """Most frequent Brown tag of each 13a token over all 15 genres: (by exact token, by
+    lower-cased token)."""
+    exact: dict[str, Counter] = defaultdict(Counter)
+    lower: dict[str, Counter] = defaultdict(Counter)
     for g in GENRE_NAMES:
         c = load_genre(g)
         for s in c.train + c.heldout:
             for t, tag in zip(s.tokens, s.tags):
-                counts[t.lower()][tag] += 1
-    return {w: c.most_common(1)[0][0] for w, c in counts.items()}
+                exact[t][tag] += 1
+                lower[t.lower()][tag] += 1
+    return ({w: c.most_common(1)[0][0] for w, c in exact.items()},
+            {w: c.most_common(1)[0][0] for w, c in lower.items()})
 
 
 def tag_plain_token(token: str) -> str:
-    """Tag a plain token: the Brown lexicon's tag, else by shape (number, name, noun)."""
+    """Tag a plain token: the Brown lexicon's tag (exact spelling first, then lower case),
+    else by shape (punctuation, number, capitalised name, noun)."""
     try:
-        lex = brown_lexicon()
+        exact, lower = brown_lexicon()
     except FileNotFoundError:
-        lex = {}
-    tag = lex.get(token.lower())
+        exact, lower = {}, {}
+    tag = exact.get(token) or lower.get(token.lower())
     if tag is not None:
         return tag
     if not any(ch.isalnum() for ch in token):
