@@ -54,19 +54,24 @@ def curve_rows(user: str, models: dict[str, UserTextModel],
             rows.append({"user": user, "method": method, "rho": rho,
                          "kept_fraction": st.length_ratio, "brevity_penalty": st.brevity_penalty,
                          **{f"p{g + 1}": p[g] for g in range(len(p))},
-                         "bleu": st.bleu(m.weights)})
+                         "bleu": st.bleu(m.weights),
+                         "content_recall": m.content_recall(rho)})
     return rows
 
 
 def gain_rows(curves: list[dict]) -> list[dict]:
     """BLEU of the keyword extractor minus the random baseline at the same rho."""
     by = {(r["user"], r["method"], r["rho"]): r["bleu"] for r in curves}
+    rec = {(r["user"], r["method"], r["rho"]): r["content_recall"] for r in curves}
     out = []
     for (user, method, rho), b in by.items():
         if method == "keyword" and (user, "random", rho) in by:
             out.append({"user": user, "rho": rho, "bleu_keyword": b,
                         "bleu_random": by[(user, "random", rho)],
                         "bleu_lead": by.get((user, "lead", rho)),
+                        "content_recall_keyword": rec[(user, "keyword", rho)],
+                        "content_recall_random": rec[(user, "random", rho)],
+                        "content_recall_lead": rec.get((user, "lead", rho)),
                         "gain_vs_random": b - by[(user, "random", rho)]})
     return out
 

@@ -46,7 +46,13 @@ from semcodec.text.corpus import (
     is_genre,
     load_corpus,
 )
-from semcodec.text.extraction import Extractor, KeywordExtractor, apply_ranking
+from semcodec.text.extraction import (
+    Extractor,
+    KeywordExtractor,
+    apply_ranking,
+    n_keep,
+    pos_prior,
+)
 
 RHO_MIN = 0.01          # smallest ratio scanned (a 100-token sentence keeps 1 token)
 SCAN_STEP = 0.01
@@ -136,6 +142,18 @@ class UserTextModel:
                                   tuple(int(x) for x in acc[G:2 * G]), int(acc[-2]),
                                   int(acc[-1]))
         return memo[key]
+
+    def content_recall(self, rho: float, split: str = "heldout") -> float:
+        """Fraction of the content tokens (POS prior >= 0.7: nouns, verbs, adjectives,
+        numbers) that the extraction keeps at ratio rho: a check on meaning that BLEU,
+        which rewards any contiguous run, does not make."""
+        sents, _, ranks, _, _ = self._split(split)
+        kept = total = 0
+        for s, o in zip(sents, ranks):
+            content = {i for i, t in enumerate(s.tags) if pos_prior(t) >= 0.7}
+            total += len(content)
+            kept += len(content.intersection(o[:n_keep(rho, len(s))].tolist()))
+        return kept / total if total else float("nan")
 
     def bleu(self, rho: float, split: str = "heldout") -> float:
         """Measured corpus BLEU (fraction) at ratio rho, real brevity penalty."""
