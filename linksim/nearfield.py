@@ -433,7 +433,7 @@ class NFScenario:
             torch.as_tensor(f, dtype=DTYPE))
         model = model or self.cpu_power_model
         p_cs = float(met.cs_power(torch.as_tensor(np.asarray(Rx))))
-        p_comp = float(self.semantic_computing_power(rho))
+        p_comp = float(self.semantic_computing_power(rho)) + 0.0  # no -0.0
         p_proc = self.processing_power(f, model)
         total = p_cs + p_comp + float(p_proc.sum())
         latency = self.latency(f)

@@ -71,6 +71,7 @@ def element_points(positions: torch.Tensor) -> torch.Tensor:
 
 def distances(positions: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
     """||p_i - b_q|| for elements (N, 2) and objects (Q, 3): float64 (Q, N), metres."""
+    positions, points = positions.to(DTYPE), points.to(DTYPE)
     diff = points[:, None, :] - element_points(positions)[None, :, :]
     return torch.linalg.vector_norm(diff, dim=-1)
 
@@ -89,6 +90,7 @@ def steering_phase(positions: torch.Tensor, points: torch.Tensor, wavelength: fl
     if model not in PHASE_MODELS:
         raise ValueError(f"model={model!r} is invalid: must be one of {PHASE_MODELS}")
     k = 2.0 * math.pi / wavelength
+    positions, points = positions.to(DTYPE), points.to(DTYPE)  # phases need float64
     if model == "exact":
         d = torch.linalg.vector_norm(points, dim=-1)
         return k * (d[:, None] - distances(positions, points))
