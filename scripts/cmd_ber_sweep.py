@@ -1,0 +1,44 @@
+"""``issc ber-sweep``: Monte Carlo bit-flip sweep over (model, rho_b, image, trial)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ber-sweep", help="distortion vs bit error rate (ASCC Fig. 2 data; "
+                                         "resumable)")
+    p.add_argument("--images", default=None,
+                   help="folder of images (default: the shipped test photos)")
+    p.add_argument("--models", default=None,
+                   help="folder of q<i>.ckpt files (default: the shipped ladder)")
+    p.add_argument("--max-images", type=int, default=None, help="use only the first N images")
+    p.add_argument("--ber-min", type=float, default=1e-8)
+    p.add_argument("--ber-max", type=float, default=1e-1)
+    p.add_argument("--points", type=int, default=15, help="log-spaced rho_b points")
+    p.add_argument("--trials", type=int, default=3, help="trials per (model, rho_b, image)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=2, help="decode worker processes")
+    p.add_argument("--timeout", type=float, default=120.0,
+                   help="seconds after which a decode counts as hung")
+    p.add_argument("--out", required=True, help="output folder (rerun the same to resume)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    import json
+
+    from scripts.runinfo import run_record
+    from semcodec.sweep import run_sweep
+
+    with run_record(args.out, seed=args.seed) as meta:
+        paths = run_sweep(args.out, images=args.images, models=args.models,
+                          ber_min=args.ber_min, ber_max=args.ber_max, points=args.points,
+                          trials=args.trials, seed=args.seed, workers=args.workers,
+                          max_images=args.max_images, timeout_s=args.timeout)
+        summary = json.loads(paths["summary"].read_text())
+        meta.update(sweep=summary, images=args.images or "shipped test split",
+                    models=args.models or "shipped ladder")
+    print(f"{summary['rows']} rows in {paths['results']} ({summary['decodes']} decoded now, "
+          f"{summary['resumed_rows']} resumed); decode_failed {summary['decode_failed']}, "
+          f"crashes {summary['crashes']}, hangs {summary['timeouts']}")

@@ -1,0 +1,35 @@
+"""``issc fit-scurves``: fit ASCC eq. (7) per model to a ber-sweep; fits.json + fig2.png."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fit-scurves", help="fit the logistic S-curves of ASCC eq. (7); Fig. 2")
+    p.add_argument("--sweep", required=True, help="folder written by issc ber-sweep")
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=0, help="recorded only: the fit is deterministic")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    import json
+
+    from scripts.runinfo import run_record
+    from semcodec.distortion_model import fit_scurves
+
+    with run_record(args.out, seed=args.seed, sweep=str(args.sweep)) as meta:
+        paths = fit_scurves(args.sweep, args.out)
+        doc = json.loads(paths["fits"].read_text())
+        meta["fits"] = {m["model"]: {"r2_log10_mse": m["mse_fit"]["r2_log10"],
+                                     "r2_ms_ssim": m["ms_ssim_fit"]["r2"]}
+                        for m in doc["models"]}
+    print(f"{'model':>6} {'R_s bits':>9} {'Ds':>7} {'Dc':>6} {'E1':>6} {'E2':>6} {'R2':>6} "
+          f"{'RMSE':>6} | {'MS-SSIM R2':>10}")
+    for m in doc["models"]:
+        f = m["mse_fit"]
+        print(f"{m['model']:>6} {m['rs_bits']:9.0f} {f['Ds']:7.3f} {f['Dc']:6.3f} {f['E1']:6.2f} "
+              f"{f['E2']:6.2f} {f['r2_log10']:6.4f} {f['rmse_log10']:6.4f} | "
+              f"{m['ms_ssim_fit']['r2']:10.4f}")
+    print(f"fits: {paths['fits']}  figure: {paths['fig2']}")
