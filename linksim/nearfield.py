@@ -300,26 +300,34 @@ class NFScenario:
         return torch.from_numpy(self._draws[1])
 
     # ---------------------------------------------------------------- channels
+    @cached_property
+    def _fixed(self) -> dict[str, torch.Tensor]:
+        """Position-independent tensors, built once (the optimiser calls the channels often)."""
+        return {"users": self.user_points(), "scatterers": self.scatterer_points(),
+                "rx": self.rx_positions(), "reflection": self.reflection(),
+                "nominal": self.tx_nominal()}
+
     def _pos(self, pos: torch.Tensor | None) -> torch.Tensor:
-        return self.tx_nominal() if pos is None else torch.as_tensor(pos, dtype=DTYPE)
+        return self._fixed["nominal"] if pos is None else torch.as_tensor(pos, dtype=DTYPE)
 
     def user_channels(self, pos: torch.Tensor | None = None,
                       model: str | None = None) -> torch.Tensor:
         """H = [h_1; ...; h_K], NF eq. (4): complex128 (K, N_t), differentiable in ``pos``."""
-        return chan.los_channels(self._pos(pos), self.user_points(), self.wavelength,
+        return chan.los_channels(self._pos(pos), self._fixed["users"], self.wavelength,
                                  model or self.phase_model)
 
     def target_channels(self, pos: torch.Tensor | None = None,
                         model: str | None = None) -> torch.Tensor:
         """Targets as eavesdroppers h_l, NF eq. (5): complex128 (L, N_t)."""
-        return chan.target_channels(self._pos(pos), self.scatterer_points(), self.wavelength,
+        return chan.target_channels(self._pos(pos), self._fixed["scatterers"], self.wavelength,
                                     model or self.phase_model)
 
     def echo_matrix(self, pos: torch.Tensor | None = None,
                     model: str | None = None) -> torch.Tensor:
         """Extended-target echo matrix G, NF eq. (10): complex128 (N_r, N_t)."""
-        return chan.echo_matrix(self._pos(pos), self.rx_positions(), self.scatterer_points(),
-                                self.reflection(), self.wavelength, model or self.phase_model)
+        f = self._fixed
+        return chan.echo_matrix(self._pos(pos), f["rx"], f["scatterers"], f["reflection"],
+                                self.wavelength, model or self.phase_model)
 
     # ----------------------------------------------------------------- metrics
     @staticmethod

@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from linksim.nearfield_geometry import distances, nusw_amplitude, steering_vector
+from linksim.nearfield_geometry import distances, steering_phase, steering_vector
 
 
 def los_channels(tx: torch.Tensor, points: torch.Tensor, wavelength: float,
@@ -21,7 +21,13 @@ def los_channels(tx: torch.Tensor, points: torch.Tensor, wavelength: float,
     Args: tx (N_t, 2); points (Q, 3). Returns complex128 (Q, N_t), in sqrt(W)/sqrt(W)
     (amplitude gain: received amplitude per transmitted amplitude).
     """
-    return nusw_amplitude(tx, points) * steering_vector(tx, points, wavelength, model)
+    r = distances(tx, points)  # computed once: this sits in the optimiser's inner loop
+    if model == "exact":
+        d = torch.linalg.vector_norm(points.to(r.dtype), dim=-1)
+        phase = (2.0 * math.pi / wavelength) * (d[:, None] - r)
+    else:
+        phase = steering_phase(tx, points, wavelength, model)
+    return torch.polar(1.0 / (math.sqrt(4.0 * math.pi) * r), phase)
 
 
 def target_channels(tx: torch.Tensor, scatterers: torch.Tensor, wavelength: float,
