@@ -225,10 +225,10 @@ def smallest_feasible(ok: Callable[[float], bool], lo: float = RHO_MIN, hi: floa
 
 
 def solve_rho_lb(model: UserTextModel, bleu_floor: float, ref_rho: float = DEFAULT_REF_RHO,
-                 rho_max: float = 1.0) -> RhoResult:
-    """Eq. (19) as a fixed point, the same on the KB, the one-shot eq. (19), and the
-    empirical rho_LB, for one user and one floor (fraction in (0, 1]). Raises ValueError
-    when no rho <= rho_max meets the floor."""
+                 rho_max: float = 1.0, with_train: bool = True) -> RhoResult:
+    """Eq. (19) as a fixed point, the same on the KB (skipped, NaN, if not with_train), the
+    one-shot eq. (19), and the empirical rho_LB, for one user and one floor (fraction in
+    (0, 1]). Raises ValueError when no rho <= rho_max meets the floor."""
     f = check_floor(bleu_floor)
     if not (0.0 < rho_max <= 1.0):
         raise ValueError(f"rho_max={rho_max} is invalid: must be in (0, 1]")
@@ -247,7 +247,7 @@ def solve_rho_lb(model: UserTextModel, bleu_floor: float, ref_rho: float = DEFAU
         return star, res <= 1e-12, res
 
     fp, exact, res = fixed_point("heldout")
-    fp_train, _, _ = fixed_point("train")
+    fp_train = fixed_point("train")[0] if with_train else math.nan
     _, emp = smallest_feasible(lambda r: model.bleu(r) >= f, hi=rho_max)
     st = model.stats(emp)
     return RhoResult(
@@ -266,8 +266,9 @@ def user_model(genre_or_corpus: str) -> UserTextModel:
     return UserTextModel(load_corpus(genre_or_corpus))
 
 
-def _cache_path(data_dir: str | os.PathLike | None = None) -> Path:
-    return Path(data_dir) if data_dir else default_data_dir() / CACHE_FILE
+def _cache_path(path: str | os.PathLike | None = None) -> Path:
+    """The cache JSON file: ``path`` if given, else ``data/text/rho_lb_cache.json``."""
+    return Path(path) if path else default_data_dir() / CACHE_FILE
 
 
 @lru_cache(maxsize=4)
@@ -291,8 +292,10 @@ def rho_lower_bound(genre_or_corpus: str | os.PathLike, bleu_floor: float,
     genre_or_corpus: a Brown genre (NLTK name such as ``"news"`` or letter ``"a"``) or a
         path to a user corpus (one-sentence-per-line file, or a folder of them).
     bleu_floor: varrho as a fraction in (0, 1] (BLEU points / 100).
-    method: ``"eq19"`` (fixed point of eq. (19) with measured precisions; default) or
-        ``"empirical"`` (smallest rho whose measured held-out BLEU meets the floor).
+    method: ``"eq19"`` (fixed point of eq. (19) with measured precisions; default),
+        ``"empirical"`` (smallest rho whose measured held-out BLEU meets the floor), or
+        ``"kept"`` (the fraction of tokens actually sent there, c / r >= rho because each
+        sentence keeps ceil(rho n) tokens: NF eq. (1)'s size ratio at the threshold).
     Returns rho_LB in (0, 1]. Shipped results for the Brown genres at the floors
     0.05, 0.10, ..., 0.95 are read from ``data/text/rho_lb_cache.json``; anything else is
     computed (a few seconds per user). Raises ValueError / KeyError / FileNotFoundError
@@ -300,16 +303,17 @@ def rho_lower_bound(genre_or_corpus: str | os.PathLike, bleu_floor: float,
     floor no rho <= 1 can meet.
     """
     f = check_floor(bleu_floor)
-    if method not in ("eq19", "empirical"):
-        raise ValueError(f"method={method!r} is invalid: must be 'eq19' or 'empirical'")
-    key = "eq19_fixed_point" if method == "eq19" else "empirical"
+    keys = {"eq19": "eq19_fixed_point", "empirical": "empirical", "kept": "kept_fraction"}
+    if method not in keys:
+        raise ValueError(f"method={method!r} is invalid: must be one of {', '.join(keys)}")
+    key = keys[method]
     name = str(genre_or_corpus)
     if is_genre(name) and not Path(name).exists():
         hit = cached_result(name, f)
         if hit is not None:
             return float(hit[key])
         name = genre_name(name)
-    return float(getattr(solve_rho_lb(user_model(name), f), key))
+    return float(getattr(solve_rho_lb(user_model(name), f, with_train=False), key))
 
 
 def build_cache(genres: Sequence[str], floors: Sequence[float] = CACHE_FLOORS,
