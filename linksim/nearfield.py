@@ -383,6 +383,23 @@ class NFScenario:
         R = torch.eye(self.n_t, dtype=CDTYPE) * ((1 - comm_fraction) * power / self.n_t)
         return W, R
 
+    def sdp_matrices(self, pos: torch.Tensor | None = None) -> dict[str, Any]:
+        """What the beamforming SDP (NF eqs. (29)-(34)) needs at fixed positions, numpy.
+
+        ``user_gram`` (K, N_t, N_t) Q_k = h_k^H h_k and ``target_gram`` (L, N_t, N_t)
+        Q_l = h_l^H h_l, complex128 Hermitian, so that |h w|^2 = tr(Q w w^H) and
+        h R h^H = tr(Q R) are linear in the lifted W_k = w_k w_k^H and R_x; plus
+        ``noise_comm_w``, ``power_budget_w`` (P_t) and ``crb_trace_limit``
+        (Tr(R_x^{-1}) <= this, eq. (28b); or use :meth:`crb_constraints_cvxpy`).
+        """
+        with torch.no_grad():
+            H = self.user_channels(pos).numpy()
+            Ht = self.target_channels(pos).numpy()
+        return {"user_gram": H.conj()[:, :, None] * H[:, None, :],
+                "target_gram": Ht.conj()[:, :, None] * Ht[:, None, :],
+                "noise_comm_w": self.noise_comm_w, "power_budget_w": self.tx_power_w,
+                "crb_trace_limit": self.crb_trace_limit()}
+
     # ----------------------------------------------------------------- sensing
     def fim(self, Rx: Any) -> np.ndarray:
         """FIM of vec(G), NF eq. (15): complex128 (N_t N_r, N_t N_r)."""

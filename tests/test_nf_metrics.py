@@ -90,3 +90,17 @@ def test_table_one_as_printed_breaks_the_power_budget():
     assert "P_process=457.5 (eq27)" in report["violations"][0]
     ok = NFScenario().power_report((W0 @ W0.conj().T + R0).numpy(), [1.0] * scn.K)
     assert ok["violations"] == [] and ok["P_process_w"][0] == pytest.approx(0.0166, rel=0.01)
+
+
+def test_sdp_gram_matrices_reproduce_the_sinrs():
+    scn = NFScenario()
+    W0, R0 = scn.baseline_beamformers()
+    mats = scn.sdp_matrices()
+    Q, W, Rm = mats["user_gram"], W0.numpy(), R0.numpy()
+    lifted = np.einsum("ik,jk->kij", W, W.conj())  # W_k = w_k w_k^H
+    gains = np.einsum("qij,kji->qk", Q, lifted).real  # tr(Q_q W_k)
+    sens = np.einsum("qij,ji->q", Q, Rm).real
+    sig = np.diag(gains)
+    gamma = sig / (gains.sum(1) - sig + sens + mats["noise_comm_w"])
+    assert np.allclose(gamma, scn.sinr(None, W0, R0).numpy(), rtol=1e-12)
+    assert np.allclose(mats["target_gram"], np.conj(np.swapaxes(mats["target_gram"], 1, 2)))
