@@ -17,9 +17,11 @@ import torch
 from linksim.nearfield_geometry import distances, spherical_to_cartesian, steering_vector
 
 
-def _check_frames(frames: int) -> None:
+def _check_frames(frames: int, noise: float | None = None) -> None:
     if int(frames) != frames or frames <= 0:
         raise ValueError(f"frames={frames!r} is invalid: must be a positive integer")
+    if noise is not None and not noise > 0:
+        raise ValueError(f"noise={noise!r} is invalid: sigma_r^2 must be > 0 W")
 
 
 def extended_fim(Rx: np.ndarray, frames: int, noise: float, n_rx: int) -> np.ndarray:
@@ -28,7 +30,7 @@ def extended_fim(Rx: np.ndarray, frames: int, noise: float, n_rx: int) -> np.nda
     Args: Rx (N_t, N_t) watts; frames F; noise sigma_r^2 watts; n_rx = N_r.
     Returns complex128 (N_t N_r, N_t N_r) (column-major vec, as in eq. (14)).
     """
-    _check_frames(frames)
+    _check_frames(frames, noise)
     return frames / noise * np.kron(np.asarray(Rx).T, np.eye(n_rx))
 
 
@@ -39,7 +41,7 @@ def extended_crb(Rx: np.ndarray, frames: int, noise: float, n_rx: int) -> float:
     cancel: G is an amplitude gain, so the CRB is dimensionless.
     Raises ValueError when R_x is singular (G is then not identifiable).
     """
-    _check_frames(frames)
+    _check_frames(frames, noise)
     Rx = np.asarray(Rx)
     eig = np.linalg.eigvalsh((Rx + Rx.conj().T) / 2)
     if eig.min() <= 1e-14 * max(eig.max(), 1e-300):
@@ -50,7 +52,7 @@ def extended_crb(Rx: np.ndarray, frames: int, noise: float, n_rx: int) -> float:
 
 def crb_trace_limit(xi: float, frames: int, noise: float, n_rx: int) -> float:
     """CRB(G) <= xi rewritten as Tr(R_x^{-1}) <= xi F / (sigma_r^2 N_r) (convex in R_x)."""
-    _check_frames(frames)
+    _check_frames(frames, noise)
     if not xi > 0:
         raise ValueError(f"xi={xi!r} is invalid: the CRB limit must be > 0")
     return xi * frames / (noise * n_rx)
@@ -143,11 +145,9 @@ def ls_mse_experiment(G: np.ndarray, W: np.ndarray, R: np.ndarray, frames: int, 
     the ~10% gap NF Fig. 10 reports). Trials run in batches of ``chunk`` (one
     LAPACK call per batch: many tiny calls are slow when BLAS threads contend).
     """
-    _check_frames(frames)
+    _check_frames(frames, noise)
     if int(trials) != trials or trials <= 0:
         raise ValueError(f"trials={trials!r} is invalid: must be a positive integer")
-    if not noise > 0:
-        raise ValueError(f"noise={noise!r} is invalid: sigma_r^2 must be > 0 W")
     W, R, G = np.asarray(W), np.asarray(R), np.asarray(G)
     n_rx, n_tx = G.shape
     if frames <= n_tx:
@@ -211,7 +211,7 @@ def point_target_fim(zeta: torch.Tensor, tx: torch.Tensor, rx: torch.Tensor,
     differentiated. Args: zeta (3,) [rad, rad, m]; Rx (N_t, N_t) watts.
     Returns float64 (3, 3), units 1/rad^2 and 1/m^2 (mixed off-diagonal).
     """
-    _check_frames(frames)
+    _check_frames(frames, noise)
 
     def g_ri(z: torch.Tensor) -> torch.Tensor:
         G = point_target_echo(z, tx, rx, wavelength, model, path_loss, beta)

@@ -97,3 +97,12 @@ def test_unknown_toml_key_and_missing_file(tmp_path):
         NFScenario.from_toml(bad)
     with pytest.raises(FileNotFoundError):
         NFScenario.from_toml(tmp_path / "none.toml")
+
+
+def test_non_positive_noise_is_refused_by_the_bounds():
+    Rx = np.eye(3)
+    for fn in (sens.extended_crb, sens.extended_fim):
+        with pytest.raises(ValueError, match="noise=-1"):
+            fn(Rx, 100, -1.0, 4)
+    with pytest.raises(ValueError, match="noise=0"):
+        sens.crb_trace_limit(0.5, 100, 0.0, 4)
