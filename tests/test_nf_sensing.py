@@ -50,7 +50,7 @@ def test_ls_mse_gap_to_design_crb_is_wishart_and_within_inverse_sqrt_f(seed):
     W, R = (t.numpy() for t in SCN.baseline_beamformers())
     G = SCN.echo_matrix().numpy()
     for frames in (100, 400):
-        out = sens.ls_mse_experiment(G, W, R, frames, SCN.noise_radar_w, 300, rng)
+        out = sens.ls_mse_experiment(G, W, R, frames, SCN.noise_radar_w, 200, rng)
         tol = 4 * out["mse_stderr"] / out["crb_design"]
         assert abs(out["ratio_design"] - out["ratio_theory"]) < tol
         assert out["ratio_design"] - 1 < 1 / math.sqrt(frames) + tol
