@@ -95,7 +95,20 @@ class NFScenario:
     def __post_init__(self) -> None:
         for name in ("users_theta_deg", "users_phi_deg", "users_d_m", "targets_theta_deg",
                      "targets_phi_deg", "targets_d_m"):
-            object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
+            try:
+                object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
+            except (TypeError, ValueError):
+                raise ValueError(f"{name}={getattr(self, name)!r} is invalid: must be a list of "
+                                 "numbers") from None
+        for name in _POSITIVE + _NON_NEGATIVE + _COUNTS + ("tx_power_dbm", "noise_comm_dbm",
+                                                         "noise_radar_dbm"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise ValueError(f"{name}={v!r} is invalid: must be a number")
+        if isinstance(self.geometry_seed, bool) or not isinstance(self.geometry_seed, int) or (
+                self.geometry_seed < 0):
+            raise ValueError(f"geometry_seed={self.geometry_seed!r} is invalid: must be an "
+                             "integer >= 0")
         for name in _POSITIVE:
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} is invalid: must be > 0")

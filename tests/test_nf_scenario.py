@@ -62,6 +62,8 @@ def test_regions_projection_and_fixed_centroid():
     (dict(phase_model="paraxial"), r"phase_model='paraxial'"),
     (dict(cpu_power_model="linear"), r"cpu_power_model='linear'"),
     (dict(users_d_m=[4.0, 6.0]), r"users=\(5, 5, 2\)"),
+    (dict(kappa="1e-28"), r"kappa='1e-28' .*number"),
+    (dict(users_d_m=["far"] * 5), r"users_d_m=.*list of numbers"),
 ])
 def test_bad_scenarios_are_refused_in_one_line(kwargs, match):
     with pytest.raises(ValueError, match=match) as info:
