@@ -39,17 +39,19 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from compressai.ans import RansDecoder
 
-from semcodec.payload import Payload, PayloadHeader
+if TYPE_CHECKING:  # torch and compressai are imported where used: a worker process that
+    import torch  # only runs light tasks (and the pool itself) starts in a fraction of a second
+
+    from semcodec.payload import Payload, PayloadHeader
 
 #: Value of every pixel of the fallback image used when a decode fails.
 FALLBACK_GREY = 0.5
@@ -62,6 +64,8 @@ def pad_length(n_symbols: int, n_bytes: int) -> int:
 
 def fallback_image(height: int, width: int) -> torch.Tensor:
     """The documented fallback reconstruction (3, H, W) float32: uniform mid-grey."""
+    import torch
+
     return torch.full((3, height, width), FALLBACK_GREY)
 
 
@@ -92,6 +96,8 @@ class RobustDecoder:
     """
 
     def __init__(self, model: torch.nn.Module) -> None:
+        from compressai.ans import RansDecoder
+
         self.model = model.eval()
         eb, gc = model.entropy_bottleneck, model.gaussian_conditional
         if eb._offset.numel() == 0 or gc._offset.numel() == 0:
@@ -110,13 +116,20 @@ class RobustDecoder:
                                                  table.offsets)
         return np.asarray(values, dtype=np.int64)
 
-    @torch.no_grad()
     def decode(self, header: PayloadHeader, body: bytes) -> tuple[torch.Tensor, DecodeInfo]:
         """Decode ``body`` (any bytes: flipped, truncated, empty) with the error-free ``header``.
 
         Returns:
             (image (3, H, W) float32 in [0, 1], :class:`DecodeInfo`).
         """
+        import torch
+
+        with torch.no_grad():
+            return self._decode(header, body)
+
+    def _decode(self, header: PayloadHeader, body: bytes) -> tuple[torch.Tensor, DecodeInfo]:
+        import torch
+
         info = DecodeInfo()
         body = bytes(body)
         y_str = body[:header.y_len]
@@ -194,9 +207,13 @@ class TaskFailure:
 
 def _worker_main(conn: Connection, factory: Callable[..., Callable[[Any], Any]],
                  args: tuple) -> None:
-    torch.set_num_threads(1)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
     try:
         handler = factory(*args)
+        if "torch" in sys.modules:  # the factory may have imported it
+            sys.modules["torch"].set_num_threads(1)
     except BaseException as exc:  # report the init error to the parent, then quit
         conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
         return
@@ -363,6 +380,7 @@ class IsolatedPool:
 
 def _decoder_factory(checkpoint: str) -> Callable[[tuple[bytes, bytes]], Any]:
     from semcodec.checkpoint import load_codec
+    from semcodec.payload import PayloadHeader
 
     dec = RobustDecoder(load_codec(checkpoint)[0])
 
@@ -377,6 +395,8 @@ def _decoder_factory(checkpoint: str) -> Callable[[tuple[bytes, bytes]], Any]:
 def decode_isolated(checkpoint: str | os.PathLike, header: PayloadHeader, body: bytes,
                     timeout_s: float = 120.0) -> tuple[torch.Tensor, DecodeInfo]:
     """Decode one body in a separate process (a native crash gives the fallback image)."""
+    import torch
+
     with IsolatedPool(_decoder_factory, (str(checkpoint),), workers=1,
                       timeout_s=timeout_s) as pool:
         for _, res in pool.imap_unordered([(header.to_bytes(), bytes(body))]):

@@ -1,0 +1,99 @@
+"""Sweep harness: isolation of crashes/hangs, tidy table, resume, bad input."""
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from semcodec.checkpoint import save_checkpoint
+from semcodec.sweep import RESULT_COLUMNS, ber_grid, run_sweep
+from semcodec.zoo import build_model
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sweep")
+    imgs = root / "imgs"
+    imgs.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        base = rng.random((10, 12, 3))
+        Image.fromarray((base * 255).astype(np.uint8)).resize((96, 64), Image.BICUBIC).save(
+            imgs / f"im{i}.png")
+    models = root / "models"
+    models.mkdir()
+    torch.manual_seed(0)
+    m = build_model("compact").eval()
+    m.update(force=True)
+    save_checkpoint(models / "q1.ckpt", m, {"lambda": 0.013, "preset": "compact"})
+    kw = dict(images=imgs, models=models, ber_min=1e-5, ber_max=0.05, points=3, trials=2,
+              seed=11, workers=2, progress=False)
+    full = root / "full"
+    paths = run_sweep(full, **kw)
+    return root, kw, paths
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_sweep_table_is_tidy_and_complete(setup):
+    root, kw, paths = setup
+    rows = _rows(paths["results"])
+    assert list(rows[0]) == list(RESULT_COLUMNS)
+    assert len(rows) == 1 * 3 * 2 * 2
+    bers = ber_grid(1e-5, 0.05, 3)
+    assert sorted({float(r["ber"]) for r in rows}) == bers
+    for r in rows:
+        assert 0 <= int(r["n_flipped"]) <= int(r["n_bits"])
+        assert np.isfinite(float(r["mse"])) and 0 <= float(r["mse"]) <= 1
+        assert r["decode_failed"] == "0"
+        assert abs(10 * np.log10(1 / float(r["mse"])) - float(r["psnr"])) < 1e-9
+    assert abs(bers[-1] - 0.05) < 1e-12
+    hi = [int(r["n_flipped"]) for r in rows if float(r["ber"]) == bers[-1]]
+    assert len(hi) == 4
+    n_bits = int(rows[0]["n_bits"])
+    assert abs(np.mean(hi) - 0.05 * n_bits) < 5 * np.sqrt(0.05 * n_bits)
+    clean = _rows(paths["clean"])
+    assert len(clean) == 2 and all(int(c["n_bits"]) > 0 for c in clean)
+
+
+def test_resume_after_interruption_gives_the_same_table(setup):
+    root, kw, paths = setup
+    full_bytes = paths["results"].read_bytes()
+    part = root / "part"
+    part.mkdir()
+    for name in ("sweep.json", "clean.csv"):
+        (part / name).write_bytes((root / "full" / name).read_bytes())
+    (part / "payloads").symlink_to(root / "full" / "payloads", target_is_directory=True)
+    lines = full_bytes.decode().splitlines(keepends=True)
+    # rows finished in another order, then a kill in the middle of a line
+    kept = [lines[0]] + lines[1:][::-1][:5]
+    (part / "results.csv").write_text("".join(kept) + lines[7][:20])
+    out = run_sweep(part, **{**kw, "workers": 1})
+    assert out["results"].read_bytes() == full_bytes
+    assert (root / "full" / "clean.csv").read_bytes() == out["clean"].read_bytes()
+
+
+def test_other_settings_in_the_same_folder_are_refused(setup):
+    root, kw, _ = setup
+    with pytest.raises(ValueError, match="other settings"):
+        run_sweep(root / "full", **{**kw, "seed": 12})
+
+
+def test_bad_sweep_inputs_are_refused(tmp_path, setup):
+    root, kw, _ = setup
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ValueError, match=str(empty)):
+        run_sweep(tmp_path / "o", **{**kw, "images": empty})
+    with pytest.raises(ValueError, match="ber_max"):
+        run_sweep(tmp_path / "o", **{**kw, "ber_max": 0.6})
+    with pytest.raises(ValueError, match="ber_min"):
+        run_sweep(tmp_path / "o", **{**kw, "ber_min": 0.0})
+    with pytest.raises(ValueError, match="trials"):
+        run_sweep(tmp_path / "o", **{**kw, "trials": 0})
