@@ -23,6 +23,9 @@ def register(subparsers) -> None:
                    help="BLEU floor varrho as a fraction in (0, 1] (default: %(default)s)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--seed", type=int, default=0, help="seed of the random baseline")
+    p.add_argument("--cohesion", type=float, default=None,
+                   help="fix the keyword extractor's cohesion share in [0, 1] instead of "
+                        "fitting it on each user's knowledge base (ablation)")
     p.add_argument("--write-cache", action="store_true",
                    help="also rebuild data/text/rho_lb_cache.json for these genres at the "
                         "floors 0.05, 0.10, ..., 0.95")
@@ -43,7 +46,7 @@ def _plot(path: Path, curves: list[dict], table: list[dict], floor: float) -> No
     import matplotlib.pyplot as plt
 
     users = list(dict.fromkeys(r["user"] for r in curves))
-    fig, ax = plt.subplots(figsize=(7.5, 5))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [3, 2]})
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     styles = {"keyword": "-", "random": "--", "lead": ":"}
     for i, u in enumerate(users):
@@ -58,6 +61,18 @@ def _plot(path: Path, curves: list[dict], table: list[dict], floor: float) -> No
                         else None)
         row = next(t for t in table if t["user"] == u)
         ax.plot([row["empirical"]], [100 * floor], "o", color=c, ms=5)
+    names = [Path(t["user"]).name for t in table]
+    y = range(len(table))
+    for key, mk, lab in (("eq19_one_shot", "x", "eq. (19), p_g at rho=0.5"),
+                         ("eq19_fixed_point", "o", "eq. (19) fixed point"),
+                         ("empirical", "s", "empirical (nominal rho)"),
+                         ("kept_fraction", "^", "empirical (tokens sent)")):
+        bx.plot([t[key] for t in table], y, mk, label=lab, ms=5, mfc="none")
+    bx.set_yticks(list(y), names, fontsize=7)
+    bx.set_xlabel("rho_LB")
+    bx.set_title(f"rho_LB per user at floor {floor:g}")
+    bx.legend(fontsize=7)
+    bx.grid(alpha=0.3)
     ax.axhline(100 * floor, color="k", lw=0.8)
     ax.set_xlabel("extraction ratio rho (kept fraction of tokens)")
     ax.set_ylabel("held-out corpus BLEU (points)")
@@ -76,13 +91,18 @@ def run(args: argparse.Namespace) -> None:
     from semcodec.text.rho import build_cache, check_floor
 
     floor = check_floor(args.bleu_floor)
+    if args.cohesion is not None and not 0.0 <= args.cohesion <= 1.0:
+        raise ValueError(f"cohesion={args.cohesion} is invalid: must be in [0, 1]")
+    if args.write_cache and args.cohesion is not None:
+        raise ValueError(f"cohesion={args.cohesion} is invalid with --write-cache: the "
+                         f"shipped cache uses the cohesion fitted on each knowledge base")
     users = parse_genres(args.genres)
     out = Path(args.out)
     with run_record(out, seed=args.seed, bleu_floor=floor, users=users,
                     bleu_floor_unit="fraction (BLEU points / 100)") as meta:
         curves, table = [], []
         for u in tqdm(users, desc="users"):
-            models = user_models(u, args.seed)
+            models = user_models(u, args.seed, args.cohesion)
             curves += curve_rows(u, models)
             table.append(rho_row(u, models["keyword"], floor))
         gains = gain_rows(curves)
@@ -102,6 +122,7 @@ def run(args: argparse.Namespace) -> None:
         write_json_atomic(out / "results.json", summary)
         meta["outputs"] = ["bleu_vs_rho.csv", "rho_lb_table.csv", "gain_vs_random.csv",
                            "bleu_vs_rho.png", "results.json"]
+        meta["cohesion"] = "fitted on each KB" if args.cohesion is None else args.cohesion
         if args.write_cache:
             build_cache([u for u in users if "/" not in u])
             meta["wrote_cache"] = True

@@ -13,7 +13,7 @@ import numpy as np
 
 from semcodec.text.bleu import sacrebleu_corpus
 from semcodec.text.corpus import genre_name, is_genre, load_corpus
-from semcodec.text.extraction import LeadExtractor, RandomExtractor
+from semcodec.text.extraction import KeywordExtractor, LeadExtractor, RandomExtractor
 from semcodec.text.rho import UserTextModel, solve_rho_lb, user_model
 
 DEFAULT_RHOS: tuple[float, ...] = tuple(round(0.05 * i, 2) for i in range(1, 21))
@@ -31,10 +31,16 @@ def parse_genres(spec: str) -> list[str]:
     return [genre_name(s) if is_genre(s) else s for s in items]
 
 
-def user_models(user: str, seed: int) -> dict[str, UserTextModel]:
-    """The keyword model (fitted on the KB) and the random / lead baselines of one user."""
-    kw = user_model(user)
-    corpus = kw.corpus if is_genre(user) else load_corpus(user)
+def user_models(user: str, seed: int, cohesion: float | None = None
+                ) -> dict[str, UserTextModel]:
+    """The keyword model and the random / lead baselines of one user. The keyword model's
+    cohesion share is fitted on the KB unless ``cohesion`` fixes it (ablation)."""
+    if cohesion is None:
+        kw = user_model(user)
+    else:
+        corpus = load_corpus(user)
+        kw = UserTextModel(corpus, KeywordExtractor.from_kb(corpus.train, cohesion))
+    corpus = kw.corpus
     return {
         "keyword": kw,
         "random": UserTextModel(corpus, RandomExtractor(np.random.default_rng(seed)),
