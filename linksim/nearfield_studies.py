@@ -17,19 +17,20 @@ import torch
 
 from linksim.nearfield import NFScenario
 from linksim.nearfield_geometry import spherical_to_cartesian, steering_phase
-from linksim.nearfield_sensing import ls_mse_experiment
+from linksim.nearfield_sensing import extended_crb, ls_mse_experiment
 
 
-def binding_design(scn: NFScenario, xi: float,
-                   comm_fraction: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+def binding_design(scn: NFScenario, xi: float, comm_fraction: float = 0.8,
+                   frames: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The baseline design (MRT + isotropic sensing) scaled so that CRB(G) = xi exactly.
 
     This is the case the optimiser meets when the sensing constraint (28b) binds.
-    CRB scales as 1 / power, so the scale is CRB(baseline) / xi. Returns W (N_t, K)
-    and R (N_t, N_t), numpy complex128.
+    CRB scales as 1 / power, so the scale is CRB(baseline) / xi, with F = ``frames``
+    (default: the scenario's). Returns W (N_t, K) and R (N_t, N_t), numpy complex128.
     """
+    frames = scn.frames if frames is None else frames
     W, R = (t.numpy() for t in scn.baseline_beamformers(comm_fraction=comm_fraction))
-    scale = scn.crb(W @ W.conj().T + R) / xi
+    scale = extended_crb(W @ W.conj().T + R, frames, scn.noise_radar_w, scn.n_r) / xi
     return W * math.sqrt(scale), R * scale
 
 
@@ -48,7 +49,7 @@ def crb_limit_sweep(scn: NFScenario, xis: Iterable[float], trials: int,
     for xi in xis:
         if not xi > 0:
             raise ValueError(f"xi={xi!r} is invalid: the CRB limit must be > 0")
-        W, R = binding_design(scn, xi, comm_fraction)
+        W, R = binding_design(scn, xi, comm_fraction, frames)
         row = ls_mse_experiment(G, W, R, frames, scn.noise_radar_w, trials, rng)
         yield {"xi": float(xi), "power_w": float(np.trace(W @ W.conj().T + R).real), **row}
 

@@ -21,6 +21,8 @@ def test_crb_sweep_rows_and_refusal():
     rows = list(crb_limit_sweep(NFScenario(), [0.4, 0.8], 40, np.random.default_rng(0)))
     assert [r["xi"] for r in rows] == [0.4, 0.8]
     assert all(r["crb_design"] == pytest.approx(r["xi"]) for r in rows)
+    rows = list(crb_limit_sweep(NFScenario(), [0.5], 20, np.random.default_rng(0), frames=300))
+    assert rows[0]["crb_design"] == pytest.approx(0.5) and rows[0]["frames"] == 300
     with pytest.raises(ValueError, match="xi=-1"):
         list(crb_limit_sweep(NFScenario(), [-1.0], 10, np.random.default_rng(0)))
 
