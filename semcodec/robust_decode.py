@@ -109,9 +109,12 @@ class RobustDecoder:
         self._gc_table = gc
         self._z_index_cache: dict[tuple[int, int], list[int]] = {}
 
+    def _padded(self, string: bytes, n_symbols: int) -> bytes:
+        return bytes(string) + bytes(pad_length(n_symbols, len(string)))
+
     def _native(self, string: bytes, n_symbols: int, indexes: list[int], table: _Table
                 ) -> np.ndarray:
-        padded = bytes(string) + bytes(pad_length(n_symbols, len(string)))
+        padded = self._padded(string, n_symbols)
         values = self._coder.decode_with_indexes(padded, indexes, table.cdf, table.lengths,
                                                  table.offsets)
         return np.asarray(values, dtype=np.int64)
@@ -294,6 +297,12 @@ class IsolatedPool:
             w.kill()
             raise ValueError(f"decode worker could not start: {msg[1]}")
         w.ready = True
+
+    def start(self) -> None:
+        """Wait until every worker has built its handler (otherwise done at its first task)."""
+        for w in self._workers:
+            if not w.ready:
+                self._await_ready(w)
 
     def _restart(self, i: int) -> None:
         self._workers[i].kill()

@@ -339,6 +339,8 @@ def run_sweep(out: str | os.PathLike, images: str | os.PathLike | None = None,
 
     with IsolatedPool(_sweep_factory, (config, str(out)), workers=int(workers),
                       timeout_s=timeout_s) as pool:
+        pool.start()  # workers load the models in parallel before any timing
+        stats["startup_s"] = round(time.perf_counter() - t0, 3)
         if enc_tasks:
             app = _Appender(clean_path, CLEAN_COLUMNS)
             try:
@@ -358,6 +360,7 @@ def run_sweep(out: str | os.PathLike, images: str | os.PathLike | None = None,
         rs_bits = [float(np.mean([int(enc[(m, i)]["n_bits"]) for i in range(n_i)]))
                    for m in range(n_m)]
 
+        t_trials = time.perf_counter()
         app = _Appender(res_path, RESULT_COLUMNS)
         try:
             bar = tqdm(total=n_total, initial=len(done), desc="ber-sweep", unit="dec",
@@ -381,6 +384,7 @@ def run_sweep(out: str | os.PathLike, images: str | os.PathLike | None = None,
             bar.close()
         finally:
             app.close()
+        stats["trial_phase_s"] = round(time.perf_counter() - t_trials, 3)
         stats["crashes"] += pool.n_crashes
         stats["timeouts"] += pool.n_timeouts
         stats["errors"] += pool.n_errors
