@@ -1,6 +1,7 @@
 """Sweep harness: isolation of crashes/hangs, tidy table, resume, bad input."""
 
 import csv
+import time
 from pathlib import Path
 
 import numpy as np
@@ -97,3 +98,33 @@ def test_bad_sweep_inputs_are_refused(tmp_path, setup):
         run_sweep(tmp_path / "o", **{**kw, "ber_min": 0.0})
     with pytest.raises(ValueError, match="trials"):
         run_sweep(tmp_path / "o", **{**kw, "trials": 0})
+
+
+@pytest.mark.slow
+def test_killed_cli_sweep_resumes_to_the_same_table(setup, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    root, kw, _ = setup
+    cmd = [sys.executable, "-m", "scripts.cli", "ber-sweep", "--images", str(kw["images"]),
+           "--models", str(kw["models"]), "--ber-min", "1e-6", "--ber-max", "0.1", "--points",
+           "4", "--trials", "3", "--seed", "5", "--workers", "2", "--out"]
+    repo = Path(__file__).resolve().parent.parent
+    subprocess.run(cmd + [str(tmp_path / "a")], check=True, cwd=repo, capture_output=True)
+    b = tmp_path / "b"
+    proc = subprocess.Popen(cmd + [str(b)], cwd=repo, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        res = b / "results.csv"
+        if res.is_file() and res.read_text().count("\n") > 8:
+            break
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    n_before = (b / "results.csv").read_text().count("\n")
+    assert n_before < 1 + 4 * 2 * 3
+    subprocess.run(cmd + [str(b)], check=True, cwd=repo, capture_output=True)
+    assert (b / "results.csv").read_bytes() == (tmp_path / "a" / "results.csv").read_bytes()
