@@ -282,7 +282,10 @@ def cached_result(genre: str, bleu_floor: float, cache: str | os.PathLike | None
     """The shipped result for a Brown genre at a floor, or None if not cached."""
     data = _load_cache(str(_cache_path(cache)))
     entry = data.get("genres", {}).get(genre_name(genre), {})
-    return entry.get(f"{float(bleu_floor):.4f}")
+    hit = entry.get(f"{float(bleu_floor):.4f}")
+    # only an exact floor (to float rounding) is served from the cache
+    return hit if hit is not None and abs(hit["bleu_floor"] - float(bleu_floor)) < 1e-12 \
+        else None
 
 
 def rho_lower_bound(genre_or_corpus: str | os.PathLike, bleu_floor: float,
