@@ -23,6 +23,8 @@ def register(subparsers) -> None:
                    help="BLEU floor varrho as a fraction in (0, 1] (default: %(default)s)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--seed", type=int, default=0, help="seed of the random baseline")
+    p.add_argument("--weights", default=None,
+                   help="BLEU weights w_g, comma-separated, g = 1..G (default: 0.25 x 4)")
     p.add_argument("--cohesion", type=float, default=None,
                    help="fix the keyword extractor's cohesion share in [0, 1] instead of "
                         "fitting it on each user's knowledge base (ablation)")
@@ -87,22 +89,31 @@ def _plot(path: Path, curves: list[dict], table: list[dict], floor: float) -> No
 def run(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
+    from semcodec.text.bleu import check_weights
     from semcodec.text.experiment import curve_rows, gain_rows, parse_genres, rho_row, user_models
     from semcodec.text.rho import build_cache, check_floor
 
     floor = check_floor(args.bleu_floor)
     if args.cohesion is not None and not 0.0 <= args.cohesion <= 1.0:
         raise ValueError(f"cohesion={args.cohesion} is invalid: must be in [0, 1]")
-    if args.write_cache and args.cohesion is not None:
-        raise ValueError(f"cohesion={args.cohesion} is invalid with --write-cache: the "
-                         f"shipped cache uses the cohesion fitted on each knowledge base")
+    weights = None
+    if args.weights:
+        try:
+            weights = tuple(float(x) for x in args.weights.split(","))
+        except ValueError:
+            raise ValueError(f"weights={args.weights!r} is invalid: must be numbers separated "
+                             f"by commas") from None
+        check_weights(weights)
+    if args.write_cache and (args.cohesion is not None or weights is not None):
+        raise ValueError("--write-cache is invalid with --cohesion or --weights: the shipped "
+                         "cache uses the defaults")
     users = parse_genres(args.genres)
     out = Path(args.out)
     with run_record(out, seed=args.seed, bleu_floor=floor, users=users,
                     bleu_floor_unit="fraction (BLEU points / 100)") as meta:
         curves, table = [], []
         for u in tqdm(users, desc="users"):
-            models = user_models(u, args.seed, args.cohesion)
+            models = user_models(u, args.seed, args.cohesion, weights)
             curves += curve_rows(u, models)
             table.append(rho_row(u, models["keyword"], floor))
         gains = gain_rows(curves)

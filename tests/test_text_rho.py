@@ -146,3 +146,14 @@ def test_bad_input(tmp_path, humor):
         solve_rho_lb(humor, 0.9, rho_max=0.3)
     with pytest.raises(ValueError, match="method="):
         rho_lower_bound("news", 0.3, method="magic")
+
+
+def test_weights_change_the_bound_and_bypass_the_cache(humor):
+    # unigram-only BLEU: p_1 = 1 for an extraction, so eq. (19) needs no fixed point and
+    # rho_LB = 1 / (1 - ln varrho) exactly
+    v = rho_lower_bound("humor", 0.3, weights=(1.0, 0.0, 0.0, 0.0))
+    assert v == pytest.approx(1 / (1 - math.log(0.3)), rel=1e-12)
+    two = rho_lower_bound("humor", 0.3, weights=(0.5, 0.5))
+    assert v < two < rho_lower_bound("humor", 0.3)
+    assert rho_lower_bound("humor", 0.3, weights=(0.25,) * 4) == cached_result(
+        "humor", 0.3)["eq19_fixed_point"]

@@ -31,15 +31,17 @@ def parse_genres(spec: str) -> list[str]:
     return [genre_name(s) if is_genre(s) else s for s in items]
 
 
-def user_models(user: str, seed: int, cohesion: float | None = None
-                ) -> dict[str, UserTextModel]:
+def user_models(user: str, seed: int, cohesion: float | None = None,
+                weights: Sequence[float] | None = None) -> dict[str, UserTextModel]:
     """The keyword model and the random / lead baselines of one user. The keyword model's
-    cohesion share is fitted on the KB unless ``cohesion`` fixes it (ablation)."""
+    cohesion share is fitted on the KB unless ``cohesion`` fixes it (ablation); weights
+    w_g default to uniform over g = 1..4."""
     if cohesion is None:
-        kw = user_model(user)
+        kw = user_model(user, tuple(weights) if weights is not None else None)
     else:
         corpus = load_corpus(user)
-        kw = UserTextModel(corpus, KeywordExtractor.from_kb(corpus.train, cohesion))
+        kw = UserTextModel(corpus, KeywordExtractor.from_kb(corpus.train, cohesion),
+                           weights=weights)
     corpus = kw.corpus
     return {
         "keyword": kw,
@@ -88,14 +90,17 @@ def rho_row(user: str, model: UserTextModel, bleu_floor: float) -> dict:
     r = solve_rho_lb(model, bleu_floor)
     hyps = [" ".join(h) for h in model.hypotheses(r.empirical)]
     refs = [s.text for s in model.corpus.heldout]
-    sb = sacrebleu_corpus(hyps, refs, max_order=model.max_order)
+    # sacrebleu weighs the g-grams uniformly: the check applies to uniform weights only
+    uniform = all(abs(w - 1.0 / model.max_order) < 1e-12 for w in model.weights)
+    sb = sacrebleu_corpus(hyps, refs, max_order=model.max_order).score if uniform \
+        else float("nan")
     row = {k: v for k, v in asdict(r).items() if k != "precisions_at_fixed_point"}
     row.update({f"p{g + 1}_at_fixed_point": p
                 for g, p in enumerate(r.precisions_at_fixed_point)})
     row.update({"fixed_point_minus_empirical": r.eq19_fixed_point - r.empirical,
                 "one_shot_minus_fixed_point": r.eq19_one_shot - r.eq19_fixed_point,
                 "train_minus_heldout_fixed_point": r.eq19_train - r.eq19_fixed_point,
-                "sacrebleu_points_at_empirical": sb.score,
+                "sacrebleu_points_at_empirical": sb,
                 "cohesion": getattr(model.extractor, "cohesion", None),
                 "heldout_sentences": len(model.corpus.heldout),
                 "train_sentences": len(model.corpus.train)})

@@ -147,8 +147,9 @@ class KeywordExtractor(Extractor):
         """Learn IDF from the KB and pick the cohesion share in ``grid`` that maximises the
         mean corpus BLEU of the KB over the extraction ratios ``rhos``."""
         ex = cls.from_kb(kb)
+        order = len(weights) if weights is not None else MAX_ORDER
         refs = [s.tokens for s in kb]
-        ref_counts = [ngram_counts(r, MAX_ORDER) for r in refs]
+        ref_counts = [ngram_counts(r, order) for r in refs]
         best, best_c = -1.0, 0.0
         for c in grid:
             ex.cohesion = float(c)
@@ -156,7 +157,7 @@ class KeywordExtractor(Extractor):
             score = 0.0
             for rho in rhos:
                 hyps = [apply_ranking(s.tokens, o, rho) for s, o in zip(kb, ranks)]
-                score += corpus_stats(hyps, refs, MAX_ORDER, ref_counts).bleu(weights)
+                score += corpus_stats(hyps, refs, order, ref_counts).bleu(weights)
             if score > best + 1e-12:
                 best, best_c = score, float(c)
         ex.cohesion = best_c

@@ -97,7 +97,7 @@ class UserTextModel:
         self.weights = check_weights(weights) if weights is not None else (0.25,) * MAX_ORDER
         self.max_order = len(self.weights)
         self.extractor = extractor if extractor is not None else KeywordExtractor.fit(
-            corpus.train, weights=self.weights if self.max_order == MAX_ORDER else None)
+            corpus.train, weights=self.weights)
         self._splits: dict[str, tuple] = {}
 
     def _split(self, split: str) -> tuple:
@@ -261,9 +261,11 @@ def solve_rho_lb(model: UserTextModel, bleu_floor: float, ref_rho: float = DEFAU
 # --- API for the NF optimiser -----------------------------------------------------------
 
 @lru_cache(maxsize=64)
-def user_model(genre_or_corpus: str) -> UserTextModel:
-    """The default extraction model of a Brown genre or a user corpus path (memoised)."""
-    return UserTextModel(load_corpus(genre_or_corpus))
+def user_model(genre_or_corpus: str, weights: tuple[float, ...] | None = None
+               ) -> UserTextModel:
+    """The default extraction model of a Brown genre or a user corpus path (memoised);
+    weights w_g as in :class:`UserTextModel` (default uniform over g = 1..4)."""
+    return UserTextModel(load_corpus(genre_or_corpus), weights=weights)
 
 
 def _cache_path(path: str | os.PathLike | None = None) -> Path:
@@ -289,7 +291,7 @@ def cached_result(genre: str, bleu_floor: float, cache: str | os.PathLike | None
 
 
 def rho_lower_bound(genre_or_corpus: str | os.PathLike, bleu_floor: float,
-                    method: str = "eq19") -> float:
+                    method: str = "eq19", weights: Sequence[float] | None = None) -> float:
     """Per-user rho_LB for the NF optimiser (NF eq. (19), constraint (28f)).
 
     genre_or_corpus: a Brown genre (NLTK name such as ``"news"`` or letter ``"a"``) or a
@@ -299,6 +301,8 @@ def rho_lower_bound(genre_or_corpus: str | os.PathLike, bleu_floor: float,
         ``"empirical"`` (smallest rho whose measured held-out BLEU meets the floor), or
         ``"kept"`` (the fraction of tokens actually sent there, c / r >= rho because each
         sentence keeps ceil(rho n) tokens: NF eq. (1)'s size ratio at the threshold).
+    weights: w_{g,k} of eq. (19), g = 1..G (default uniform 1/4, G = 4; other weights
+        are always computed).
     Returns rho_LB in (0, 1]. Shipped results for the Brown genres at the floors
     0.05, 0.10, ..., 0.95 are read from ``data/text/rho_lb_cache.json``; anything else is
     computed (a few seconds per user). Raises ValueError / KeyError / FileNotFoundError
@@ -310,13 +314,16 @@ def rho_lower_bound(genre_or_corpus: str | os.PathLike, bleu_floor: float,
     if method not in keys:
         raise ValueError(f"method={method!r} is invalid: must be one of {', '.join(keys)}")
     key = keys[method]
+    w = check_weights(weights) if weights is not None else None
+    if w is not None and len(w) == MAX_ORDER and all(abs(x - 0.25) < 1e-15 for x in w):
+        w = None  # the default: uniform over 4 orders
     name = str(genre_or_corpus)
     if is_genre(name) and not Path(name).exists():
-        hit = cached_result(name, f)
+        hit = cached_result(name, f) if w is None else None
         if hit is not None:
             return float(hit[key])
         name = genre_name(name)
-    return float(getattr(solve_rho_lb(user_model(name), f, with_train=False), key))
+    return float(getattr(solve_rho_lb(user_model(name, w), f, with_train=False), key))
 
 
 def build_cache(genres: Sequence[str], floors: Sequence[float] = CACHE_FLOORS,
