@@ -196,13 +196,14 @@ class RhoResult:
 
 
 def smallest_feasible(ok: Callable[[float], bool], lo: float = RHO_MIN, hi: float = 1.0,
-                      step: float = SCAN_STEP, tol: float = BISECT_TOL) -> tuple[float, float]:
+                      step: float = SCAN_STEP, tol: float = BISECT_TOL,
+                      what: str = "the condition") -> tuple[float, float]:
     """Bracket (a, b] of the smallest rho in [lo, hi] with ok(rho): scan the grid lo, lo +
     step, ..., hi upward, then bisect the first passing cell to width tol. Returns (a, b)
     with ok(b) true and ok(a) false (a = 0 when ok(lo) already holds). Raises ValueError
     if ok(hi) is false."""
     if not ok(hi):
-        raise ValueError("infeasible")
+        raise ValueError(f"rho_max={hi:g} is invalid: {what} fails at every rho <= {hi:g}")
     grid = np.round(np.arange(lo, hi + 1e-12, step), 10)
     grid = grid[grid < hi]
     prev = 0.0
@@ -239,7 +240,8 @@ def solve_rho_lb(model: UserTextModel, bleu_floor: float, ref_rho: float = DEFAU
 
     def fixed_point(split: str) -> tuple[float, bool, float]:
         # g(rho) >= 0  <=>  rho >= F(rho)
-        _, b = smallest_feasible(lambda r: r >= model.eq19_map(r, f, split), hi=rho_max)
+        _, b = smallest_feasible(lambda r: r >= model.eq19_map(r, f, split), hi=rho_max,
+                                 what=f"eq. (19) at bleu_floor={f:g} ({split} precisions)")
         star = model.eq19_map(b, f, split)
         if not math.isfinite(star) or star > b:
             star = b
@@ -248,7 +250,8 @@ def solve_rho_lb(model: UserTextModel, bleu_floor: float, ref_rho: float = DEFAU
 
     fp, exact, res = fixed_point("heldout")
     fp_train = fixed_point("train")[0] if with_train else math.nan
-    _, emp = smallest_feasible(lambda r: model.bleu(r) >= f, hi=rho_max)
+    _, emp = smallest_feasible(lambda r: model.bleu(r) >= f, hi=rho_max,
+                               what=f"BLEU >= {f:g}")
     st = model.stats(emp)
     return RhoResult(
         user=model.corpus.name, bleu_floor=f, eq19_fixed_point=fp, eq19_exact=exact,
