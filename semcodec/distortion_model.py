@@ -30,6 +30,9 @@ from typing import Any
 import numpy as np
 from scipy.optimize import least_squares
 
+#: The fits shipped for the shipped codec ladder (``issc fit-scurves`` output, see docs).
+SHIPPED_FITS = Path(__file__).resolve().parent.parent / "data" / "scurves" / "fits.json"
+
 EQ7 = "log10 D_o = Ds + Dc / (1 + exp(-E1 (log10 rho_b - E2)))  (ASCC eq. (7))"
 MS_SSIM_FORM = "MS-SSIM = S + C / (1 + exp(-E1 (log10 rho_b - E2)))"
 FITS_VERSION = 1
@@ -292,7 +295,8 @@ class DistortionModel:
                              for m in models], dtype=np.float64)
 
     @classmethod
-    def from_json(cls, path: str | os.PathLike) -> DistortionModel:
+    def from_json(cls, path: str | os.PathLike = SHIPPED_FITS) -> DistortionModel:
+        """Load ``fits.json`` (default: the shipped fits of the shipped ladder)."""
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"S-curve fits {path} do not exist")
