@@ -43,6 +43,7 @@ KIND = b"P"
 VERSION = 1
 _FMT = ">4s1sBH8sIIHHIIiiiiI"
 HEADER_SIZE = struct.calcsize(_FMT)
+MAX_SIDE = 1 << 15  #: largest image side a payload may declare (pixels)
 
 
 class PayloadError(ValueError):
@@ -94,8 +95,9 @@ class PayloadHeader:
         if zlib.crc32(raw[:HEADER_SIZE - 4]) != fields[-1]:
             raise PayloadError(f"{name} has a damaged header (CRC-32 mismatch)")
         hdr = cls(*fields[3:-1])
-        if hdr.height < 1 or hdr.width < 1 or hdr.z_height < 1 or hdr.z_width < 1:
-            raise PayloadError(f"{name} has a damaged header (empty image shape)")
+        if not (1 <= hdr.height <= MAX_SIDE and 1 <= hdr.width <= MAX_SIDE):
+            raise PayloadError(f"{name} has a damaged header (image {hdr.width}x{hdr.height} px: "
+                               f"each side must be 1..{MAX_SIDE})")
         if (hdr.z_height, hdr.z_width) != (-(-hdr.height // 64), -(-hdr.width // 64)):
             raise PayloadError(f"{name} has a damaged header (latent shape does not match the "
                                f"image shape)")

@@ -403,16 +403,18 @@ def run_sweep(out: str | os.PathLike, images: str | os.PathLike | None = None,
 
 
 def demo_sweep_and_fit(out: str | os.PathLike, seed: int = 0, workers: int = 2,
-                       progress: bool = True) -> dict[str, Path]:
+                       progress: bool = True, models: str | os.PathLike | None = None
+                       ) -> dict[str, Path]:
     """The small sweep + S-curve fit of ``issc demo`` (shipped photos and codecs).
 
     ``DEMO_SWEEP``: first 3 shipped test photos, 8 rho_b points from 1e-7 to
-    1e-2, 2 trials. Writes ``out/sweep`` and ``out/fit``; returns the paths of
-    the sweep tables, ``fits.json`` and ``fig2.png``.
+    1e-2, 2 trials (``models``: another ladder folder). Writes ``out/sweep``
+    and ``out/fit``; returns the paths of the sweep tables, ``fits.json`` and
+    ``fig2.png``.
     """
     from semcodec.distortion_model import fit_scurves
 
     out = Path(out)
-    paths = run_sweep(out / "sweep", seed=seed, workers=workers, progress=progress,
-                      **DEMO_SWEEP)
+    paths = run_sweep(out / "sweep", models=models, seed=seed, workers=workers,
+                      progress=progress, **DEMO_SWEEP)
     return paths | fit_scurves(out / "sweep", out / "fit")
