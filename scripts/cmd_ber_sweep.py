@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trials", type=int, default=3, help="trials per (model, rho_b, image)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2, help="decode worker processes")
+    p.add_argument("--sampling", default="conditional", choices=["conditional", "plain"],
+                   help="conditional: trials given >= 1 flip, weighted by P(>= 1 flip) "
+                        "(low noise at low rho_b); plain: plain channel draws")
     p.add_argument("--timeout", type=float, default=120.0,
                    help="seconds after which a decode counts as hung")
     p.add_argument("--out", required=True, help="output folder (rerun the same to resume)")
@@ -35,7 +38,8 @@ def run(args: argparse.Namespace) -> None:
         paths = run_sweep(args.out, images=args.images, models=args.models,
                           ber_min=args.ber_min, ber_max=args.ber_max, points=args.points,
                           trials=args.trials, seed=args.seed, workers=args.workers,
-                          max_images=args.max_images, timeout_s=args.timeout)
+                          max_images=args.max_images, timeout_s=args.timeout,
+                          sampling=args.sampling)
         summary = json.loads(paths["summary"].read_text())
         meta.update(sweep=summary, images=args.images or "shipped test split",
                     models=args.models or "shipped ladder")

@@ -7,7 +7,9 @@ ASCC eq. (7), per model g with source rate R_s::
 D_s is the low-rho_b plateau (the clean, source-only distortion), D_c the rise
 to the high-rho_b saturation, E1 > 0 the steepness and E2 the log10 rho_b of
 the midpoint. D_o is the mean MSE (pixels in [0, 1]) over the images and trials
-of a sweep (:mod:`semcodec.sweep`), fitted in the log10 domain by bounded
+of a sweep (:mod:`semcodec.sweep`; with its default conditional sampling, the
+expectation is formed from the clean decode and the trials given at least one
+flip, see :func:`aggregate_sweep`), fitted in the log10 domain by bounded
 least squares (scipy), multi-started over E1 and E2. The same logistic form is
 fitted to the mean MS-SSIM (linear domain; its rise C is negative), since the
 papers report MS-SSIM.
@@ -116,11 +118,16 @@ def fit_scurve(x: np.ndarray, y: np.ndarray, rising: bool = True) -> SCurveFit:
 # ----------------------------------------------------------------------------- from a sweep
 
 def aggregate_sweep(sweep: str | os.PathLike) -> tuple[list[dict], dict[str, dict], dict]:
-    """Per (model, rho_b) means of a sweep folder.
+    """Per (model, rho_b) expected distortion of a sweep folder.
+
+    Per image, the expected MSE at rho_b is the mean over its trials
+    (``plain`` sampling) or ``(1 - p_any) * clean MSE + p_any * mean over its
+    trials`` (``conditional`` sampling: trials drawn given at least one flip;
+    see :mod:`semcodec.sweep`); D_o is the mean over images. MS-SSIM likewise.
 
     Returns (points, per-model info, sweep config). A point holds ``model``,
-    ``ber``, ``n`` (decodes), ``mse`` (D_o: mean MSE over images and trials),
-    ``mse_sem`` (its standard error), ``ms_ssim`` (mean), ``decode_failed``.
+    ``ber``, ``n`` (decodes), ``mse`` (D_o), ``mse_sem`` (standard error over
+    images), ``ms_ssim`` (mean), ``decode_failed`` (count).
     """
     sweep = Path(sweep)
     res_path, clean_path, cfg_path = (sweep / n for n in ("results.csv", "clean.csv",
@@ -129,33 +136,51 @@ def aggregate_sweep(sweep: str | os.PathLike) -> tuple[list[dict], dict[str, dic
         if not p.is_file():
             raise FileNotFoundError(f"{p} does not exist: is {sweep} an issc ber-sweep folder?")
     cfg = json.loads(cfg_path.read_text())
-    groups: dict[tuple[str, float], list[tuple[float, float, int]]] = defaultdict(list)
+    conditional = cfg.get("sampling", "plain") == "conditional"
+    clean: dict[tuple[str, str], tuple[float, float, float]] = {}
+    with open(clean_path, newline="") as f:
+        for r in csv.DictReader(f):
+            clean[(r["model"], r["image"])] = (float(r["mse"]), float(r["ms_ssim"]),
+                                               float(r["bpp"]))
+    groups: dict[tuple[str, float], dict[str, list]] = defaultdict(lambda: defaultdict(list))
     info: dict[str, dict] = {}
     with open(res_path, newline="") as f:
         for r in csv.DictReader(f):
-            groups[(r["model"], float(r["ber"]))].append(
-                (float(r["mse"]), float(r["ms_ssim"]), int(r["decode_failed"])))
+            groups[(r["model"], float(r["ber"]))][r["image"]].append(
+                (float(r["mse"]), float(r["ms_ssim"]), int(r["decode_failed"]),
+                 float(r.get("p_any_flip") or "nan")))
             info.setdefault(r["model"], {"lambda": float(r["lambda"]),
                                          "rs_bits": float(r["rs_bits"])})
     if not groups:
         raise ValueError(f"{res_path} holds no rows: run the sweep first")
-    clean: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
-    with open(clean_path, newline="") as f:
-        for r in csv.DictReader(f):
-            clean[r["model"]].append((float(r["mse"]), float(r["ms_ssim"]), float(r["bpp"])))
-    for name, rows in clean.items():
-        if name in info:
-            a = np.array(rows)
+    for name in info:
+        a = np.array([v for (m, _), v in clean.items() if m == name])
+        if a.size:
             info[name].update(clean_mse=float(a[:, 0].mean()), clean_ms_ssim=float(a[:, 1].mean()),
                               bpp=float(a[:, 2].mean()))
     points = []
-    for (name, ber), rows in sorted(groups.items(), key=lambda kv: (info[kv[0][0]]["rs_bits"],
-                                                                    kv[0][1])):
-        a = np.array(rows)
-        sem = float(a[:, 0].std(ddof=1) / math.sqrt(len(a))) if len(a) > 1 else math.nan
-        points.append({"model": name, "ber": ber, "n": len(a), "mse": float(a[:, 0].mean()),
-                       "mse_sem": sem, "ms_ssim": float(a[:, 1].mean()),
-                       "decode_failed": int(a[:, 2].sum())})
+    for (name, ber), per_image in sorted(groups.items(),
+                                         key=lambda kv: (info[kv[0][0]]["rs_bits"], kv[0][1])):
+        est_mse, est_ms, n, failed = [], [], 0, 0
+        for image, rows in per_image.items():
+            a = np.array(rows)
+            n += len(a)
+            failed += int(a[:, 2].sum())
+            mse_t, ms_t = float(a[:, 0].mean()), float(a[:, 1].mean())
+            if conditional:
+                if (name, image) not in clean:
+                    raise ValueError(f"{clean_path} lacks the clean decode of {name} / {image}")
+                p_any = float(a[0, 3])
+                c_mse, c_ms, _ = clean[(name, image)]
+                mse_t = (1 - p_any) * c_mse + p_any * mse_t
+                ms_t = (1 - p_any) * c_ms + p_any * ms_t
+            est_mse.append(mse_t)
+            est_ms.append(ms_t)
+        k = len(est_mse)
+        sem = float(np.std(est_mse, ddof=1) / math.sqrt(k)) if k > 1 else math.nan
+        points.append({"model": name, "ber": ber, "n": n, "mse": float(np.mean(est_mse)),
+                       "mse_sem": sem, "ms_ssim": float(np.mean(est_ms)),
+                       "decode_failed": failed})
     return points, info, cfg
 
 
@@ -200,6 +225,7 @@ def fit_scurves(sweep: str | os.PathLike, out: str | os.PathLike, plot: bool = T
                   "points": len(cfg["bers"]), "ber_min": min(cfg["bers"]),
                   "ber_max": max(cfg["bers"]), "seed": cfg["seed"],
                   "decodes_per_point": n_per_point,
+                  "sampling": cfg.get("sampling", "plain"),
                   "decode_failed": int(sum(p["decode_failed"] for p in points)),
                   "images": cfg["image_names"], "model_sha256": cfg.get("model_sha256")},
         "models": models,

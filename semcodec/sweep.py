@@ -21,7 +21,19 @@ sweep's images), ``bpp`` (this image's body bits per pixel), ``ber``, ``image``
 (path relative to the image folder), ``trial``, ``n_bits`` (body bits of this
 image), ``n_flipped``, ``mse`` (pixels in [0, 1]), ``psnr`` (dB, peak 1),
 ``ms_ssim``, ``decode_failed`` (0/1), ``n_concealed`` (latent symbols bounded by
-the concealment rule).
+the concealment rule), ``p_any_flip`` (P(at least one body bit flips) =
+1 - (1 - rho_b)^n_bits).
+
+Sampling. ``plain``: every trial is a plain binary-symmetric-channel draw, and
+D_o is the mean of the rows. ``conditional`` (default, stratified on "at least
+one flip"): every trial is drawn given at least one flip
+(:func:`~semcodec.channel.flip_bits_given_any`), and the expected distortion of
+an image is ``(1 - p_any_flip) * clean + p_any_flip * mean over trials`` (the
+clean decode of a body with no flip is the clean reconstruction, bit-exact).
+Both estimate the same expectation; the conditional one has no rare-event
+noise at low rho_b, where a plain trial almost never flips a bit and a single
+unlucky one moves the mean by a factor of ten. ``aggregate_sweep``
+(:func:`semcodec.distortion_model.aggregate_sweep`) does the aggregation for either.
 """
 
 from __future__ import annotations
@@ -37,12 +49,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from semcodec.channel import check_ber, flip_bits
+from semcodec.channel import check_ber, flip_bits, flip_bits_given_any, p_any_flip
 from semcodec.payload import Payload, encode_image, model_sha_bytes
 from semcodec.robust_decode import IsolatedPool, RobustDecoder, TaskFailure, fallback_image
 
 RESULT_COLUMNS = ("model", "lambda", "rs_bits", "bpp", "ber", "image", "trial", "n_bits",
-                  "n_flipped", "mse", "psnr", "ms_ssim", "decode_failed", "n_concealed")
+                  "n_flipped", "mse", "psnr", "ms_ssim", "decode_failed", "n_concealed",
+                  "p_any_flip")
+SAMPLINGS = ("conditional", "plain")
 CLEAN_COLUMNS = ("model", "lambda", "image", "n_bits", "bpp", "mse", "psnr", "ms_ssim")
 CONFIG_VERSION = 1
 
@@ -76,6 +90,15 @@ def image_metrics(ref: torch.Tensor, rec: torch.Tensor) -> tuple[float, float, f
     mse = float(torch.mean((ref.double() - rec.double()) ** 2))
     psnr = math.inf if mse == 0 else 10.0 * math.log10(1.0 / mse)
     return mse, psnr, ms_ssim(ref, rec)
+
+
+def draw_flips(body: bytes, ber: float, rng: np.random.Generator, sampling: str
+               ) -> tuple[bytes, int, float]:
+    """(received body, flips, p_any_flip) of one trial under the sweep's sampling."""
+    if sampling == "conditional":
+        return flip_bits_given_any(body, ber, rng)
+    out, k = flip_bits(body, ber, rng)
+    return out, k, p_any_flip(8 * len(body), ber)
 
 
 def payload_path(out: Path, model: str, i: int, image: str) -> Path:
@@ -137,13 +160,14 @@ class _SweepHandler:
 
     def trial(self, m: int, b: int, i: int, t: int) -> dict[str, Any]:
         p = self.payload(m, i)
-        body, n_flipped = flip_bits(p.body, self.cfg["bers"][b], seed_for(self.cfg["seed"], m, b,
-                                                                           i, t))
+        body, n_flipped, p_any = draw_flips(p.body, self.cfg["bers"][b],
+                                            seed_for(self.cfg["seed"], m, b, i, t),
+                                            self.cfg["sampling"])
         rec, info = self.decoders[m].safe_decode(p.header, body)
         mse, psnr, mss = image_metrics(self.image(i), rec)
         return {"n_flipped": n_flipped, "mse": mse, "psnr": psnr, "ms_ssim": mss,
                 "decode_failed": int(info.decode_failed), "n_concealed": info.n_concealed,
-                "error": info.error}
+                "p_any_flip": p_any, "error": info.error}
 
 
 def _sweep_factory(config: dict, out: str) -> _SweepHandler:
@@ -240,7 +264,7 @@ def run_sweep(out: str | os.PathLike, images: str | os.PathLike | None = None,
               models: str | os.PathLike | Sequence | None = None, ber_min: float = 1e-8,
               ber_max: float = 1e-1, points: int = 15, trials: int = 3, seed: int = 0,
               workers: int = 2, max_images: int | None = None, timeout_s: float = 120.0,
-              progress: bool = True) -> dict[str, Path]:
+              progress: bool = True, sampling: str = "conditional") -> dict[str, Path]:
     """Run (or resume) a bit-flip sweep into ``out``.
 
     Args:
@@ -253,6 +277,8 @@ def run_sweep(out: str | os.PathLike, images: str | os.PathLike | None = None,
         workers: decode worker processes (each one torch thread).
         max_images: use only the first N images (sorted by path).
         timeout_s: a decode taking longer counts as a hang (worker restarted).
+        sampling: ``conditional`` (trials given at least one flip; stratified) or
+            ``plain`` (plain channel draws); see the module docstring.
 
     Returns:
         ``{"results", "clean", "config", "summary"}`` paths. ``summary`` (JSON) holds
@@ -271,6 +297,8 @@ def run_sweep(out: str | os.PathLike, images: str | os.PathLike | None = None,
         raise ValueError(f"trials={trials} is invalid: must be >= 1")
     if int(workers) < 1:
         raise ValueError(f"workers={workers} is invalid: must be >= 1")
+    if sampling not in SAMPLINGS:
+        raise ValueError(f"sampling={sampling!r} is invalid: must be one of {SAMPLINGS}")
     files, root, ckpts = resolve_inputs(images, models, max_images)
     metas = []
     for c in ckpts:
@@ -287,7 +315,7 @@ def run_sweep(out: str | os.PathLike, images: str | os.PathLike | None = None,
         "lambdas": [float(m.get("lambda", math.nan)) for m in metas],
         "images": [str(Path(f).resolve()) for f in files],
         "image_names": [Path(f).relative_to(root).as_posix() for f in files],
-        "bers": bers, "trials": int(trials), "seed": int(seed),
+        "bers": bers, "trials": int(trials), "seed": int(seed), "sampling": sampling,
     }
     out.mkdir(parents=True, exist_ok=True)
     cfg_path = out / "sweep.json"
@@ -327,7 +355,7 @@ def run_sweep(out: str | os.PathLike, images: str | os.PathLike | None = None,
 
         p = Payload.from_bytes(payload_path(out, names[m], i, config["image_names"][i])
                                .read_bytes())
-        _, n_flipped = flip_bits(p.body, bers[b], seed_for(seed, m, b, i, t))
+        _, n_flipped, p_any = draw_flips(p.body, bers[b], seed_for(seed, m, b, i, t), sampling)
         if i not in fallback_cache:
             img = load_image(files[i])
             fallback_cache[i] = image_metrics(img, fallback_image(*img.shape[-2:]))
@@ -335,7 +363,7 @@ def run_sweep(out: str | os.PathLike, images: str | os.PathLike | None = None,
         print(f"decode failed ({why}): model {names[m]}, ber {bers[b]:.3g}, "
               f"image {config['image_names'][i]}, trial {t}: fallback image used")
         return {"n_flipped": n_flipped, "mse": mse, "psnr": psnr, "ms_ssim": mss,
-                "decode_failed": 1, "n_concealed": 0}
+                "decode_failed": 1, "n_concealed": 0, "p_any_flip": p_any}
 
     with IsolatedPool(_sweep_factory, (config, str(out)), workers=int(workers),
                       timeout_s=timeout_s) as pool:

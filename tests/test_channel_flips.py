@@ -80,3 +80,46 @@ def test_ber_outside_0_half_is_refused(ber):
         flip_bits(b"abc", ber, np.random.default_rng(0))
     with pytest.raises(ValueError):
         check_ber(ber)
+
+
+def test_conditional_flips_match_the_zero_truncated_binomial():
+    from semcodec.channel import flip_bits_given_any, p_any_flip
+
+    rng = np.random.default_rng(8)
+    body = bytes(50)  # 400 bits
+    for ber in (1e-4, 5e-3):
+        p_any = p_any_flip(400, ber)
+        assert abs(p_any - (1 - (1 - ber) ** 400)) < 1e-12
+        ks = []
+        for _ in range(20000):
+            out, k, p = flip_bits_given_any(body, ber, rng)
+            assert k >= 1 and p == p_any and _popcount(body, out) == k
+            ks.append(k)
+        ks = np.array(ks)
+        mean = 400 * ber / p_any  # E[K | K >= 1]
+        var = (400 * ber * (1 - ber) + (400 * ber) ** 2) / p_any - mean ** 2
+        assert abs(ks.mean() - mean) < 5 * np.sqrt(var / ks.size)
+    assert flip_bits_given_any(body, 0.0, rng) == (body, 0, 0.0)
+
+
+def test_stratified_estimate_equals_plain_monte_carlo():
+    # D = position of the first flipped bit (n if none): depends on where flips land
+    from semcodec.channel import flip_bits_given_any
+
+    n, ber = 96, 0.004
+    body = bytes(n // 8)
+
+    def first(out: bytes) -> float:
+        bits = np.unpackbits(np.frombuffer(out, np.uint8), bitorder="little")
+        return float(np.argmax(bits)) if bits.any() else float(n)
+
+    rng = np.random.default_rng(9)
+    plain = np.array([first(flip_bits(body, ber, rng)[0]) for _ in range(40000)])
+    cond = []
+    for _ in range(4000):
+        out, _, p_any = flip_bits_given_any(body, ber, rng)
+        cond.append(first(out))
+    strat = (1 - p_any) * n + p_any * np.mean(cond)
+    exact = sum(j * ber * (1 - ber) ** j for j in range(n)) + n * (1 - ber) ** n
+    assert abs(plain.mean() - exact) < 5 * plain.std() / np.sqrt(plain.size)
+    assert abs(strat - exact) < 5 * p_any * np.std(cond) / np.sqrt(len(cond))

@@ -58,7 +58,7 @@ def _fake_sweep(path, rng):
                     ms = float(scurve(np.log10(b), 0.97 - 0.02 * k, -0.8, 2.0, p[3]))
                     w.writerow([name, 0.01 * (k + 1), 1000 * (k + 1), 0.1 * (k + 1), repr(b),
                                 images[j % 4], j // 4, 1000 * (k + 1), 0, repr(float(v)),
-                                10 * np.log10(1 / v), ms, 0, 0])
+                                10 * np.log10(1 / v), ms, 0, 0, 1.0])
     with open(path / "clean.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(CLEAN_COLUMNS)
@@ -105,3 +105,33 @@ def test_fit_scurves_on_a_sweep_and_distortion_model(tmp_path):
 def test_missing_sweep_folder_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothere"):
         fit_scurves(tmp_path / "nothere", tmp_path / "fit")
+
+
+def test_conditional_sweep_is_weighted_by_the_flip_probability(tmp_path):
+    from semcodec.distortion_model import aggregate_sweep
+
+    d = tmp_path / "sw"
+    d.mkdir()
+    (d / "sweep.json").write_text(json.dumps({"image_names": ["a", "b"], "trials": 2,
+                                              "bers": [1e-6], "seed": 0,
+                                              "sampling": "conditional"}))
+    with open(d / "clean.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(CLEAN_COLUMNS)
+        w.writerow(["q1", 0.01, "a", 1000, 0.1, 0.01, 20, 0.9])
+        w.writerow(["q1", 0.01, "b", 2000, 0.2, 0.02, 17, 0.8])
+    rows = [("a", 0, 0.2, 0.1, 0.001), ("a", 1, 0.4, 0.3, 0.001),
+            ("b", 0, 0.3, 0.2, 0.002), ("b", 1, 0.3, 0.2, 0.002)]
+    with open(d / "results.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(RESULT_COLUMNS)
+        for im, t, mse, ms, p in rows:
+            w.writerow(["q1", 0.01, 1500, 0.1, 1e-6, im, t, 1000, 1, mse, 0, ms, 0, 0, p])
+    points, info, _ = aggregate_sweep(d)
+    want_a = 0.999 * 0.01 + 0.001 * 0.3
+    want_b = 0.998 * 0.02 + 0.002 * 0.3
+    assert len(points) == 1 and points[0]["n"] == 4
+    assert np.isclose(points[0]["mse"], (want_a + want_b) / 2)
+    ms_a, ms_b = 0.999 * 0.9 + 0.001 * 0.2, 0.998 * 0.8 + 0.002 * 0.2
+    assert np.isclose(points[0]["ms_ssim"], (ms_a + ms_b) / 2)
+    assert np.isclose(info["q1"]["clean_mse"], 0.015)

@@ -50,7 +50,8 @@ def test_sweep_table_is_tidy_and_complete(setup):
     bers = ber_grid(1e-5, 0.05, 3)
     assert sorted({float(r["ber"]) for r in rows}) == bers
     for r in rows:
-        assert 0 <= int(r["n_flipped"]) <= int(r["n_bits"])
+        assert 1 <= int(r["n_flipped"]) <= int(r["n_bits"])  # conditional sampling
+        assert 0 < float(r["p_any_flip"]) <= 1
         assert np.isfinite(float(r["mse"])) and 0 <= float(r["mse"]) <= 1
         assert r["decode_failed"] == "0"
         assert abs(10 * np.log10(1 / float(r["mse"])) - float(r["psnr"])) < 1e-9
