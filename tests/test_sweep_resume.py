@@ -129,3 +129,14 @@ def test_killed_cli_sweep_resumes_to_the_same_table(setup, tmp_path):
     assert n_before < 1 + 4 * 2 * 3
     subprocess.run(cmd + [str(b)], check=True, cwd=repo, capture_output=True)
     assert (b / "results.csv").read_bytes() == (tmp_path / "a" / "results.csv").read_bytes()
+
+
+@pytest.mark.slow
+def test_demo_sweep_and_fit_writes_fig2(setup, tmp_path):
+    from semcodec.sweep import demo_sweep_and_fit
+
+    _, kw, _ = setup
+    paths = demo_sweep_and_fit(tmp_path / "demo", models=kw["models"], progress=False)
+    assert paths["fig2"].is_file() and paths["fits"].is_file()
+    rows = _rows(paths["results"])
+    assert len(rows) == 1 * 3 * 8 * 2
