@@ -54,7 +54,7 @@ def _handler_factory(ckpts: list[str], n_images: int, crop: int):
                 CanaryDecoder.overreads += 1
             return a
 
-    ds = shipped_photos("test", crop)
+    ds = shipped_photos("test", crop or None)
     imgs = [ds[i] for i in range(min(n_images, len(ds)))]
     coders = []
     for c in ckpts:
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=10000, help="number of corrupted bodies")
     ap.add_argument("--models", default=None, help="ladder folder (default: shipped ladder)")
     ap.add_argument("--images", type=int, default=4, help="shipped test photos to use")
-    ap.add_argument("--crop", type=int, default=192, help="centre crop side (speed)")
+    ap.add_argument("--crop", type=int, default=192, help="centre crop side; 0: whole images")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds before a hang")
     ap.add_argument("--seed", type=int, default=0)
