@@ -90,4 +90,8 @@ def hcrb_from_fim(fim: np.ndarray) -> HCRB:
         schur = j3 - np.einsum("...a,...a->...", j2, k)
         penalty = k[..., :, None] * k[..., None, :] / schur[..., None, None]
         dtau = 1.0 / schur
+    bad = ~np.isfinite(crb[..., 0, 0])
+    if np.any(bad):  # no position information at all: every bound is infinite
+        penalty = np.where(bad[..., None, None], np.inf, penalty)
+        dtau = np.where(bad, 1.0 / j3, dtau)
     return HCRB(fim=j, position=crb + penalty, crb=crb, ts_penalty=penalty, delta_tau=dtau)
