@@ -154,3 +154,27 @@ def transmit(bits: ArrayLike, sinr_db: float, code_rate: float, bits_per_symbol:
                      bit_errors=bit_err, num_bits=int(payload.size), block_errors=blk_err,
                      num_blocks=nblk, k=link.k, n=link.n,
                      rate_bits_per_channel_use=link.rate_bits_per_channel_use)
+
+
+def measure_ber(link: LDPCQAMLink, sinr_db: float, max_blocks: int, seed: int,
+                min_block_errors: int = 50, batch: int = 100) -> dict[str, float]:
+    """Measure BER/BLER at one SINR with random payloads, stopping after
+    ``min_block_errors`` block errors or ``max_blocks`` codewords.
+
+    Returns a dict with ``sinr_db, ber, bler, bit_errors, bits, block_errors, blocks``.
+    """
+    if int(max_blocks) < 1:
+        raise ValueError(f"max_blocks={max_blocks!r} is invalid: must be an integer >= 1")
+    rng = np.random.default_rng(seed)
+    gen = torch.Generator(device=link.device).manual_seed(int(seed))
+    be = blk = nb = 0
+    while nb < max_blocks and blk < min_block_errors:
+        b = min(batch, max_blocks - nb)
+        info = torch.from_numpy(rng.integers(0, 2, (b, link.k)).astype(np.float32))
+        out = link.run(info.to(link.device), sinr_db, gen).cpu()
+        err = out != info
+        be += int(err.sum())
+        blk += int(err.any(dim=1).sum())
+        nb += b
+    return {"sinr_db": float(sinr_db), "ber": be / (nb * link.k), "bler": blk / nb,
+            "bit_errors": be, "bits": nb * link.k, "block_errors": blk, "blocks": nb}
