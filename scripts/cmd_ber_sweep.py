@@ -13,9 +13,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--models", default=None,
                    help="folder of q<i>.ckpt files (default: the shipped ladder)")
     p.add_argument("--max-images", type=int, default=None, help="use only the first N images")
-    p.add_argument("--ber-min", type=float, default=1e-8)
+    p.add_argument("--ber-min", type=float, default=1e-9)
     p.add_argument("--ber-max", type=float, default=1e-1)
-    p.add_argument("--points", type=int, default=15, help="log-spaced rho_b points")
+    p.add_argument("--points", type=int, default=16, help="log-spaced rho_b points")
     p.add_argument("--trials", type=int, default=2, help="trials per (model, rho_b, image)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2, help="decode worker processes")

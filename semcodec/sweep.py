@@ -261,8 +261,8 @@ def resolve_inputs(images: str | os.PathLike | None, models: str | os.PathLike |
 
 
 def run_sweep(out: str | os.PathLike, images: str | os.PathLike | None = None,
-              models: str | os.PathLike | Sequence | None = None, ber_min: float = 1e-8,
-              ber_max: float = 1e-1, points: int = 15, trials: int = 2, seed: int = 0,
+              models: str | os.PathLike | Sequence | None = None, ber_min: float = 1e-9,
+              ber_max: float = 1e-1, points: int = 16, trials: int = 2, seed: int = 0,
               workers: int = 2, max_images: int | None = None, timeout_s: float = 120.0,
               progress: bool = True, sampling: str = "conditional") -> dict[str, Path]:
     """Run (or resume) a bit-flip sweep into ``out``.
