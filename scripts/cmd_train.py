@@ -36,6 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lambdas", type=float, nargs="+", default=None)
     p.add_argument("--base-steps", type=int, default=20000)
     p.add_argument("--finetune-steps", type=int, default=5000)
+    p.add_argument("--parallel", action="store_true",
+                   help="train all rates at once from scratch, one process each (for a GPU); "
+                        "--base-steps steps per rate, no warm start")
     p.add_argument("--install", action="store_true",
                    help="copy the finished ladder to data/codecs/<preset> (the shipped default)")
     p.set_defaults(func=run_train_all)
@@ -67,17 +70,27 @@ def run_train(args: argparse.Namespace) -> None:
 
 
 def run_train_all(args: argparse.Namespace) -> None:
-    from semcodec.ladder import SHIPPED_CODECS, install_ladder, train_ladder
+    from semcodec.ladder import (SHIPPED_CODECS, install_ladder, train_ladder,
+                                 train_ladder_parallel)
     from semcodec.zoo import rate_ladder
 
     device = _setup(args)
     lams = rate_ladder(args.G, args.lambdas)
     with run_record(args.out, seed=args.seed, lambdas=lams) as meta:
-        paths = train_ladder(lams, args.out, args.base_steps, args.finetune_steps,
-                             preset=args.preset, dataset=args.dataset, root=args.data,
-                             crop=args.crop, seed=args.seed, device=device,
-                             meta={"command": meta["command"]}, batch_size=args.batch_size,
-                             lr=args.lr, val_every=args.val_every, ckpt_every=args.ckpt_every)
+        if args.parallel:
+            targs = ["--preset", args.preset, "--dataset", args.dataset, "--crop", str(args.crop),
+                     "--batch-size", str(args.batch_size), "--lr", str(args.lr),
+                     "--val-every", str(args.val_every), "--ckpt-every", str(args.ckpt_every),
+                     "--device", device] + (["--data", args.data] if args.data else []) \
+                + (["--threads", str(args.threads)] if args.threads else [])
+            paths = train_ladder_parallel(lams, args.out, args.base_steps, targs, seed=args.seed)
+        else:
+            paths = train_ladder(lams, args.out, args.base_steps, args.finetune_steps,
+                                 preset=args.preset, dataset=args.dataset, root=args.data,
+                                 crop=args.crop, seed=args.seed, device=device,
+                                 meta={"command": meta["command"]}, batch_size=args.batch_size,
+                                 lr=args.lr, val_every=args.val_every,
+                                 ckpt_every=args.ckpt_every)
         meta["checkpoints"] = [str(p) for p in paths]
         if args.install:
             dest = SHIPPED_CODECS.parent / args.preset

@@ -12,10 +12,11 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 _PACKAGES = ("torch", "compressai", "numpy", "scipy", "cvxpy", "sionna-no-rt", "sacrebleu",
              "pytorch-msssim")
@@ -63,6 +64,12 @@ def _jsonable(x: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(x).__name__}")
 
 
+def _program() -> str:
+    """The program name as a user types it (``issc`` also under ``python -m scripts.cli``)."""
+    name = Path(sys.argv[0]).name
+    return "issc" if name in ("cli.py", "__main__.py") else name
+
+
 @contextmanager
 def run_record(out: str | os.PathLike, seed: int | None = None, **extra: Any) -> Iterator[dict]:
     """Create ``out`` and write ``meta.json`` there when the block finishes.
@@ -73,7 +80,7 @@ def run_record(out: str | os.PathLike, seed: int | None = None, **extra: Any) ->
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any] = {
-        "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
+        "command": " ".join([_program()] + sys.argv[1:]),
         "seed": seed,
         "versions": versions(),
         "commit": git_commit(),

@@ -74,7 +74,8 @@ def load_codec(path: str | os.PathLike) -> tuple[ScaleHyperprior, dict[str, Any]
     meta = obj["meta"]
     try:
         model = build_model(meta["preset"])
-        state = {k: (v.float() if v.is_floating_point() else v) for k, v in obj["state_dict"].items()}
+        state = {k: (v.float() if v.is_floating_point() else v)
+                 for k, v in obj["state_dict"].items()}
         model.load_state_dict(state)
     except (KeyError, RuntimeError) as exc:
         raise CheckpointError(f"{path} does not hold a {meta.get('preset', '?')} codec: "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from torch.utils.data import Dataset
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm")
@@ -32,7 +32,7 @@ def load_image(path: str | Path) -> torch.Tensor:
 
 
 def list_images(folder: str | Path) -> tuple[list[Path], int]:
-    """Image files under ``folder`` (recursive, sorted) and the number of non-image files skipped."""
+    """Image files under ``folder`` (recursive, sorted) and the count of non-image files."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"image folder {folder} does not exist")
@@ -90,7 +90,8 @@ class ImageListDataset(Dataset):
         seed: seed of the crop generator (training crops are reproducible).
     """
 
-    def __init__(self, files: Sequence[str | Path], crop_size: int | None = 256, train: bool = False,
+    def __init__(self, files: Sequence[str | Path], crop_size: int | None = 256,
+                 train: bool = False,
                  boxes: Sequence[tuple[float, float, float, float]] | None = None,
                  pad: bool = True, cache: bool = False, seed: int = 0) -> None:
         if crop_size is not None and crop_size < 16:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,8 @@ from semcodec.train import TrainConfig, Trainer
 SHIPPED_CODECS = Path(__file__).resolve().parent.parent / "data" / "codecs" / "compact"
 
 
-def make_datasets(dataset: str, root: str | None, crop: int, seed: int, eval_crop: int | None = None,
-                  bbox: bool = False):
+def make_datasets(dataset: str, root: str | None, crop: int, seed: int,
+                  eval_crop: int | None = None, bbox: bool = False):
     """(train crops, validation crops, whole evaluation images, description) for a dataset.
 
     dataset: ``shipped`` (data/photos), ``cub`` (CUB-200-2011 at ``root``) or ``folder``
@@ -90,6 +92,37 @@ def train_ladder(lambdas: list[float], out: str | os.PathLike, base_steps: int,
         paths[i] = ckpt
         prev = ckpt
     return [paths[i] for i in range(len(lams))]
+
+
+def train_ladder_parallel(lambdas: list[float], out: str | os.PathLike, steps: int,
+                          train_args: list[str], seed: int = 0) -> list[Path]:
+    """Train every rate from scratch at the same time, one ``issc train`` process per rate.
+
+    For a GPU, where one small codec leaves the device mostly idle: G processes
+    share it and finish in about the time of one. No warm start (the rates do
+    not wait for each other). ``train_args`` are passed to every ``issc train``
+    (preset, dataset, crop, batch size, device, ...). Each rate resumes from its
+    own ``<out>/q<i>/train_state.pt`` on rerun; finished rates are skipped.
+    Returns the checkpoint paths, lowest rate first; raises if any rate failed
+    (its log is ``<out>/q<i>/train.log``).
+    """
+    out = Path(out)
+    lams = sorted(lambdas)
+    procs: list[tuple[int, subprocess.Popen, Path]] = []
+    for i, lam in enumerate(lams):
+        qdir = out / f"q{i + 1}"
+        qdir.mkdir(parents=True, exist_ok=True)
+        if (qdir / "model.ckpt").is_file():
+            continue
+        cmd = [sys.executable, "-m", "scripts.cli", "train", "--lmbda", repr(lam),
+               "--steps", str(steps), "--seed", str(seed + i), "--out", str(qdir), *train_args]
+        log = open(qdir / "train.log", "ab")  # noqa: SIM115 - closed below
+        procs.append((i, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), qdir))
+        log.close()
+    failed = [str(q) for i, p, q in procs if p.wait() != 0]
+    if failed:
+        raise RuntimeError(f"training failed for {failed}; see train.log there")
+    return [out / f"q{i + 1}" / "model.ckpt" for i in range(len(lams))]
 
 
 def install_ladder(ckpts: list[Path], dest: str | os.PathLike = SHIPPED_CODECS) -> Path:

@@ -63,7 +63,8 @@ class TrainConfig:
 def rd_loss(out: dict, x: torch.Tensor, lmbda: float) -> dict[str, torch.Tensor]:
     """CompressAI MSE rate-distortion loss; bpp from the likelihoods (bits / pixel)."""
     n, _, h, w = x.shape
-    bpp = sum(torch.log(lk).sum() for lk in out["likelihoods"].values()) / (-math.log(2) * n * h * w)
+    nats = sum(torch.log(lk).sum() for lk in out["likelihoods"].values())
+    bpp = nats / (-math.log(2) * n * h * w)
     mse = torch.mean((out["x_hat"] - x) ** 2)
     return {"loss": lmbda * 255**2 * mse + bpp, "bpp": bpp, "mse": mse}
 
@@ -168,7 +169,8 @@ class Trainer:
         acc = {"loss": 0.0, "bpp": 0.0, "mse": 0.0}
         n = len(self.val_set)
         for i in range(0, n, self.cfg.batch_size):
-            x = _batch(self.val_set, torch.arange(i, min(n, i + self.cfg.batch_size))).to(self.device)
+            idx = torch.arange(i, min(n, i + self.cfg.batch_size))
+            x = _batch(self.val_set, idx).to(self.device)
             t = rd_loss(self.model(x), x, self.cfg.lmbda)
             for k in acc:
                 acc[k] += float(t[k]) * x.shape[0] / n
@@ -176,7 +178,7 @@ class Trainer:
         return acc
 
     def fit(self, progress: bool = True, stop_after: int | None = None) -> Path | None:
-        """Train up to ``cfg.steps`` (or ``stop_after`` more steps); returns model.ckpt when done."""
+        """Train up to ``cfg.steps`` (or ``stop_after`` more); returns model.ckpt when done."""
         n = len(self.train_set)
         target = self.cfg.steps if stop_after is None else min(self.cfg.steps,
                                                                self.step + stop_after)

@@ -1,0 +1,50 @@
+"""Shared fixtures: a tiny CUB-style tree, tiny image folders, a fast tiny codec."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+torch.set_num_threads(2)
+
+
+def _write_image(path: Path, w: int, h: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # smooth random image (photo-like low-pass content) so codecs have something to code
+    base = rng.random((h // 8 + 2, w // 8 + 2, 3))
+    img = Image.fromarray((base * 255).astype(np.uint8)).resize((w, h), Image.BICUBIC)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path)
+
+
+@pytest.fixture
+def tiny_cub(tmp_path: Path) -> Path:
+    """CUB-200-2011 layout: 2 classes x 3 images; ids 1, 4 and 6 are test images."""
+    root = tmp_path / "CUB_200_2011"
+    rows, split, boxes = [], [], []
+    k = 0
+    for cls in ["001.Black_footed_Albatross", "002.Laysan_Albatross"]:
+        for j in range(3):
+            k += 1
+            rel = f"{cls}/{cls.split('.')[1]}_{j:04d}.jpg"
+            _write_image(root / "images" / rel, 96 + 8 * j, 80, seed=k)
+            rows.append(f"{k} {rel}")
+            split.append(f"{k} {0 if k in (1, 4, 6) else 1}")
+            boxes.append(f"{k} 8.0 4.0 {40 + k}.0 {50}.0")
+    (root / "images.txt").write_text("\n".join(rows) + "\n")
+    (root / "train_test_split.txt").write_text("\n".join(split) + "\n")
+    (root / "bounding_boxes.txt").write_text("\n".join(boxes) + "\n")
+    return root
+
+
+@pytest.fixture
+def image_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "imgs"
+    for i in range(3):
+        _write_image(d / f"im{i}.png", 128, 96, seed=100 + i)
+    (d / "readme.txt").write_text("not an image")
+    return d

@@ -1,0 +1,148 @@
+"""Codec zoo, training, checkpoints, resume, and the real bitstream round trip."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from semcodec.checkpoint import CheckpointError, load_codec, save_checkpoint
+from semcodec.datasets import image_folder
+from semcodec.evaluate import codec_roundtrip, jpeg_at_bpp, pad_to_multiple
+from semcodec.train import TrainConfig, Trainer, rd_loss
+from semcodec.zoo import DEFAULT_LAMBDAS, build_model, rate_ladder
+
+
+def _trainer(image_dir, out, steps=4, **kw):
+    tr = image_folder(image_dir, crop_size=64, train=True, seed=0, cache=True)
+    va = image_folder(image_dir, crop_size=64, train=False, cache=True)
+    ev = [va.image(0)]
+    cfg = TrainConfig(lmbda=0.013, steps=steps, batch_size=2, val_every=2, ckpt_every=1, **kw)
+    return Trainer(cfg, tr, va, ev, out)
+
+
+def test_ladder_and_presets():
+    assert rate_ladder() == list(DEFAULT_LAMBDAS)
+    assert rate_ladder(3) == list(DEFAULT_LAMBDAS[:3])
+    with pytest.raises(ValueError, match="preset='huge' is unknown"):
+        build_model("huge")
+    with pytest.raises(ValueError, match="lambda=-0.1 is invalid"):
+        rate_ladder(lambdas=[0.01, -0.1])
+    with pytest.raises(ValueError, match="G=7 is invalid"):
+        rate_ladder(7)
+
+
+def test_rd_loss_bpp_matches_likelihoods():
+    torch.manual_seed(0)
+    m = build_model("compact")
+    x = torch.rand(2, 3, 64, 64)
+    out = m(x)
+    t = rd_loss(out, x, 0.01)
+    bits = sum(-torch.log2(v).sum() for v in out["likelihoods"].values())
+    assert torch.allclose(t["bpp"], bits / (2 * 64 * 64))
+    assert torch.allclose(t["loss"], 0.01 * 255**2 * t["mse"] + t["bpp"])
+
+
+def test_few_steps_lower_loss_on_fixed_batch(image_dir, tmp_path):
+    t = _trainer(image_dir, tmp_path / "run", lr=1e-3)
+    x = torch.stack([t.val_set[i] for i in range(3)])
+    t.model.eval()
+    with torch.no_grad():
+        before = float(rd_loss(t.model(x), x, 0.013)["loss"])
+    for _ in range(15):
+        t.train_step(x)
+    t.model.eval()
+    with torch.no_grad():
+        after = float(rd_loss(t.model(x), x, 0.013)["loss"])
+    assert after < 0.7 * before
+
+
+def test_resume_continues_step_count_and_matches(image_dir, tmp_path):
+    # reference: 4 uninterrupted steps
+    ref = _trainer(image_dir, tmp_path / "ref")
+    ref.fit(progress=False)
+    # interrupted: 2 steps, then a fresh Trainer on the same folder continues
+    a = _trainer(image_dir, tmp_path / "run")
+    assert a.fit(progress=False, stop_after=2) is None and a.step == 2
+    b = _trainer(image_dir, tmp_path / "run")
+    assert b.step == 2
+    path = b.fit(progress=False)
+    assert b.step == 4 and path.is_file()
+    for (k, v), (_, w) in zip(ref.model.state_dict().items(), b.model.state_dict().items()):
+        assert torch.allclose(v.float(), w.float(), atol=1e-6), k
+
+
+def test_resume_refuses_other_lambda(image_dir, tmp_path):
+    _trainer(image_dir, tmp_path / "run").fit(progress=False, stop_after=1)
+    tr = image_folder(image_dir, crop_size=64, train=True)
+    with pytest.raises(ValueError, match="belongs to preset=compact lambda=0.013"):
+        Trainer(TrainConfig(lmbda=0.05, steps=2), tr, tr, [], tmp_path / "run")
+
+
+def test_checkpoint_round_trip_metadata_and_bitstream(image_dir, tmp_path):
+    t = _trainer(image_dir, tmp_path / "run", steps=2)
+    path = t.fit(progress=False)
+    model, meta = load_codec(path)
+    assert meta["preset"] == "compact" and meta["lambda"] == 0.013 and meta["steps"] == 2
+    ev = meta["eval"]
+    img = t.eval_images[0]
+    rec, nbits, _ = codec_roundtrip(model, img)
+    assert ev["rs_bits"] == nbits and ev["bpp"] == pytest.approx(nbits / (128 * 96))
+    assert len(meta["sha256"]) == 64
+
+
+def test_decompress_equals_model_reconstruction():
+    torch.manual_seed(1)
+    m = build_model("compact").eval()
+    m.update(force=True)
+    img = torch.rand(3, 80, 100)
+    rec, nbits, _ = codec_roundtrip(m, img)
+    with torch.no_grad():
+        # the scale hyperprior codes y around zero, so its decoder sees y_hat = round(y)
+        own = m.g_s(torch.round(m.g_a(pad_to_multiple(img[None])))).clamp(0, 1)[0, :, :80, :100]
+    assert nbits > 0
+    assert torch.allclose(rec, own, atol=1e-5)
+
+
+def test_damaged_and_foreign_checkpoints(image_dir, tmp_path):
+    path = _trainer(image_dir, tmp_path / "run", steps=1).fit(progress=False)
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0x40
+    bad = tmp_path / "bad.ckpt"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(CheckpointError, match="is damaged"):
+        load_codec(bad)
+    foreign = tmp_path / "foreign.ckpt"
+    torch.save({"x": 1}, foreign)
+    with pytest.raises(CheckpointError, match="not an ISSC codec checkpoint"):
+        load_codec(foreign)
+    wrong = tmp_path / "wrong.ckpt"
+    save_checkpoint(wrong, build_model("bmshj2018"), {"preset": "compact", "lambda": 0.01})
+    with pytest.raises(CheckpointError, match="does not hold a compact codec"):
+        load_codec(wrong)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_codec(tmp_path / "nope.ckpt")
+
+
+def test_jpeg_anchor_matches_bpp():
+    g = torch.Generator().manual_seed(0)
+    x = torch.nn.functional.interpolate(torch.rand(1, 3, 24, 32, generator=g), size=(96, 128),
+                                        mode="bicubic").clamp(0, 1)[0]
+    for target in (0.5, 1.0, 2.0):
+        _, bpp, q = jpeg_at_bpp(x, target)
+        _, bpp_lo, _ = jpeg_at_bpp(x, 0.0)
+        assert 1 <= q <= 95
+        assert abs(bpp - target) < 0.25 * target or bpp == bpp_lo
+
+
+def test_cli_user_errors_exit_2(tmp_path):
+    cmd = [sys.executable, "-m", "scripts.cli", "train", "--lmbda", "-1", "--out", str(tmp_path)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 2 and "lambda=-1.0 is invalid" in r.stderr
+    assert "Traceback" not in r.stderr
+    cmd = [sys.executable, "-m", "scripts.cli", "train", "--lmbda", "0.01", "--dataset", "cub",
+           "--data", str(tmp_path / "nocub"), "--out", str(tmp_path / "o")]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 2 and "images.txt" in r.stderr and "Traceback" not in r.stderr
