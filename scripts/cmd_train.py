@@ -70,8 +70,7 @@ def run_train(args: argparse.Namespace) -> None:
 
 
 def run_train_all(args: argparse.Namespace) -> None:
-    from semcodec.ladder import (SHIPPED_CODECS, install_ladder, train_ladder,
-                                 train_ladder_parallel)
+    from semcodec.ladder import SHIPPED_CODECS, install_ladder, train_ladder, train_ladder_parallel
     from semcodec.zoo import rate_ladder
 
     device = _setup(args)
