@@ -14,6 +14,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--crop", type=int, default=128, help="training crop side in pixels")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--warmup-steps", type=int, default=500, help="linear lr warm-up steps")
     p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--ckpt-every", type=int, default=250)
     p.add_argument("--seed", type=int, default=0)
@@ -59,7 +60,8 @@ def run_train(args: argparse.Namespace) -> None:
     device = _setup(args)
     cfg = TrainConfig(preset=args.preset, lmbda=args.lmbda, steps=args.steps,
                       batch_size=args.batch_size, lr=args.lr, val_every=args.val_every,
-                      ckpt_every=args.ckpt_every, seed=args.seed, device=device, init=args.init)
+                      ckpt_every=args.ckpt_every, seed=args.seed, device=device, init=args.init,
+                      warmup_steps=args.warmup_steps)
     tr, va, ev, desc = make_datasets(args.dataset, args.data, args.crop, args.seed)
     with run_record(args.out, seed=args.seed, dataset=desc) as meta:
         t = Trainer(cfg, tr, va, ev, args.out,
@@ -79,6 +81,7 @@ def run_train_all(args: argparse.Namespace) -> None:
         if args.parallel:
             targs = ["--preset", args.preset, "--dataset", args.dataset, "--crop", str(args.crop),
                      "--batch-size", str(args.batch_size), "--lr", str(args.lr),
+                     "--warmup-steps", str(args.warmup_steps),
                      "--val-every", str(args.val_every), "--ckpt-every", str(args.ckpt_every),
                      "--device", device] + (["--data", args.data] if args.data else []) \
                 + (["--threads", str(args.threads)] if args.threads else [])
@@ -88,7 +91,8 @@ def run_train_all(args: argparse.Namespace) -> None:
                                  preset=args.preset, dataset=args.dataset, root=args.data,
                                  crop=args.crop, seed=args.seed, device=device,
                                  meta={"command": meta["command"]}, batch_size=args.batch_size,
-                                 lr=args.lr, val_every=args.val_every,
+                                 lr=args.lr, warmup_steps=args.warmup_steps,
+                                 val_every=args.val_every,
                                  ckpt_every=args.ckpt_every)
         meta["checkpoints"] = [str(p) for p in paths]
         if args.install:

@@ -3,7 +3,12 @@
 Loss (CompressAI's MSE objective): ``lambda * 255^2 * MSE + bpp`` with bpp the
 estimated rate from the likelihoods, plus the auxiliary loss of the entropy
 bottleneck's quantiles (own Adam). The main optimiser is Adam with gradient
-clipping and a step schedule (lr x 0.1 at ``lr_drop`` of the run).
+clipping and a schedule: a linear warm-up over ``warmup_steps`` (a fresh Adam's
+first steps move every weight by about lr whatever its gradient; on a trained
+codec that is a shock that, measured here, cost 5 dB and then diverged to NaN
+through an infinite rate term), then lr x 0.1 at ``lr_drop`` of the run. A
+step whose loss or gradient is not finite is skipped and counted
+(``skipped_steps`` in the metadata) instead of poisoning the weights.
 
 Resume: every ``ckpt_every`` steps the full training state (weights, both
 optimisers, scheduler, RNG states, step, history) is written atomically to
@@ -42,6 +47,7 @@ class TrainConfig:
     lr: float = 1e-4
     aux_lr: float = 1e-3
     lr_drop: float = 0.9  # fraction of the run after which lr is divided by 10
+    warmup_steps: int = 500  # linear lr warm-up (protects warm starts, see module doc)
     clip_norm: float = 1.0
     val_every: int = 500
     ckpt_every: int = 250
@@ -97,15 +103,18 @@ class Trainer:
         self.device = torch.device(cfg.device)
         self.model = build_model(cfg.preset).to(self.device)
         if cfg.init:
-            init_model, _ = load_codec(cfg.init)
+            init_model, init_meta = load_codec(cfg.init)
             self.model.load_state_dict(init_model.state_dict())
+            # provenance of the warm start travels with the checkpoint (how it was trained)
+            self.meta.setdefault("init_from", {k: init_meta.get(k) for k in (
+                "path", "sha256", "steps", "command", "dataset", "crop", "config", "init_from")})
         params = {n for n, p in self.model.named_parameters() if not n.endswith(".quantiles")}
         named = dict(self.model.named_parameters())
         self.opt = torch.optim.Adam([named[n] for n in sorted(params)], lr=cfg.lr)
         self.aux_opt = torch.optim.Adam(
             [named[n] for n in sorted(set(named) - params)], lr=cfg.aux_lr)
-        self.sched = torch.optim.lr_scheduler.MultiStepLR(
-            self.opt, milestones=[max(1, int(cfg.lr_drop * cfg.steps))], gamma=0.1)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, self._lr_factor)
+        self.skipped = 0
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.step = 0
         self.history: list[dict[str, float]] = []
@@ -113,13 +122,18 @@ class Trainer:
         if self.state_path.is_file():
             self._load_state()
 
+    def _lr_factor(self, step: int) -> float:
+        warm = min(1.0, (step + 1) / self.cfg.warmup_steps) if self.cfg.warmup_steps > 0 else 1.0
+        return warm * (0.1 if step >= max(1, int(self.cfg.lr_drop * self.cfg.steps)) else 1.0)
+
     # -- state ---------------------------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
         return {"model": self.model.state_dict(), "opt": self.opt.state_dict(),
                 "aux_opt": self.aux_opt.state_dict(), "sched": self.sched.state_dict(),
                 "gen": self.gen.get_state(), "torch_rng": torch.get_rng_state(),
                 "crop_gen": getattr(self.train_set, "gen", torch.Generator()).get_state(),
-                "step": self.step, "history": self.history, "config": asdict(self.cfg)}
+                "step": self.step, "history": self.history, "config": asdict(self.cfg),
+                "skipped": self.skipped}
 
     def save_state(self) -> None:
         tmp = self.state_path.with_name(self.state_path.name + ".tmp")
@@ -141,6 +155,7 @@ class Trainer:
         if hasattr(self.train_set, "gen"):
             self.train_set.gen.set_state(st["crop_gen"])
         self.step, self.history = st["step"], st["history"]
+        self.skipped = st.get("skipped", 0)
 
     # -- steps ---------------------------------------------------------------------------------
     def train_step(self, x: torch.Tensor) -> dict[str, float]:
@@ -150,10 +165,16 @@ class Trainer:
         self.aux_opt.zero_grad(set_to_none=True)
         out = self.model(x)
         terms = rd_loss(out, x, self.cfg.lmbda)
-        terms["loss"].backward()
-        if self.cfg.clip_norm > 0:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip_norm)
-        self.opt.step()
+        finite = bool(torch.isfinite(terms["loss"]))
+        if finite:
+            terms["loss"].backward()
+            max_norm = self.cfg.clip_norm if self.cfg.clip_norm > 0 else float("inf")
+            norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm)
+            finite = bool(torch.isfinite(norm))
+        if finite:
+            self.opt.step()
+        else:  # an infinite rate or gradient would turn every weight into NaN
+            self.skipped += 1
         aux = self.model.aux_loss()
         aux.backward()
         self.aux_opt.step()
@@ -214,6 +235,7 @@ class Trainer:
         self.model.update(force=True)
         path = self.out / "model.ckpt"
         meta = {"preset": self.cfg.preset, "lambda": self.cfg.lmbda, "steps": self.step,
+                "skipped_steps": self.skipped,
                 "config": asdict(self.cfg), **self.meta}
         save_checkpoint(path, self.model, meta)  # weights as stored (float16) ...
         model, _ = load_codec(path)  # ... are what is measured

@@ -46,7 +46,7 @@ def test_rd_loss_bpp_matches_likelihoods():
 
 
 def test_few_steps_lower_loss_on_fixed_batch(image_dir, tmp_path):
-    t = _trainer(image_dir, tmp_path / "run", lr=1e-3)
+    t = _trainer(image_dir, tmp_path / "run", lr=1e-3, warmup_steps=1)
     x = torch.stack([t.val_set[i] for i in range(3)])
     t.model.eval()
     with torch.no_grad():
@@ -72,6 +72,47 @@ def test_resume_continues_step_count_and_matches(image_dir, tmp_path):
     assert b.step == 4 and path.is_file()
     for (k, v), (_, w) in zip(ref.model.state_dict().items(), b.model.state_dict().items()):
         assert torch.allclose(v.float(), w.float(), atol=1e-6), k
+
+
+def test_lr_warmup_then_drop(image_dir, tmp_path):
+    t = _trainer(image_dir, tmp_path / "run", steps=100, warmup_steps=10, lr=1e-3)
+    factors = [t._lr_factor(s) for s in range(100)]
+    assert factors[0] == pytest.approx(0.1) and factors[9] == pytest.approx(1.0)
+    assert all(a < b for a, b in zip(factors[:9], factors[1:10]))
+    assert factors[89] == pytest.approx(1.0) and factors[90] == pytest.approx(0.1)
+    t.train_step(torch.stack([t.val_set[0]]))
+    assert t.opt.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.2)
+
+
+def test_warm_start_is_not_shocked_and_records_provenance(image_dir, tmp_path):
+    # a codec trained a little, then warm-started: the first steps must not undo it
+    a = _trainer(image_dir, tmp_path / "a", steps=30, lr=1e-3, warmup_steps=1)
+    ck = a.fit(progress=False)
+    x = torch.stack([a.val_set[i] for i in range(3)])
+
+    def loss(tr):
+        tr.model.eval()
+        with torch.no_grad():
+            return float(rd_loss(tr.model(x), x, 0.013)["loss"])
+
+    b = _trainer(image_dir, tmp_path / "b", steps=100, lr=1e-3, init=str(ck), warmup_steps=50)
+    start = loss(b)
+    for _ in range(3):
+        b.train_step(x)
+    assert loss(b) < 1.05 * start
+    assert b.meta["init_from"]["steps"] == 30 and len(b.meta["init_from"]["sha256"]) == 64
+
+
+def test_non_finite_step_is_skipped_not_applied(image_dir, tmp_path):
+    t = _trainer(image_dir, tmp_path / "run", warmup_steps=1)
+    before = {k: v.clone() for k, v in t.model.state_dict().items()}
+    x = torch.stack([t.val_set[0]])
+    x[0, 0, 0, 0] = float("nan")
+    t.train_step(x)
+    assert t.skipped == 1
+    for k, v in t.model.state_dict().items():
+        if "quantiles" not in k:  # the aux step still runs on the entropy bottleneck
+            assert torch.equal(v, before[k]), k
 
 
 def test_resume_refuses_other_lambda(image_dir, tmp_path):
