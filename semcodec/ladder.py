@@ -136,7 +136,36 @@ def install_ladder(ckpts: list[Path], dest: str | os.PathLike = SHIPPED_CODECS) 
         rows.append({"model": i, "file": f"q{i}.ckpt", "lambda": meta["lambda"],
                      "steps": meta["steps"], "sha256": meta["sha256"], **meta.get("eval", {})})
     (dest / "ladder.json").write_text(json.dumps({"models": rows}, indent=2))
+    (dest / "README.md").write_text(ladder_readme(ckpts, rows))
     return dest
+
+
+def ladder_readme(ckpts: list[Path], rows: list[dict[str, Any]]) -> str:
+    """A human-readable card of an installed ladder: how each model was trained, what it does."""
+    lines = ["# Codec ladder", "",
+             "Scale-hyperprior codecs (CompressAI `ScaleHyperprior`), one per rate. Rates and",
+             "distortions are measured on the evaluation images with the real entropy coder",
+             "(whole images, padded to a multiple of 64; bpp counts the original pixels).", "",
+             "| model | lambda | steps (last stage) | R_s [bits/image] | bpp | PSNR [dB] "
+             "| MS-SSIM |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| q{r['model']} | {r['lambda']} | {r['steps']} | {r.get('rs_bits', 0):.0f} "
+                     f"| {r.get('bpp', 0):.4f} | {r.get('psnr', 0):.2f} | "
+                     f"{r.get('ms_ssim', 0):.4f} |")
+    lines += ["", "## How each was trained (exact commands, outermost stage first)", ""]
+    for i, src in enumerate(ckpts, 1):
+        _, meta = load_codec(src)
+        lines.append(f"q{i}:")
+        stage: dict[str, Any] | None = meta
+        while stage:
+            cfg = stage.get("config") or {}
+            lines.append(f"- `{stage.get('command', '?')}` ({stage.get('steps', '?')} steps, "
+                         f"batch {cfg.get('batch_size', '?')}, crop {stage.get('crop', '?')}, "
+                         f"device {cfg.get('device', '?')}; {stage.get('dataset', '?')})")
+            stage = stage.get("init_from")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def shipped_ladder(root: str | os.PathLike = SHIPPED_CODECS) -> list[Path]:
