@@ -19,8 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def codec_eval(images: str | None, models: str | None, out: str | Path) -> list[dict]:
     """Run the evaluation into ``out``; returns the per-model summary."""
-    from scripts.runinfo import run_record, write_json_atomic
-    from semcodec.codec_eval import evaluate_codecs, plot_rd, summarize, write_csv
+    from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
+    from semcodec.codec_eval import evaluate_codecs, plot_rd, summarize
     from semcodec.datasets import list_images, shipped_photos
     from semcodec.ladder import SHIPPED_CODECS, shipped_ladder
 
@@ -33,7 +33,7 @@ def codec_eval(images: str | None, models: str | None, out: str | Path) -> list[
     with run_record(out, images=str(images or "shipped test split"),
                     models=[str(c) for c in ckpts], skipped_non_images=skipped) as meta:
         rows = evaluate_codecs(ckpts, files)
-        write_csv(rows, out / "results.csv")
+        write_csv_atomic(out / "results.csv", rows)
         summary = summarize(rows)
         write_json_atomic(out / "summary.json", summary)
         plot_rd(summary, out / "rd.png")

@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
-from scripts.runinfo import run_record, write_json_atomic
+from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,12 +36,6 @@ def _scenario(path: str | None):
     return NFScenario() if path is None else NFScenario.from_toml(path)
 
 
-def _write_csv(path: Path, rows: list[dict]) -> None:
-    with path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
 
 def run_crb(args: argparse.Namespace) -> None:
     import matplotlib
@@ -60,7 +53,7 @@ def run_crb(args: argparse.Namespace) -> None:
         rng = np.random.default_rng(args.seed)
         rows = list(tqdm(crb_limit_sweep(scn, args.xi, args.trials, rng, args.frames),
                          total=len(args.xi), desc="nf-crb"))
-        _write_csv(out / "results.csv", rows)
+        write_csv_atomic(out / "results.csv", rows)
         frames = rows[0]["frames"]
         gaps = [r["ratio_design"] - 1 for r in rows]
         summary = {"frames": frames, "n_t": scn.n_t, "n_r": scn.n_r, "trials": args.trials,
@@ -114,7 +107,7 @@ def run_fresnel(args: argparse.Namespace) -> None:
     out = Path(args.out)
     with run_record(out, seed=args.seed, scenario=scn.to_dict()) as meta:
         rows = list(fresnel_error_sweep(scn, np.geomspace(dmin, dmax, args.points)))
-        _write_csv(out / "results.csv", rows)
+        write_csv_atomic(out / "results.csv", rows)
         at_rayleigh = list(fresnel_error_sweep(scn, [scn.rayleigh_distance_m]))
         users = list(fresnel_error_sweep(scn, [min(scn.users_d_m), max(scn.users_d_m)]))
         summary = {"aperture_m": scn.aperture_m, "rayleigh_distance_m": scn.rayleigh_distance_m,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
-from scripts.runinfo import run_record, write_json_atomic
+from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
 
 
 def register(subparsers) -> None:
@@ -33,12 +32,6 @@ def register(subparsers) -> None:
                         "floors 0.05, 0.10, ..., 0.95")
     p.set_defaults(func=run)
 
-
-def _write_csv(path: Path, rows: list[dict]) -> None:
-    with open(path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
-        w.writeheader()
-        w.writerows(rows)
 
 
 def _plot(path: Path, curves: list[dict], table: list[dict], floor: float) -> None:
@@ -117,9 +110,9 @@ def run(args: argparse.Namespace) -> None:
             curves += curve_rows(u, models)
             table.append(rho_row(u, models["keyword"], floor))
         gains = gain_rows(curves)
-        _write_csv(out / "bleu_vs_rho.csv", curves)
-        _write_csv(out / "rho_lb_table.csv", table)
-        _write_csv(out / "gain_vs_random.csv", gains)
+        write_csv_atomic(out / "bleu_vs_rho.csv", curves)
+        write_csv_atomic(out / "rho_lb_table.csv", table)
+        write_csv_atomic(out / "gain_vs_random.csv", gains)
         _plot(out / "bleu_vs_rho.png", curves, table, floor)
         summary = {
             "bleu_floor": floor,

@@ -6,6 +6,7 @@ package versions, git commit and wall time, so a result can be reproduced.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import platform
@@ -46,6 +47,17 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     return out
+
+
+def write_csv_atomic(path: str | os.PathLike, rows: list[dict]) -> None:
+    """Write rows (dicts with the same keys) as CSV via a temporary file and rename."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    os.replace(tmp, path)
 
 
 def write_json_atomic(path: str | os.PathLike, obj: Any) -> None:

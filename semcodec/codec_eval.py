@@ -7,7 +7,6 @@ closest to the codec's (bisection), and report both.
 
 from __future__ import annotations
 
-import csv
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -58,15 +57,6 @@ def summarize(rows: list[dict]) -> list[dict]:
                     "ms_ssim_gain": m["ms_ssim"] - m["jpeg_ms_ssim"]})
     return out
 
-
-def write_csv(rows: list[dict], path: str | os.PathLike) -> None:
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(tmp, path)
 
 
 def plot_rd(summary: list[dict], path: str | os.PathLike) -> None:

@@ -116,7 +116,7 @@ def train_ladder_parallel(lambdas: list[float], out: str | os.PathLike, steps: i
             continue
         cmd = [sys.executable, "-m", "scripts.cli", "train", "--lmbda", repr(lam),
                "--steps", str(steps), "--seed", str(seed + i), "--out", str(qdir), *train_args]
-        log = open(qdir / "train.log", "ab")  # noqa: SIM115 - closed below
+        log = open(qdir / "train.log", "ab")  # the child keeps its own handle
         procs.append((i, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), qdir))
         log.close()
     failed = [str(q) for i, p, q in procs if p.wait() != 0]
@@ -129,18 +129,19 @@ def install_ladder(ckpts: list[Path], dest: str | os.PathLike = SHIPPED_CODECS) 
     """Copy trained checkpoints to ``dest/q<i>.ckpt`` and write ``ladder.json``."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows, metas = [], []
     for i, src in enumerate(ckpts, 1):
         _, meta = load_codec(src)
+        metas.append(meta)
         shutil.copyfile(src, dest / f"q{i}.ckpt")
         rows.append({"model": i, "file": f"q{i}.ckpt", "lambda": meta["lambda"],
                      "steps": meta["steps"], "sha256": meta["sha256"], **meta.get("eval", {})})
     (dest / "ladder.json").write_text(json.dumps({"models": rows}, indent=2))
-    (dest / "README.md").write_text(ladder_readme(ckpts, rows))
+    (dest / "README.md").write_text(ladder_readme(metas, rows))
     return dest
 
 
-def ladder_readme(ckpts: list[Path], rows: list[dict[str, Any]]) -> str:
+def ladder_readme(metas: list[dict[str, Any]], rows: list[dict[str, Any]]) -> str:
     """A human-readable card of an installed ladder: how each model was trained, what it does."""
     lines = ["# Codec ladder", "",
              "Scale-hyperprior codecs (CompressAI `ScaleHyperprior`), one per rate. Rates and",
@@ -154,8 +155,7 @@ def ladder_readme(ckpts: list[Path], rows: list[dict[str, Any]]) -> str:
                      f"| {r.get('bpp', 0):.4f} | {r.get('psnr', 0):.2f} | "
                      f"{r.get('ms_ssim', 0):.4f} |")
     lines += ["", "## How each was trained (exact commands, outermost stage first)", ""]
-    for i, src in enumerate(ckpts, 1):
-        _, meta = load_codec(src)
+    for i, meta in enumerate(metas, 1):
         lines.append(f"q{i}:")
         stage: dict[str, Any] | None = meta
         while stage:
