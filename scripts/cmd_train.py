@@ -109,4 +109,5 @@ def run_train_all(args: argparse.Namespace) -> None:
         meta["checkpoints"] = [str(p) for p in paths]
         if args.install:
             dest = SHIPPED_CODECS.parent / args.preset
-            meta["installed"] = str(install_ladder(paths, dest))
+            meta["installed"] = str(install_ladder(paths, dest, provenance={
+                "command": meta["command"], "commit": meta["commit"], "time": meta["started"]}))

@@ -82,6 +82,11 @@ def _program() -> str:
     return "issc" if name in ("cli.py", "__main__.py") else name
 
 
+def run_command() -> str:
+    """The command line of this process as the user typed it."""
+    return " ".join([_program()] + sys.argv[1:])
+
+
 @contextmanager
 def run_record(out: str | os.PathLike, seed: int | None = None, **extra: Any) -> Iterator[dict]:
     """Create ``out`` and write ``meta.json`` there when the block finishes.
@@ -92,7 +97,7 @@ def run_record(out: str | os.PathLike, seed: int | None = None, **extra: Any) ->
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any] = {
-        "command": " ".join([_program()] + sys.argv[1:]),
+        "command": run_command(),
         "seed": seed,
         "versions": versions(),
         "commit": git_commit(),

@@ -125,19 +125,60 @@ def train_ladder_parallel(lambdas: list[float], out: str | os.PathLike, steps: i
     return [out / f"q{i + 1}" / "model.ckpt" for i in range(len(lams))]
 
 
-def install_ladder(ckpts: list[Path], dest: str | os.PathLike = SHIPPED_CODECS) -> Path:
-    """Copy trained checkpoints to ``dest/q<i>.ckpt`` and write ``ladder.json``."""
+def install_ladder(ckpts: list[Path], dest: str | os.PathLike = SHIPPED_CODECS,
+                   provenance: dict[str, Any] | None = None) -> Path:
+    """Install trained checkpoints as the ladder ``dest/q<i>.ckpt`` + ``ladder.json`` + card.
+
+    Args:
+        ckpts: G checkpoint paths, lowest rate first (strictly increasing lambda,
+            one preset).
+        dest: ladder folder; created when missing. Models ``q<j>.ckpt`` of an
+            older, longer ladder (j > G) are removed so the folder holds one ladder.
+        provenance: extra record stored in ``ladder.json`` under ``"installed"``
+            (e.g. the command that installed it).
+
+    Every checkpoint is verified (hash, preset, lambda order) before ``dest`` is
+    touched; each file is written to a temporary name and renamed, so an
+    interrupted install never leaves half a checkpoint. ``ladder.json`` is
+    written last.
+
+    Raises:
+        ValueError: empty list, mixed presets or lambdas not increasing.
+        FileNotFoundError / CheckpointError: a missing or damaged checkpoint.
+    """
+    if not ckpts:
+        raise ValueError("no checkpoints given: a ladder needs at least one (lowest rate first)")
+    metas = [load_codec(src)[1] for src in ckpts]
+    presets = sorted({m["preset"] for m in metas})
+    if len(presets) > 1:
+        raise ValueError(f"checkpoints mix presets {presets}: a ladder uses one preset")
+    for i in range(1, len(metas)):
+        if not metas[i]["lambda"] > metas[i - 1]["lambda"]:
+            raise ValueError(
+                f"lambda must increase along the ladder: q{i + 1} ({ckpts[i]}) has lambda="
+                f"{metas[i]['lambda']} <= q{i} lambda={metas[i - 1]['lambda']}; give the "
+                f"checkpoints lowest rate first")
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    rows, metas = [], []
-    for i, src in enumerate(ckpts, 1):
-        _, meta = load_codec(src)
-        metas.append(meta)
-        shutil.copyfile(src, dest / f"q{i}.ckpt")
+    rows = []
+    for i, (src, meta) in enumerate(zip(ckpts, metas), 1):
+        tmp = dest / f".q{i}.ckpt.tmp"
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest / f"q{i}.ckpt")
         rows.append({"model": i, "file": f"q{i}.ckpt", "lambda": meta["lambda"],
                      "steps": meta["steps"], "sha256": meta["sha256"], **meta.get("eval", {})})
-    (dest / "ladder.json").write_text(json.dumps({"models": rows}, indent=2))
-    (dest / "README.md").write_text(ladder_readme(metas, rows))
+    for old in dest.glob("q*.ckpt"):
+        if old.stem[1:].isdigit() and int(old.stem[1:]) > len(ckpts):
+            old.unlink()
+    card = dest / ".README.md.tmp"
+    card.write_text(ladder_readme(metas, rows))
+    os.replace(card, dest / "README.md")
+    index = dest / ".ladder.json.tmp"
+    doc: dict[str, Any] = {"models": rows}
+    if provenance:
+        doc["installed"] = provenance
+    index.write_text(json.dumps(doc, indent=2))
+    os.replace(index, dest / "ladder.json")
     return dest
 
 

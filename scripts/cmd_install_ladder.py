@@ -1,0 +1,30 @@
+"""``issc install-ladder``: make trained checkpoints the ladder other verbs use."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("install-ladder",
+                       help="install trained checkpoints (lowest rate first) as a codec ladder")
+    p.add_argument("ckpts", nargs="+", help="checkpoints, lowest rate (lambda) first")
+    p.add_argument("--dest", default=None,
+                   help="ladder folder (default: the shipped data/codecs/<preset>)")
+    p.set_defaults(func=run_install_ladder)
+
+
+def run_install_ladder(args: argparse.Namespace) -> None:
+    import time
+    from pathlib import Path
+
+    from scripts.runinfo import git_commit, run_command
+    from semcodec.checkpoint import read_checkpoint
+    from semcodec.ladder import SHIPPED_CODECS, install_ladder
+
+    dest = Path(args.dest) if args.dest else \
+        SHIPPED_CODECS.parent / read_checkpoint(args.ckpts[0])["meta"]["preset"]
+    installed = install_ladder([Path(c) for c in args.ckpts], dest, provenance={
+        "command": run_command(), "commit": git_commit(),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+    print(f"installed {len(args.ckpts)} codecs in {installed} (see ladder.json, README.md)")

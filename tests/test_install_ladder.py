@@ -1,0 +1,67 @@
+"""Installing trained checkpoints as a ladder: order checks, stale models, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from semcodec.checkpoint import load_codec, save_checkpoint
+from semcodec.ladder import install_ladder, shipped_ladder
+from semcodec.zoo import build_model
+
+
+def _ckpt(path, lam, preset="compact", psnr=25.0):
+    meta = {"preset": preset, "lambda": lam, "steps": 7, "command": f"issc train --lmbda {lam}",
+            "eval": {"bpp": 10 * lam, "psnr": psnr, "ms_ssim": 0.9, "rs_bits": 1000 * lam}}
+    save_checkpoint(path, build_model(preset), meta)
+    return path
+
+
+def test_install_writes_index_card_and_drops_a_longer_old_ladder(tmp_path):
+    dest = tmp_path / "ladder"
+    old = [_ckpt(tmp_path / f"o{i}.ckpt", lam) for i, lam in enumerate([0.001, 0.002, 0.004])]
+    install_ladder(old, dest)
+    assert [p.name for p in shipped_ladder(dest)] == ["q1.ckpt", "q2.ckpt", "q3.ckpt"]
+    new = [_ckpt(tmp_path / f"n{i}.ckpt", lam, psnr=30 + i) for i, lam in enumerate([0.01, 0.02])]
+    install_ladder(new, dest, provenance={"command": "test"})
+    files = shipped_ladder(dest)
+    assert [p.name for p in files] == ["q1.ckpt", "q2.ckpt"]  # the old q3 is gone
+    doc = json.loads((dest / "ladder.json").read_text())
+    assert [r["lambda"] for r in doc["models"]] == [0.01, 0.02]
+    assert [r["psnr"] for r in doc["models"]] == [30, 31]
+    assert doc["installed"] == {"command": "test"}
+    for row, f in zip(doc["models"], files):
+        assert load_codec(f)[1]["sha256"] == row["sha256"]
+    card = (dest / "README.md").read_text()
+    assert "issc train --lmbda 0.02" in card and "| q2 | 0.02 |" in card
+    assert not list(dest.glob(".*tmp"))
+
+
+def test_install_refuses_bad_ladders_before_touching_dest(tmp_path):
+    dest = tmp_path / "ladder"
+    a, b = _ckpt(tmp_path / "a.ckpt", 0.02), _ckpt(tmp_path / "b.ckpt", 0.01)
+    with pytest.raises(ValueError, match="lambda must increase along the ladder: q2"):
+        install_ladder([a, b], dest)
+    c = _ckpt(tmp_path / "c.ckpt", 0.05, preset="bmshj2018")
+    with pytest.raises(ValueError, match="mix presets"):
+        install_ladder([b, c], dest)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        install_ladder([b, tmp_path / "missing.ckpt"], dest)
+    assert not dest.exists()
+
+
+def test_cli_install_ladder(tmp_path):
+    a, b = _ckpt(tmp_path / "a.ckpt", 0.01), _ckpt(tmp_path / "b.ckpt", 0.02)
+    run = [sys.executable, "-m", "scripts.cli", "install-ladder"]
+    r = subprocess.run(run + [str(a), str(b), "--dest", str(tmp_path / "L")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((tmp_path / "L" / "ladder.json").read_text())
+    assert doc["installed"]["command"].startswith("issc install-ladder")
+    r = subprocess.run(run + [str(b), str(a), "--dest", str(tmp_path / "M")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "lambda must increase" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "M").exists()
