@@ -188,11 +188,12 @@ def ladder_readme(metas: list[dict[str, Any]], rows: list[dict[str, Any]]) -> st
              "Scale-hyperprior codecs (CompressAI `ScaleHyperprior`), one per rate. Rates and",
              "distortions are measured on the evaluation images with the real entropy coder",
              "(whole images, padded to a multiple of 64; bpp counts the original pixels).", "",
-             "| model | lambda | steps (last stage) | R_s [bits/image] | bpp | PSNR [dB] "
-             "| MS-SSIM |",
-             "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| q{r['model']} | {r['lambda']} | {r['steps']} | {r.get('rs_bits', 0):.0f} "
+             "| model | lambda | steps (last stage) | steps (all stages) | R_s [bits/image] | bpp "
+             "| PSNR [dB] | MS-SSIM |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r, meta in zip(rows, metas):
+        lines.append(f"| q{r['model']} | {r['lambda']} | {r['steps']} | {_total_steps(meta)} "
+                     f"| {r.get('rs_bits', 0):.0f} "
                      f"| {r.get('bpp', 0):.4f} | {r.get('psnr', 0):.2f} | "
                      f"{r.get('ms_ssim', 0):.4f} |")
     lines += ["", "## How each was trained (exact commands, outermost stage first)", ""]
@@ -207,6 +208,15 @@ def ladder_readme(metas: list[dict[str, Any]], rows: list[dict[str, Any]]) -> st
             stage = stage.get("init_from")
         lines.append("")
     return "\n".join(lines)
+
+
+def _total_steps(meta: dict[str, Any]) -> int:
+    """Training steps over every warm-start stage of a checkpoint (its ``init_from`` chain)."""
+    total, stage = 0, meta
+    while stage:
+        total += int(stage.get("steps") or 0)
+        stage = stage.get("init_from")
+    return total
 
 
 def shipped_ladder(root: str | os.PathLike = SHIPPED_CODECS) -> list[Path]:

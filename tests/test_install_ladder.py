@@ -36,8 +36,15 @@ def test_install_writes_index_card_and_drops_a_longer_old_ladder(tmp_path):
     for row, f in zip(doc["models"], files):
         assert load_codec(f)[1]["sha256"] == row["sha256"]
     card = (dest / "README.md").read_text()
-    assert "issc train --lmbda 0.02" in card and "| q2 | 0.02 |" in card
+    assert "issc train --lmbda 0.02" in card and "| q2 | 0.02 | 7 | 7 |" in card
     assert not list(dest.glob(".*tmp"))
+
+
+def test_card_counts_steps_over_warm_start_stages():
+    from semcodec.ladder import _total_steps
+
+    meta = {"steps": 5, "init_from": {"steps": 7, "init_from": {"steps": 11}}}
+    assert _total_steps(meta) == 23
 
 
 def test_install_refuses_bad_ladders_before_touching_dest(tmp_path):
