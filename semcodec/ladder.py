@@ -222,7 +222,9 @@ def _total_steps(meta: dict[str, Any]) -> int:
 def shipped_ladder(root: str | os.PathLike = SHIPPED_CODECS) -> list[Path]:
     """Checkpoint paths of a ladder folder (``q1.ckpt`` ...), lowest rate first."""
     root = Path(root)
-    files = sorted(root.glob("q*.ckpt"), key=lambda p: int(p.stem[1:]))
+    # only q<digits>.ckpt: a user's q1_old.ckpt beside the ladder is not part of it
+    files = sorted((p for p in root.glob("q*.ckpt") if p.stem[1:].isdigit()),
+                   key=lambda p: int(p.stem[1:]))
     if not files:
         raise FileNotFoundError(f"no codec checkpoints (q<i>.ckpt) in {root}")
     return files

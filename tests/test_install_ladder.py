@@ -29,6 +29,8 @@ def test_install_writes_index_card_and_drops_a_longer_old_ladder(tmp_path):
     install_ladder(new, dest, provenance={"command": "test"})
     files = shipped_ladder(dest)
     assert [p.name for p in files] == ["q1.ckpt", "q2.ckpt"]  # the old q3 is gone
+    (dest / "q1_old.ckpt").write_bytes(b"a user's file")
+    assert shipped_ladder(dest) == files and (dest / "q1_old.ckpt").exists()
     doc = json.loads((dest / "ladder.json").read_text())
     assert [r["lambda"] for r in doc["models"]] == [0.01, 0.02]
     assert [r["psnr"] for r in doc["models"]] == [30, 31]
