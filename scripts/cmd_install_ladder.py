@@ -19,12 +19,9 @@ def run_install_ladder(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from scripts.runinfo import git_commit, run_command
-    from semcodec.checkpoint import read_checkpoint
-    from semcodec.ladder import SHIPPED_CODECS, install_ladder
+    from semcodec.ladder import install_ladder
 
-    dest = Path(args.dest) if args.dest else \
-        SHIPPED_CODECS.parent / read_checkpoint(args.ckpts[0])["meta"]["preset"]
-    installed = install_ladder([Path(c) for c in args.ckpts], dest, provenance={
+    installed = install_ladder([Path(c) for c in args.ckpts], args.dest, provenance={
         "command": run_command(), "commit": git_commit(),
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
     print(f"installed {len(args.ckpts)} codecs in {installed} (see ladder.json, README.md)")

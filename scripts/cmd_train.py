@@ -84,7 +84,7 @@ def run_train(args: argparse.Namespace) -> None:
 
 
 def run_train_all(args: argparse.Namespace) -> None:
-    from semcodec.ladder import SHIPPED_CODECS, install_ladder, train_ladder, train_ladder_parallel
+    from semcodec.ladder import install_ladder, train_ladder, train_ladder_parallel
     from semcodec.zoo import rate_ladder
 
     device = _setup(args)
@@ -108,6 +108,5 @@ def run_train_all(args: argparse.Namespace) -> None:
                                  ckpt_every=args.ckpt_every)
         meta["checkpoints"] = [str(p) for p in paths]
         if args.install:
-            dest = SHIPPED_CODECS.parent / args.preset
-            meta["installed"] = str(install_ladder(paths, dest, provenance={
+            meta["installed"] = str(install_ladder(paths, provenance={
                 "command": meta["command"], "commit": meta["commit"], "time": meta["started"]}))

@@ -19,6 +19,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from semcodec.atomic_io import write_atomic
+
 _PACKAGES = ("torch", "compressai", "numpy", "scipy", "cvxpy", "sionna-no-rt", "sacrebleu",
              "pytorch-msssim")
 
@@ -62,10 +64,7 @@ def write_csv_atomic(path: str | os.PathLike, rows: list[dict]) -> None:
 
 def write_json_atomic(path: str | os.PathLike, obj: Any) -> None:
     """Write JSON via a temporary file and rename, so a kill never leaves half a file."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, default=_jsonable))
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(obj, indent=2, default=_jsonable))
 
 
 def _jsonable(x: Any) -> Any:

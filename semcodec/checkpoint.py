@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from compressai.models import ScaleHyperprior
 
+from semcodec.atomic_io import write_atomic
 from semcodec.zoo import build_model
 
 MAGIC = b"ISSC-CODEC 1\n"
@@ -39,11 +40,7 @@ def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, meta: dict[
     torch.save({"meta": dict(meta), "state_dict": half_state(model)}, buf)
     payload = buf.getvalue()
     digest = hashlib.sha256(payload).hexdigest()
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(MAGIC + digest.encode() + b"\n" + payload)
-    os.replace(tmp, path)
+    write_atomic(path, MAGIC + digest.encode() + b"\n" + payload)
     return digest
 
 

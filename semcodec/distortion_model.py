@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 from scipy.optimize import least_squares
 
+from semcodec.atomic_io import write_atomic
+
 #: The fits shipped for the shipped codec ladder (``issc fit-scurves`` output, see docs).
 SHIPPED_FITS = Path(__file__).resolve().parent.parent / "data" / "scurves" / "fits.json"
 
@@ -232,9 +234,7 @@ def fit_scurves(sweep: str | os.PathLike, out: str | os.PathLike, plot: bool = T
     }
     out.mkdir(parents=True, exist_ok=True)
     fits_path = out / "fits.json"
-    tmp = fits_path.with_name("fits.json.tmp")
-    tmp.write_text(json.dumps(doc, indent=2))
-    os.replace(tmp, fits_path)
+    write_atomic(fits_path, json.dumps(doc, indent=2))
     pts_path = out / "points.csv"
     cols = ("model", "ber", "n", "mse", "mse_sem", "ms_ssim", "decode_failed", "mse_fit",
             "ms_ssim_fit")

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from semcodec.atomic_io import write_atomic
 from semcodec.checkpoint import load_codec
 from semcodec.datasets import cub200, image_folder, shipped_photos
 from semcodec.train import TrainConfig, Trainer
@@ -125,14 +125,15 @@ def train_ladder_parallel(lambdas: list[float], out: str | os.PathLike, steps: i
     return [out / f"q{i + 1}" / "model.ckpt" for i in range(len(lams))]
 
 
-def install_ladder(ckpts: list[Path], dest: str | os.PathLike = SHIPPED_CODECS,
+def install_ladder(ckpts: list[Path], dest: str | os.PathLike | None = None,
                    provenance: dict[str, Any] | None = None) -> Path:
     """Install trained checkpoints as the ladder ``dest/q<i>.ckpt`` + ``ladder.json`` + card.
 
     Args:
         ckpts: G checkpoint paths, lowest rate first (strictly increasing lambda,
             one preset).
-        dest: ladder folder; created when missing. Models ``q<j>.ckpt`` of an
+        dest: ladder folder (default: the shipped ``data/codecs/<preset>``);
+            created when missing. Models ``q<j>.ckpt`` of an
             older, longer ladder (j > G) are removed so the folder holds one ladder.
         provenance: extra record stored in ``ladder.json`` under ``"installed"``
             (e.g. the command that installed it).
@@ -158,27 +159,20 @@ def install_ladder(ckpts: list[Path], dest: str | os.PathLike = SHIPPED_CODECS,
                 f"lambda must increase along the ladder: q{i + 1} ({ckpts[i]}) has lambda="
                 f"{metas[i]['lambda']} <= q{i} lambda={metas[i - 1]['lambda']}; give the "
                 f"checkpoints lowest rate first")
-    dest = Path(dest)
+    dest = SHIPPED_CODECS.parent / presets[0] if dest is None else Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     rows = []
     for i, (src, meta) in enumerate(zip(ckpts, metas), 1):
-        tmp = dest / f".q{i}.ckpt.tmp"
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dest / f"q{i}.ckpt")
+        write_atomic(dest / f"q{i}.ckpt", Path(src).read_bytes())
         rows.append({"model": i, "file": f"q{i}.ckpt", "lambda": meta["lambda"],
                      "steps": meta["steps"], "sha256": meta["sha256"], **meta.get("eval", {})})
-    for old in dest.glob("q*.ckpt"):
-        if old.stem[1:].isdigit() and int(old.stem[1:]) > len(ckpts):
-            old.unlink()
-    card = dest / ".README.md.tmp"
-    card.write_text(ladder_readme(metas, rows))
-    os.replace(card, dest / "README.md")
-    index = dest / ".ladder.json.tmp"
+    for old in _ladder_files(dest)[len(ckpts):]:
+        old.unlink()
+    write_atomic(dest / "README.md", ladder_readme(metas, rows))
     doc: dict[str, Any] = {"models": rows}
     if provenance:
         doc["installed"] = provenance
-    index.write_text(json.dumps(doc, indent=2))
-    os.replace(index, dest / "ladder.json")
+    write_atomic(dest / "ladder.json", json.dumps(doc, indent=2))
     return dest
 
 
@@ -219,12 +213,16 @@ def _total_steps(meta: dict[str, Any]) -> int:
     return total
 
 
+def _ladder_files(root: Path) -> list[Path]:
+    """``root/q<i>.ckpt`` by i; a user's ``q1_old.ckpt`` beside the ladder is not part of it."""
+    return sorted((p for p in root.glob("q*.ckpt") if p.stem[1:].isdigit()),
+                  key=lambda p: int(p.stem[1:]))
+
+
 def shipped_ladder(root: str | os.PathLike = SHIPPED_CODECS) -> list[Path]:
     """Checkpoint paths of a ladder folder (``q1.ckpt`` ...), lowest rate first."""
     root = Path(root)
-    # only q<digits>.ckpt: a user's q1_old.ckpt beside the ladder is not part of it
-    files = sorted((p for p in root.glob("q*.ckpt") if p.stem[1:].isdigit()),
-                   key=lambda p: int(p.stem[1:]))
+    files = _ladder_files(root)
     if not files:
         raise FileNotFoundError(f"no codec checkpoints (q<i>.ckpt) in {root}")
     return files

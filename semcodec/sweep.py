@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from semcodec.atomic_io import write_atomic
 from semcodec.channel import check_ber, flip_bits, flip_bits_given_any, p_any_flip
 from semcodec.payload import Payload, encode_image, model_sha_bytes
 from semcodec.robust_decode import IsolatedPool, RobustDecoder, TaskFailure, fallback_image
@@ -147,9 +148,7 @@ class _SweepHandler:
                          model_sha=model_sha_bytes(meta.get("sha256")))
         path = payload_path(self.out, self.cfg["model_names"][m], i, self.cfg["image_names"][i])
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-        tmp.write_bytes(p.to_bytes())
-        os.replace(tmp, path)
+        write_atomic(path, p.to_bytes())
         self.payloads[(m, i)] = p
         rec, _ = self.decoders[m].decode_payload(p)
         mse, psnr, mss = image_metrics(img, rec)
@@ -229,9 +228,7 @@ def _rewrite_sorted(path: Path, columns: Sequence[str], rows: list[dict[str, str
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(obj, indent=2))
 
 
 # ----------------------------------------------------------------------------- driver

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from semcodec.atomic_io import write_atomic
 from semcodec.text.bleu import MAX_ORDER, BleuStats, check_weights, corpus_stats, ngram_counts
 from semcodec.text.corpus import (
     Corpus,
@@ -347,8 +348,6 @@ def build_cache(genres: Sequence[str], floors: Sequence[float] = CACHE_FLOORS,
         out["genres"][name]["cohesion"] = getattr(model.extractor, "cohesion", None)
     p = _cache_path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(json.dumps(out, indent=1))
-    os.replace(tmp, p)
+    write_atomic(p, json.dumps(out, indent=1))
     _load_cache.cache_clear()
     return out
