@@ -5,7 +5,9 @@ Each verb lives in its own module ``scripts/cmd_<verb>.py`` exposing
 callable taking the parsed ``argparse.Namespace``). Verbs are discovered, so
 adding a job never touches this file. A user-caused error (``ValueError``,
 ``FileNotFoundError``, ``KeyError`` raised by the library with a message) is
-printed on one line and the process exits with status 2.
+printed on one line and the process exits with status 2. An interrupt
+(Ctrl-C, SIGTERM) prints one line, e.g. where a training run saved its state,
+and exits with status 130.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         msg = exc.args[0] if exc.args else repr(exc)
         print(f"issc {args.verb}: error: {msg}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:
+        msg = exc.args[0] if exc.args else "interrupted"
+        print(f"issc {args.verb}: {msg}", file=sys.stderr)
+        return 130
     return 0
 
 

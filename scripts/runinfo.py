@@ -107,6 +107,9 @@ def run_record(out: str | os.PathLike, seed: int | None = None, **extra: Any) ->
     status = "ok"
     try:
         yield meta
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
     except BaseException:
         status = "failed"
         raise

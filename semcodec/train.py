@@ -12,7 +12,10 @@ step whose loss or gradient is not finite is skipped and counted
 
 Resume: every ``ckpt_every`` steps the full training state (weights, both
 optimisers, scheduler, RNG states, step, history) is written atomically to
-``<out>/train_state.pt``; a rerun with the same ``out`` continues from it. At
+``<out>/train_state.pt``; a rerun with the same ``out`` continues from it.
+SIGINT (Ctrl-C) and SIGTERM are held until the running step ends, the state
+is saved at that step and :class:`TrainingInterrupted` is raised, so a killed
+run loses no steps and resumes exactly as if it had not stopped. At
 the end the entropy tables are updated, the codec is measured on the
 evaluation images with the real entropy coder, and ``<out>/model.ckpt`` is
 written with its metadata.
@@ -22,7 +25,11 @@ from __future__ import annotations
 
 import math
 import os
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +41,38 @@ from tqdm import tqdm
 from semcodec.checkpoint import load_codec, save_checkpoint
 from semcodec.evaluate import measure_codec
 from semcodec.zoo import build_model, check_lambda, check_preset
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training stopped by SIGINT / SIGTERM after saving its state at a step boundary."""
+
+    def __init__(self, step: int, state_path: Path, signame: str) -> None:
+        super().__init__(f"{signame} at step {step}: training state saved to {state_path}; "
+                         f"rerun the same command to continue")
+        self.step, self.state_path, self.signame = step, state_path, signame
+
+
+@contextmanager
+def _signals_held() -> Iterator[dict[str, str | None]]:
+    """Turn SIGINT / SIGTERM into a flag read between steps (main thread only).
+
+    Why: an interrupt inside a step would leave weights, optimisers and RNGs at
+    different steps; held to the step's end, the saved state is exact.
+    """
+    flag: dict[str, str | None] = {"signal": None}
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def hold(signum: int, _frame: object) -> None:
+        flag["signal"] = signal.Signals(signum).name
+
+    old = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 @dataclass
@@ -199,29 +238,38 @@ class Trainer:
         return acc
 
     def fit(self, progress: bool = True, stop_after: int | None = None) -> Path | None:
-        """Train up to ``cfg.steps`` (or ``stop_after`` more); returns model.ckpt when done."""
+        """Train up to ``cfg.steps`` (or ``stop_after`` more); returns model.ckpt when done.
+
+        Returns None when it stopped at ``stop_after`` before ``cfg.steps``. Raises
+        :class:`TrainingInterrupted` after saving the state on SIGINT / SIGTERM.
+        """
         n = len(self.train_set)
         target = self.cfg.steps if stop_after is None else min(self.cfg.steps,
                                                                self.step + stop_after)
         bar = tqdm(total=self.cfg.steps, initial=self.step, disable=not progress,
                    desc=f"{self.cfg.preset} lambda={self.cfg.lmbda}", dynamic_ncols=True)
         t0, s0 = time.perf_counter(), self.step
-        while self.step < target:
-            idx = torch.randint(0, n, (self.cfg.batch_size,), generator=self.gen)
-            x = _batch(self.train_set, idx).to(self.device)
-            stats = self.train_step(x)
-            self.step += 1
-            bar.update(1)
-            bar.set_postfix(loss=f"{stats['loss']:.3f}", bpp=f"{stats['bpp']:.3f}",
-                            psnr=f"{stats['psnr']:.2f}")
-            if self.step % self.cfg.val_every == 0 or self.step == self.cfg.steps:
-                v = self.validate()
-                self.history.append({"step": self.step, **{f"val_{k}": x for k, x in v.items()},
-                                     **{f"train_{k}": x for k, x in stats.items()}})
-                bar.write(f"step {self.step}: val loss {v['loss']:.4f} bpp {v['bpp']:.4f} "
-                          f"PSNR {v['psnr']:.2f} dB")
-            if self.step % self.cfg.ckpt_every == 0 or self.step == target:
-                self.save_state()
+        with _signals_held() as held:
+            while self.step < target:
+                idx = torch.randint(0, n, (self.cfg.batch_size,), generator=self.gen)
+                x = _batch(self.train_set, idx).to(self.device)
+                stats = self.train_step(x)
+                self.step += 1
+                bar.update(1)
+                bar.set_postfix(loss=f"{stats['loss']:.3f}", bpp=f"{stats['bpp']:.3f}",
+                                psnr=f"{stats['psnr']:.2f}")
+                if self.step % self.cfg.val_every == 0 or self.step == self.cfg.steps:
+                    v = self.validate()
+                    self.history.append({"step": self.step, **{f"val_{k}": x for k, x in v.items()},
+                                         **{f"train_{k}": x for k, x in stats.items()}})
+                    bar.write(f"step {self.step}: val loss {v['loss']:.4f} bpp {v['bpp']:.4f} "
+                              f"PSNR {v['psnr']:.2f} dB")
+                if self.step % self.cfg.ckpt_every == 0 or self.step == target:
+                    self.save_state()
+                if held["signal"] is not None:
+                    self.save_state()
+                    bar.close()
+                    raise TrainingInterrupted(self.step, self.state_path, held["signal"])
         bar.close()
         self.meta["train_seconds"] = self.meta.get("train_seconds", 0) + time.perf_counter() - t0
         self.meta["steps_this_run"] = self.step - s0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import subprocess
 import sys
 
@@ -11,16 +14,26 @@ import torch
 from semcodec.checkpoint import CheckpointError, load_codec, save_checkpoint
 from semcodec.datasets import image_folder
 from semcodec.evaluate import codec_roundtrip, jpeg_at_bpp, pad_to_multiple
-from semcodec.train import TrainConfig, Trainer, rd_loss
+from semcodec.train import TrainConfig, Trainer, TrainingInterrupted, rd_loss
 from semcodec.zoo import DEFAULT_LAMBDAS, build_model, rate_ladder
 
 
-def _trainer(image_dir, out, steps=4, **kw):
+def _trainer(image_dir, out, steps=4, cls=Trainer, **kw):
     tr = image_folder(image_dir, crop_size=64, train=True, seed=0, cache=True)
     va = image_folder(image_dir, crop_size=64, train=False, cache=True)
     ev = [va.image(0)]
-    cfg = TrainConfig(lmbda=0.013, steps=steps, batch_size=2, val_every=2, ckpt_every=1, **kw)
-    return Trainer(cfg, tr, va, ev, out)
+    cfg = TrainConfig(**({"lmbda": 0.013, "steps": steps, "batch_size": 2, "val_every": 2,
+                          "ckpt_every": 1} | kw))
+    return cls(cfg, tr, va, ev, out)
+
+
+class _TermDuringStep2(Trainer):
+    """Sends its own process SIGTERM in the middle of step 2."""
+
+    def train_step(self, x):
+        if self.step == 1:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return super().train_step(x)
 
 
 def test_ladder_and_presets():
@@ -72,6 +85,38 @@ def test_resume_continues_step_count_and_matches(image_dir, tmp_path):
     assert b.step == 4 and path.is_file()
     for (k, v), (_, w) in zip(ref.model.state_dict().items(), b.model.state_dict().items()):
         assert torch.allclose(v.float(), w.float(), atol=1e-6), k
+
+
+def test_sigterm_saves_state_at_the_step_and_resume_matches(image_dir, tmp_path):
+    ref = _trainer(image_dir, tmp_path / "ref", ckpt_every=100)
+    ref.fit(progress=False)
+    before = signal.getsignal(signal.SIGTERM)
+    a = _trainer(image_dir, tmp_path / "run", cls=_TermDuringStep2, ckpt_every=100)
+    with pytest.raises(TrainingInterrupted, match="SIGTERM at step 2: training state saved"):
+        a.fit(progress=False)
+    assert signal.getsignal(signal.SIGTERM) is before  # handler given back
+    # ckpt_every=100: the only state on disk is the one the signal made, after step 2
+    b = _trainer(image_dir, tmp_path / "run", ckpt_every=100)
+    assert b.step == 2
+    assert b.fit(progress=False).is_file() and b.step == 4
+    for (k, v), (_, w) in zip(ref.model.state_dict().items(), b.model.state_dict().items()):
+        assert torch.equal(v, w), k
+
+
+def test_cli_interrupted_train_exits_130_with_one_line(image_dir, tmp_path, monkeypatch, capsys):
+    from scripts.cli import main
+
+    def interrupted(self, progress=True, stop_after=None):
+        raise TrainingInterrupted(7, self.state_path, "SIGINT")
+
+    monkeypatch.setattr(Trainer, "fit", interrupted)
+    out = tmp_path / "run"
+    assert main(["train", "--lmbda", "0.013", "--steps", "9", "--dataset", "folder", "--data",
+                 str(image_dir), "--crop", "64", "--out", str(out)]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (f"issc train: SIGINT at step 7: training state saved to "
+                       f"{out / 'train_state.pt'}; rerun the same command to continue")
+    assert json.loads((out / "meta.json").read_text())["status"] == "interrupted"
 
 
 def test_lr_warmup_then_drop(image_dir, tmp_path):
