@@ -157,6 +157,9 @@ class Trainer:
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.step = 0
         self.history: list[dict[str, float]] = []
+        # training time over every run of this folder (a resumed run adds to it)
+        self.train_seconds = 0.0
+        self._run_t0: float | None = None
         self.state_path = self.out / "train_state.pt"
         if self.state_path.is_file():
             self._load_state()
@@ -172,7 +175,11 @@ class Trainer:
                 "gen": self.gen.get_state(), "torch_rng": torch.get_rng_state(),
                 "crop_gen": getattr(self.train_set, "gen", torch.Generator()).get_state(),
                 "step": self.step, "history": self.history, "config": asdict(self.cfg),
-                "skipped": self.skipped}
+                "skipped": self.skipped, "train_seconds": self._seconds_so_far()}
+
+    def _seconds_so_far(self) -> float:
+        running = 0.0 if self._run_t0 is None else time.perf_counter() - self._run_t0
+        return self.train_seconds + running
 
     def save_state(self) -> None:
         tmp = self.state_path.with_name(self.state_path.name + ".tmp")
@@ -195,6 +202,7 @@ class Trainer:
             self.train_set.gen.set_state(st["crop_gen"])
         self.step, self.history = st["step"], st["history"]
         self.skipped = st.get("skipped", 0)
+        self.train_seconds = float(st.get("train_seconds", 0.0))
 
     # -- steps ---------------------------------------------------------------------------------
     def train_step(self, x: torch.Tensor) -> dict[str, float]:
@@ -248,7 +256,7 @@ class Trainer:
                                                                self.step + stop_after)
         bar = tqdm(total=self.cfg.steps, initial=self.step, disable=not progress,
                    desc=f"{self.cfg.preset} lambda={self.cfg.lmbda}", dynamic_ncols=True)
-        t0, s0 = time.perf_counter(), self.step
+        self._run_t0, s0 = time.perf_counter(), self.step
         with _signals_held() as held:
             while self.step < target:
                 idx = torch.randint(0, n, (self.cfg.batch_size,), generator=self.gen)
@@ -271,7 +279,8 @@ class Trainer:
                     bar.close()
                     raise TrainingInterrupted(self.step, self.state_path, held["signal"])
         bar.close()
-        self.meta["train_seconds"] = self.meta.get("train_seconds", 0) + time.perf_counter() - t0
+        self.train_seconds, self._run_t0 = self._seconds_so_far(), None
+        self.meta["train_seconds"] = self.train_seconds
         self.meta["steps_this_run"] = self.step - s0
         if self.step < self.cfg.steps:
             return None

@@ -11,7 +11,7 @@ import sys
 import pytest
 import torch
 
-from semcodec.checkpoint import CheckpointError, load_codec, save_checkpoint
+from semcodec.checkpoint import CheckpointError, load_codec, read_checkpoint, save_checkpoint
 from semcodec.datasets import image_folder
 from semcodec.evaluate import codec_roundtrip, jpeg_at_bpp, pad_to_multiple
 from semcodec.train import TrainConfig, Trainer, TrainingInterrupted, rd_loss
@@ -81,8 +81,11 @@ def test_resume_continues_step_count_and_matches(image_dir, tmp_path):
     assert a.fit(progress=False, stop_after=2) is None and a.step == 2
     b = _trainer(image_dir, tmp_path / "run")
     assert b.step == 2
+    first = b.train_seconds  # the first run's time comes back with its state
+    assert 0 < first == pytest.approx(a.train_seconds, abs=0.5)
     path = b.fit(progress=False)
     assert b.step == 4 and path.is_file()
+    assert read_checkpoint(path)["meta"]["train_seconds"] > first  # both runs counted
     for (k, v), (_, w) in zip(ref.model.state_dict().items(), b.model.state_dict().items()):
         assert torch.allclose(v.float(), w.float(), atol=1e-6), k
 
