@@ -258,28 +258,30 @@ class Trainer:
                    desc=f"{self.cfg.preset} lambda={self.cfg.lmbda}", dynamic_ncols=True)
         self._run_t0, s0 = time.perf_counter(), self.step
         with _signals_held() as held:
-            while self.step < target:
-                idx = torch.randint(0, n, (self.cfg.batch_size,), generator=self.gen)
-                x = _batch(self.train_set, idx).to(self.device)
-                stats = self.train_step(x)
-                self.step += 1
-                bar.update(1)
-                bar.set_postfix(loss=f"{stats['loss']:.3f}", bpp=f"{stats['bpp']:.3f}",
-                                psnr=f"{stats['psnr']:.2f}")
-                if self.step % self.cfg.val_every == 0 or self.step == self.cfg.steps:
-                    v = self.validate()
-                    self.history.append({"step": self.step, **{f"val_{k}": x for k, x in v.items()},
-                                         **{f"train_{k}": x for k, x in stats.items()}})
-                    bar.write(f"step {self.step}: val loss {v['loss']:.4f} bpp {v['bpp']:.4f} "
-                              f"PSNR {v['psnr']:.2f} dB")
-                if self.step % self.cfg.ckpt_every == 0 or self.step == target:
-                    self.save_state()
-                if held["signal"] is not None:
-                    self.save_state()
-                    bar.close()
-                    raise TrainingInterrupted(self.step, self.state_path, held["signal"])
-        bar.close()
-        self.train_seconds, self._run_t0 = self._seconds_so_far(), None
+            try:
+                while self.step < target:
+                    idx = torch.randint(0, n, (self.cfg.batch_size,), generator=self.gen)
+                    x = _batch(self.train_set, idx).to(self.device)
+                    stats = self.train_step(x)
+                    self.step += 1
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{stats['loss']:.3f}", bpp=f"{stats['bpp']:.3f}",
+                                    psnr=f"{stats['psnr']:.2f}")
+                    if self.step % self.cfg.val_every == 0 or self.step == self.cfg.steps:
+                        v = self.validate()
+                        self.history.append({"step": self.step,
+                                             **{f"val_{k}": x for k, x in v.items()},
+                                             **{f"train_{k}": x for k, x in stats.items()}})
+                        bar.write(f"step {self.step}: val loss {v['loss']:.4f} bpp {v['bpp']:.4f} "
+                                  f"PSNR {v['psnr']:.2f} dB")
+                    stop = held["signal"] is not None
+                    if stop or self.step % self.cfg.ckpt_every == 0 or self.step == target:
+                        self.save_state()
+                    if stop:
+                        raise TrainingInterrupted(self.step, self.state_path, held["signal"])
+            finally:  # the time of this run counts whichever way it ends
+                bar.close()
+                self.train_seconds, self._run_t0 = self._seconds_so_far(), None
         self.meta["train_seconds"] = self.train_seconds
         self.meta["steps_this_run"] = self.step - s0
         if self.step < self.cfg.steps:
