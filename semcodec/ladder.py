@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -104,25 +108,65 @@ def train_ladder_parallel(lambdas: list[float], out: str | os.PathLike, steps: i
     (preset, dataset, crop, batch size, device, ...). Each rate resumes from its
     own ``<out>/q<i>/train_state.pt`` on rerun; finished rates are skipped.
     Returns the checkpoint paths, lowest rate first; raises if any rate failed
-    (its log is ``<out>/q<i>/train.log``).
+    (its log is ``<out>/q<i>/train.log``). SIGINT / SIGTERM sent to this process
+    are passed on to the children; once they have saved their state and exited,
+    ``KeyboardInterrupt`` is raised.
     """
     out = Path(out)
     lams = sorted(lambdas)
-    procs: list[tuple[int, subprocess.Popen, Path]] = []
-    for i, lam in enumerate(lams):
-        qdir = out / f"q{i + 1}"
-        qdir.mkdir(parents=True, exist_ok=True)
-        if (qdir / "model.ckpt").is_file():
-            continue
-        cmd = [sys.executable, "-m", "scripts.cli", "train", "--lmbda", repr(lam),
-               "--steps", str(steps), "--seed", str(seed + i), "--out", str(qdir), *train_args]
-        log = open(qdir / "train.log", "ab")  # the child keeps its own handle
-        procs.append((i, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), qdir))
-        log.close()
-    failed = [str(q) for i, p, q in procs if p.wait() != 0]
+    procs: list[subprocess.Popen] = []
+    qdirs: list[Path] = []
+    with _signals_forwarded(procs) as got:
+        for i, lam in enumerate(lams):
+            qdir = out / f"q{i + 1}"
+            qdir.mkdir(parents=True, exist_ok=True)
+            if (qdir / "model.ckpt").is_file() or got:
+                continue
+            cmd = [sys.executable, "-m", "scripts.cli", "train", "--lmbda", repr(lam),
+                   "--steps", str(steps), "--seed", str(seed + i), "--out", str(qdir),
+                   *train_args]
+            log = open(qdir / "train.log", "ab")  # the child keeps its own handle
+            procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT))
+            qdirs.append(qdir)
+            log.close()
+        codes = [(q, p.wait()) for q, p in zip(qdirs, procs)]
+    if got:
+        raise KeyboardInterrupt(
+            f"{got[0]}: passed on to every rate still training; rerun the same command to "
+            f"continue (each rate resumes from its own {out}/q<i>/train_state.pt)")
+    failed = [str(q) for q, rc in codes if rc != 0]
     if failed:
         raise RuntimeError(f"training failed for {failed}; see train.log there")
     return [out / f"q{i + 1}" / "model.ckpt" for i in range(len(lams))]
+
+
+@contextmanager
+def _signals_forwarded(children: list[subprocess.Popen]) -> Iterator[list[str]]:
+    """Pass SIGINT / SIGTERM sent to this process on to ``children`` (main thread only).
+
+    Why: Ctrl-C reaches the whole process group, but ``kill -TERM <parent>`` (a
+    job scheduler, a timeout) reaches only the parent; without forwarding, the
+    children would train on unseen. Each child saves its state at its step
+    boundary and exits 130. Yields the names of the signals received. The list
+    ``children`` is read at signal time, so processes appended to it later count.
+    """
+    got: list[str] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield got
+        return
+
+    def forward(signum: int, _frame: object) -> None:
+        got.append(signal.Signals(signum).name)
+        for p in children:
+            if p.poll() is None:
+                p.send_signal(signum)
+
+    old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield got
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 def install_ladder(ckpts: list[Path], dest: str | os.PathLike | None = None,

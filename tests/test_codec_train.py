@@ -122,6 +122,48 @@ def test_cli_interrupted_train_exits_130_with_one_line(image_dir, tmp_path, monk
     assert json.loads((out / "meta.json").read_text())["status"] == "interrupted"
 
 
+_FAKE_RATE = r"""
+import pathlib, signal, sys, time
+out = pathlib.Path(sys.argv[sys.argv.index("--out") + 1])
+def stop(signum, frame):
+    (out / "got").write_text(signal.Signals(signum).name)
+    sys.exit(130)
+signal.signal(signal.SIGTERM, stop)
+(out / "ready").write_text("1")
+time.sleep(30)
+sys.exit(1)
+"""
+
+
+def test_parallel_ladder_passes_sigterm_on_to_every_rate(tmp_path, monkeypatch):
+    """`kill -TERM <train-all --parallel>` reaches each rate's process, then the parent stops."""
+    import threading
+    import time
+
+    from semcodec import ladder
+
+    real_popen = subprocess.Popen
+
+    def fake_rate(cmd, **kw):  # stands in for `python -m scripts.cli train ...`
+        return real_popen([sys.executable, "-c", _FAKE_RATE, *cmd[3:]], **kw)
+
+    monkeypatch.setattr(ladder.subprocess, "Popen", fake_rate)
+    qdirs = [tmp_path / "q1", tmp_path / "q2"]
+
+    def term_parent_when_ready():
+        t0 = time.monotonic()
+        while not all((q / "ready").is_file() for q in qdirs) and time.monotonic() - t0 < 20:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    before = signal.getsignal(signal.SIGTERM)
+    threading.Thread(target=term_parent_when_ready, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt, match="SIGTERM: passed on to every rate"):
+        ladder.train_ladder_parallel([0.0035, 0.0018], tmp_path, 10, [])
+    assert [(q / "got").read_text() for q in qdirs] == ["SIGTERM", "SIGTERM"]
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
 def test_lr_warmup_then_drop(image_dir, tmp_path):
     t = _trainer(image_dir, tmp_path / "run", steps=100, warmup_steps=10, lr=1e-3)
     factors = [t._lr_factor(s) for s in range(100)]
