@@ -2,9 +2,12 @@
 
 File layout: the magic line ``ISSC-CODEC 1``, a line with the SHA-256 of the
 payload, then the payload (a ``torch.save`` of ``{"meta": dict, "state_dict":
-dict}``). Weights are stored in float16 to keep the shipped ladder small; the
-metadata's measured rates and distortions are those of the loaded (float32
-cast of the float16) weights, so they describe exactly what a user gets.
+dict}``). Learned weights are stored in float16 to keep the shipped ladder
+small; the metadata's measured rates and distortions are those of the loaded
+(float32 cast of the float16) weights, so they describe exactly what a user
+gets. Buffers (constants of the architecture such as the likelihood bound
+1e-9, GDN bounds, the scale table) stay float32: float16 turns 1e-9 into 0,
+which lets an estimated rate become infinite.
 """
 
 from __future__ import annotations
@@ -29,9 +32,23 @@ class CheckpointError(ValueError):
 
 
 def half_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """State dict with float32 weights cast to float16 (entropy tables stay integer)."""
-    return {k: (v.detach().half() if v.is_floating_point() else v.detach()).cpu()
+    """State dict with the learned float32 parameters cast to float16; buffers kept as they are."""
+    params = {k for k, _ in model.named_parameters()}
+    return {k: (v.detach().half() if k in params and v.is_floating_point() else v.detach()).cpu()
             for k, v in model.state_dict().items()}
+
+
+def restore_likelihood_bounds(state: dict[str, torch.Tensor],
+                              model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """``state`` with the likelihood lower bounds taken from ``model`` (a freshly built codec).
+
+    Files written before buffers were kept float32 hold the bound 1e-9 as 0
+    (float16 underflow), and a warm start or a resume passes that 0 on. The
+    bound touches only estimated rates (never the reconstruction nor the real
+    bitstream), so restoring it leaves every measured number of such a file valid.
+    """
+    own = model.state_dict()
+    return state | {k: own[k].clone() for k in own if k.endswith("likelihood_lower_bound.bound")}
 
 
 def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, meta: dict[str, Any]) -> str:
@@ -73,7 +90,7 @@ def load_codec(path: str | os.PathLike) -> tuple[ScaleHyperprior, dict[str, Any]
         model = build_model(meta["preset"])
         state = {k: (v.float() if v.is_floating_point() else v)
                  for k, v in obj["state_dict"].items()}
-        model.load_state_dict(state)
+        model.load_state_dict(restore_likelihood_bounds(state, model))
     except (KeyError, RuntimeError) as exc:
         raise CheckpointError(f"{path} does not hold a {meta.get('preset', '?')} codec: "
                               f"{str(exc).splitlines()[0]}") from exc

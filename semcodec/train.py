@@ -38,7 +38,7 @@ import torch
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
-from semcodec.checkpoint import load_codec, save_checkpoint
+from semcodec.checkpoint import load_codec, restore_likelihood_bounds, save_checkpoint
 from semcodec.evaluate import measure_codec
 from semcodec.zoo import build_model, check_lambda, check_preset
 
@@ -192,7 +192,8 @@ class Trainer:
             raise ValueError(f"{self.state_path} belongs to preset={st['config']['preset']} "
                              f"lambda={st['config']['lmbda']}, not {self.cfg.preset} "
                              f"lambda={self.cfg.lmbda}; use another --out")
-        self.model.load_state_dict(st["model"])
+        # a state warm-started from an older float16 file may carry the bound as 0
+        self.model.load_state_dict(restore_likelihood_bounds(st["model"], self.model))
         self.opt.load_state_dict(st["opt"])
         self.aux_opt.load_state_dict(st["aux_opt"])
         self.sched.load_state_dict(st["sched"])

@@ -257,6 +257,65 @@ def test_damaged_and_foreign_checkpoints(image_dir, tmp_path):
         load_codec(tmp_path / "nope.ckpt")
 
 
+def _tail_rate_bits(model) -> torch.Tensor:
+    """Estimated bits of latents far in the tail of the Gaussian and the factorized prior."""
+    y = torch.full((1, 96, 2, 2), 1e4)
+    _, lk_y = model.gaussian_conditional(y, torch.full_like(y, 0.11))
+    _, lk_z = model.entropy_bottleneck(torch.full((1, 64, 2, 2), 1e4))
+    return -torch.log2(torch.cat([lk_y.flatten(), lk_z.flatten()])).sum()
+
+
+def test_checkpoint_keeps_architecture_constants_exact(tmp_path):
+    """float16 storage is for learned weights: a bound of 1e-9 must not come back as 0."""
+    torch.manual_seed(0)
+    m = build_model("compact").eval()
+    m.update(force=True)
+    save_checkpoint(tmp_path / "new.ckpt", m, {"preset": "compact", "lambda": 0.013})
+    loaded, _ = load_codec(tmp_path / "new.ckpt")
+    params = {k for k, _ in m.named_parameters()}
+    for k, v in m.state_dict().items():
+        if k not in params:
+            assert torch.equal(loaded.state_dict()[k], v), k
+    bits = _tail_rate_bits(loaded)
+    # each of 640 symbols costs at most -log2(1e-9) = 29.9 bits under the bound
+    assert torch.isfinite(bits) and bits <= 640 * 29.9
+
+
+def test_old_all_float16_checkpoints_load_with_the_likelihood_bound(tmp_path):
+    """Files whose every float was float16 (the ladder shipped before) hold the bound as 0."""
+    import hashlib
+    import io
+
+    from semcodec.checkpoint import MAGIC
+
+    m = build_model("compact").eval()
+    m.update(force=True)
+    old = {k: (v.half() if v.is_floating_point() else v) for k, v in m.state_dict().items()}
+    assert old["gaussian_conditional.likelihood_lower_bound.bound"].item() == 0.0
+    buf = io.BytesIO()
+    torch.save({"meta": {"preset": "compact", "lambda": 0.013}, "state_dict": old}, buf)
+    payload = buf.getvalue()
+    path = tmp_path / "old.ckpt"
+    path.write_bytes(MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+    loaded, _ = load_codec(path)
+    assert torch.isfinite(_tail_rate_bits(loaded))
+    zeroed = build_model("compact").eval()
+    zeroed.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in old.items()})
+    assert torch.isinf(_tail_rate_bits(zeroed))  # what the loader used to give
+
+
+def test_resume_restores_a_zeroed_likelihood_bound(image_dir, tmp_path):
+    a = _trainer(image_dir, tmp_path / "run", steps=2)
+    a.fit(progress=False, stop_after=1)
+    st = torch.load(a.state_path, weights_only=False)
+    for k in st["model"]:
+        if k.endswith("likelihood_lower_bound.bound"):
+            st["model"][k].zero_()
+    torch.save(st, a.state_path)
+    b = _trainer(image_dir, tmp_path / "run", steps=2)
+    assert b.step == 1 and torch.isfinite(_tail_rate_bits(b.model.eval()))
+
+
 def test_jpeg_anchor_matches_bpp():
     g = torch.Generator().manual_seed(0)
     x = torch.nn.functional.interpolate(torch.rand(1, 3, 24, 32, generator=g), size=(96, 128),
