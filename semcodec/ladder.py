@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 from semcodec.atomic_io import write_atomic
 from semcodec.checkpoint import load_codec
 from semcodec.datasets import cub200, image_folder, shipped_photos
-from semcodec.train import TrainConfig, Trainer
+from semcodec.train import TrainConfig, Trainer, stop_signals_handled
 
 #: Where the shipped default ladder lives (one ``q<i>.ckpt`` per rate + ``ladder.json``).
 SHIPPED_CODECS = Path(__file__).resolve().parent.parent / "data" / "codecs" / "compact"
@@ -151,9 +150,6 @@ def _signals_forwarded(children: list[subprocess.Popen]) -> Iterator[list[str]]:
     ``children`` is read at signal time, so processes appended to it later count.
     """
     got: list[str] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield got
-        return
 
     def forward(signum: int, _frame: object) -> None:
         got.append(signal.Signals(signum).name)
@@ -161,12 +157,8 @@ def _signals_forwarded(children: list[subprocess.Popen]) -> Iterator[list[str]]:
             if p.poll() is None:
                 p.send_signal(signum)
 
-    old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with stop_signals_handled(forward):
         yield got
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
 
 
 def install_ladder(ckpts: list[Path], dest: str | os.PathLike | None = None,

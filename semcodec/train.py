@@ -28,7 +28,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -53,6 +53,24 @@ class TrainingInterrupted(KeyboardInterrupt):
 
 
 @contextmanager
+def stop_signals_handled(handler: Callable[[int, object], None]) -> Iterator[bool]:
+    """Route SIGINT / SIGTERM to ``handler`` inside the block, then restore the old handlers.
+
+    Yields whether ``handler`` was installed: only the main thread may set
+    signal handlers, elsewhere the block runs with the handlers it found.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield False
+        return
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield True
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+@contextmanager
 def _signals_held() -> Iterator[dict[str, str | None]]:
     """Turn SIGINT / SIGTERM into a flag read between steps (main thread only).
 
@@ -60,19 +78,12 @@ def _signals_held() -> Iterator[dict[str, str | None]]:
     different steps; held to the step's end, the saved state is exact.
     """
     flag: dict[str, str | None] = {"signal": None}
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
 
     def hold(signum: int, _frame: object) -> None:
         flag["signal"] = signal.Signals(signum).name
 
-    old = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with stop_signals_handled(hold):
         yield flag
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
 
 
 @dataclass
