@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from linksim import fbl
-from linksim.issc import ISSCScenario, covariance
+from linksim.farfield import fbl
+from linksim.farfield.scenario import ISSCScenario, covariance
 from linksim.phy import LDPCQAMLink
 from scripts.runinfo import run_record, write_json_atomic
 

@@ -31,8 +31,8 @@ def run(args: argparse.Namespace) -> None:
     import numpy as np
     from tqdm import tqdm
 
-    from linksim.estimator import monte_carlo_mse
-    from linksim.issc import ISSCScenario, covariance
+    from linksim.farfield.estimator import monte_carlo_mse
+    from linksim.farfield.scenario import ISSCScenario, covariance
     from linksim.units import dbm_to_watt
     from scripts.runinfo import run_record
 

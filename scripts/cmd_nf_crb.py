@@ -42,7 +42,7 @@ def run_crb(args: argparse.Namespace) -> None:
     import numpy as np
     from tqdm import tqdm
 
-    from linksim.nearfield_studies import crb_limit_sweep
+    from linksim.nearfield.studies import crb_limit_sweep
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -92,7 +92,7 @@ def run_fresnel(args: argparse.Namespace) -> None:
     import matplotlib
     import numpy as np
 
-    from linksim.nearfield_studies import fresnel_error_sweep
+    from linksim.nearfield.studies import fresnel_error_sweep
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> None:
     import numpy as np
     from tqdm import tqdm
 
-    from linksim import fbl
+    from linksim.farfield import fbl
     from linksim.phy import LDPCQAMLink, measure_ber
     from scripts.runinfo import run_record
 

@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from linksim.estimator import (
+from linksim.farfield.estimator import (
     MLEstimator,
     _neg_log_post,
     echo_mean,
     monte_carlo_mse,
     transmit_spectrum,
 )
-from linksim.issc import ISSCScenario
+from linksim.farfield.scenario import ISSCScenario
 
 
 def test_gradient_of_objective_matches_finite_differences():

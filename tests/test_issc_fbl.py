@@ -4,7 +4,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from linksim import fbl
+from linksim.farfield import fbl
 
 mp.mp.dps = 60
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from linksim import geometry
-from linksim.issc import ISSCScenario, covariance
+from linksim.farfield import geometry
+from linksim.farfield.scenario import ISSCScenario, covariance
 
 DEFAULT_TOML = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "issc_default.toml"
 

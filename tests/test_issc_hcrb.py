@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from linksim.hcrb import hcrb_from_fim
-from linksim.issc import ISSCScenario, covariance
+from linksim.farfield.hcrb import hcrb_from_fim
+from linksim.farfield.scenario import ISSCScenario, covariance
 
 C0 = 299_792_458.0
 

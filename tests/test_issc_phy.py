@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from linksim import fbl
+from linksim.farfield import fbl
 from linksim.phy import LDPCQAMLink, transmit
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from linksim.nearfield import NFScenario
-from linksim.nearfield_studies import binding_design, crb_limit_sweep, fresnel_error_sweep
+from linksim.nearfield.studies import binding_design, crb_limit_sweep, fresnel_error_sweep
 from scripts.cli import main
 
 

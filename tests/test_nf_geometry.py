@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from linksim.nearfield import NFScenario
-from linksim.nearfield_geometry import (
+from linksim.nearfield.geometry import (
     PHASE_MODELS,
     cartesian_to_spherical,
     spherical_to_cartesian,

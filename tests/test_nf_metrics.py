@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from linksim import nearfield_metrics as met
 from linksim.nearfield import NFScenario
+from linksim.nearfield import metrics as met
 
 C = torch.complex128
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from linksim import nearfield_sensing as sens
 from linksim.nearfield import NFScenario
+from linksim.nearfield import sensing as sens
 
 SCN = NFScenario()
 

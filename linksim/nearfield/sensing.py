@@ -14,7 +14,7 @@ import math
 import numpy as np
 import torch
 
-from linksim.nearfield_geometry import distances, spherical_to_cartesian, steering_vector
+from .geometry import distances, spherical_to_cartesian, steering_vector
 
 
 def _check_frames(frames: int, noise: float | None = None) -> None:

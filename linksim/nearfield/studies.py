@@ -15,9 +15,9 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 import torch
 
-from linksim.nearfield import NFScenario
-from linksim.nearfield_geometry import spherical_to_cartesian, steering_phase
-from linksim.nearfield_sensing import extended_crb, ls_mse_experiment
+from .geometry import spherical_to_cartesian, steering_phase
+from .scenario import NFScenario
+from .sensing import extended_crb, ls_mse_experiment
 
 
 def binding_design(scn: NFScenario, xi: float, comm_fraction: float = 0.8,

@@ -25,9 +25,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 
+from ..units import SPEED_OF_LIGHT
 from . import geometry
-from .issc import ISSCScenario, check_power, covariance
-from .units import SPEED_OF_LIGHT
+from .scenario import ISSCScenario, check_power, covariance
 
 
 def unit_qpsk_spectrum(num_samples: int, rng: np.random.Generator) -> np.ndarray:

@@ -22,6 +22,7 @@ Choices where the paper is silent (override any of them in the TOML file):
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -30,14 +31,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..units import SPEED_OF_LIGHT, dbm_to_watt
 from . import fbl, geometry
 from .hcrb import HCRB, hcrb_from_fim
-from .units import SPEED_OF_LIGHT, dbm_to_watt
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 _FREQ_GRIDS = ("paper", "centered")
 
@@ -376,7 +372,7 @@ class ISSCScenario:
         """HCRB of ASCC Prop. 3.1 / eq. (13) for ``Sigma`` (see :meth:`fim`).
 
         Returns:
-            :class:`linksim.hcrb.HCRB` with ``.trace`` (Tr HCRB(p_o), m^2), ``.crb_trace``,
+            :class:`linksim.farfield.HCRB` with ``.trace`` (Tr HCRB(p_o), m^2), ``.crb_trace``,
             ``.ts_penalty_trace``, the 2x2 blocks and ``.matrix()`` (3x3 ``J^-1``).
         """
         return hcrb_from_fim(self.fim(Sigma))

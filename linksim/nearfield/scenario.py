@@ -23,19 +23,20 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import tomllib
 import torch
 
-from linksim import nearfield_channels as chan
-from linksim import nearfield_metrics as met
-from linksim import nearfield_sensing as sens
-from linksim.nearfield_geometry import (
+from ..units import SPEED_OF_LIGHT, dbm_to_watt
+from . import channels as chan
+from . import metrics as met
+from . import sensing as sens
+from .geometry import (
     CDTYPE,
     DTYPE,
     PHASE_MODELS,
@@ -43,7 +44,6 @@ from linksim.nearfield_geometry import (
     rayleigh_distance,
     spherical_to_cartesian,
 )
-from linksim.units import SPEED_OF_LIGHT, dbm_to_watt
 
 _POSITIVE = ("carrier_ghz", "region_area_m2", "tx_spacing_m", "rx_spacing_wavelengths",
              "t_max_s", "data_bits", "cycles_per_bit", "kappa", "f_max_hz", "iota",

@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from linksim.nearfield_geometry import distances, steering_phase, steering_vector
+from .geometry import distances, steering_phase, steering_vector
 
 
 def los_channels(tx: torch.Tensor, points: torch.Tensor, wavelength: float,
