@@ -6,7 +6,14 @@ one point target and imperfect time synchronisation between TR and SRE.
 
 Choices where the paper is silent (override any of them in the TOML file):
 
-* ``beta_0 = beta_s (d_TR,o d_o,SRE)^(-eps/2)`` (two-way path loss, real, known).
+* The reflection coefficient ``beta_0`` (real, known) follows ``reflection_model``:
+  ``"two_way"`` (the class default) ``beta_0 = beta_s (d_TR,o d_o,SRE)^(-eps/2)``, the
+  bistatic two-hop path loss; ``"path_length"`` ``beta_0 = beta_s (d_TR,o + d_o,SRE)^(-eps/2)``,
+  the target treated as one scattered path whose loss is that of its total length (the
+  usual reading in ISAC papers that give one "reflection factor"); ``"none"``
+  ``beta_0 = beta_s`` (beta_s already includes every loss, as ASCC after eq. (5) says of
+  beta_0). The paper gives ``beta_s = 0.6`` without saying which; see docs/optim_ascc.md
+  for why the shipped ASCC scenario uses ``"path_length"``.
 * The derivative ``H_0'`` of Prop. 3.1 treats ``beta_0`` as a known constant
   (position information comes from the angles and the delay only), because a
   real receiver does not know the RCS well enough to range on amplitude. Set
@@ -36,6 +43,7 @@ from . import fbl, geometry
 from .hcrb import HCRB, hcrb_from_fim
 
 _FREQ_GRIDS = ("paper", "centered")
+REFLECTION_MODELS = ("two_way", "path_length", "none")
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class ISSCScenario:
             the paper, which sweeps ``P_T``).
         frequency_grid: ``"paper"`` or ``"centered"`` (see module docstring).
         beta_position_derivative: differentiate ``beta_0`` w.r.t. ``p_o`` in the FIM.
+        reflection_model: ``"two_way"``, ``"path_length"`` or ``"none"`` (module docstring).
     """
 
     n_t: int = 4
@@ -79,6 +88,7 @@ class ISSCScenario:
     power_budget_dbm: float = 20.0
     frequency_grid: str = "paper"
     beta_position_derivative: bool = False
+    reflection_model: str = "two_way"
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ checks
@@ -111,6 +121,9 @@ class ISSCScenario:
             raise ValueError(f"frequency_grid={self.frequency_grid!r} is invalid: must be one "
                              f"of {_FREQ_GRIDS}")
         object.__setattr__(self, "beta_position_derivative", bool(self.beta_position_derivative))
+        if self.reflection_model not in REFLECTION_MODELS:
+            raise ValueError(f"reflection_model={self.reflection_model!r} is invalid: must be "
+                             f"one of {REFLECTION_MODELS}")
 
     # ------------------------------------------------------------ constructors
     @classmethod
@@ -209,11 +222,14 @@ class ISSCScenario:
             self.cre_direction, self.n_t)
 
     def beta_0_at(self, position: ArrayLike) -> float:
-        """Reflection coefficient ``beta_s (d_TR,o d_o,SRE)^(-eps/2)`` for a target at ``position``.
+        """Reflection coefficient ``beta_0`` for a target at ``position`` (``reflection_model``).
         """
         d1 = geometry.distance(self.tr_position, position)
         d2 = geometry.distance(position, self.sre_position)
-        return self.beta_s * float(geometry.path_loss(d1 * d2, self.path_loss_exponent / 2.0))
+        if self.reflection_model == "none":
+            return float(self.beta_s)
+        d = d1 * d2 if self.reflection_model == "two_way" else d1 + d2
+        return self.beta_s * float(geometry.path_loss(d, self.path_loss_exponent / 2.0))
 
     @property
     def beta_0(self) -> float:
@@ -264,7 +280,12 @@ class ISSCScenario:
         if self.beta_position_derivative:
             d1 = geometry.distance(self.tr_position, p)
             d2 = geometry.distance(self.sre_position, p)
-            dlogbeta = -0.5 * self.path_loss_exponent * (u1 / d1 + u2 / d2)
+            if self.reflection_model == "two_way":
+                dlogbeta = -0.5 * self.path_loss_exponent * (u1 / d1 + u2 / d2)
+            elif self.reflection_model == "path_length":
+                dlogbeta = -0.5 * self.path_loss_exponent * (u1 + u2) / (d1 + d2)
+            else:
+                dlogbeta = np.zeros(2)
             dH = dH + dlogbeta[:, None, None] * H[None]
         return H, dH, self.path_delay(p), (u1 + u2) / SPEED_OF_LIGHT
 
