@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
             "fim_basis_fresh_scenario": _time(lambda: ISSCScenario().fim_basis(), 20),
             "normal_approx_ber_1000": _time(lambda: fbl.normal_approx_ber(g, r, 256),
                                             args.repeats),
-            "u_log_ber_1000": _time(lambda: fbl.u_log_ber(r, g, 256), args.repeats),
+            "u_log_ber_1000": _time(lambda: fbl.u_log_ber(g, r, 256), args.repeats),
         }
         link = LDPCQAMLink(0.5, 2)
         gen = torch.Generator().manual_seed(args.seed)

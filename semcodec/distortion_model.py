@@ -373,3 +373,48 @@ class DistortionModel:
         """Predicted mean MS-SSIM (clipped to [0, 1])."""
         p = self._ms[self.index(model)]
         return np.clip(scurve(self._x(ber), p[..., 0], p[..., 1], p[..., 2], p[..., 3]), 0, 1)
+
+
+# ----------------------------------------------------------------------------- for optimisers
+# Added for the ASCC optimiser (optim.ascc): the fitted curves as functions of
+# x = log10 rho_b with their derivatives, and the source dimension M of ASCC Sec. II-A.
+
+def _scurve_and_slope(x: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``f(x) = a + b / (1 + exp(-e1 (x - e2)))`` and ``df/dx``; ``p`` is ``(..., 4)``."""
+    x = np.asarray(x, dtype=np.float64)
+    a, b, e1, e2 = p[..., 0], p[..., 1], p[..., 2], p[..., 3]
+    with np.errstate(over="ignore"):
+        s = 1.0 / (1.0 + np.exp(-e1 * (x - e2)))
+    return a + b * s, b * e1 * s * (1.0 - s)
+
+
+def log10_mse_of_log10_ber(dm: DistortionModel, model: int | str | np.ndarray,
+                           x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``log10 D_o`` (ASCC eq. (7)) at ``x = log10 rho_b`` and ``d log10 D_o / dx``.
+
+    Args:
+        dm: the fitted distortion model; model: position(s) 0..G-1 or a name.
+        x: log10 of the bit error rate (any shape; may be -inf: the clean plateau).
+
+    Returns:
+        ``(value, slope)`` float64 arrays of the broadcast shape; the slope is >= 0.
+    """
+    return _scurve_and_slope(x, dm._mse[dm.index(model)])
+
+
+def ms_ssim_of_log10_ber(dm: DistortionModel, model: int | str | np.ndarray,
+                         x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fitted MS-SSIM at ``x = log10 rho_b`` (not clipped) and ``d MS-SSIM / dx`` (<= 0)."""
+    return _scurve_and_slope(x, dm._ms[dm.index(model)])
+
+
+def source_dimensions(dm: DistortionModel) -> np.ndarray:
+    """``M`` of ASCC Sec. II-A per model: 3 colour samples per pixel of the fitted images.
+
+    ``M = 3 * R_s / bpp`` (mean pixels per image from the measured R_s and bits per pixel),
+    float64 ``(G,)``. Raises ``ValueError`` if the fits lack ``bpp``.
+    """
+    if not np.all(np.isfinite(dm.bpp) & (dm.bpp > 0)):
+        raise ValueError(f"bpp={dm.bpp.tolist()} is invalid: the fits need each model's bits "
+                         "per pixel (> 0) to give R_s per source dimension")
+    return 3.0 * dm.rs_bits / dm.bpp

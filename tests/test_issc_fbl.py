@@ -60,7 +60,7 @@ def test_eq4_limits_and_monotonicity():
 @pytest.mark.parametrize("g, r, n", [(1.0, 0.5, 256), (10.0, 1.0, 1024), (0.5, 0.9, 256),
                                      (100.0, 2.0, 256)])
 def test_u_and_derivative_match_mpmath(g, r, n, exact):
-    u, du = fbl.u_log_ber(r, g, n, exact_dispersion=exact)
+    u, du = fbl.u_log_ber(g, r, n, exact_dispersion=exact)
     ref_u = _mp_log10_ber(g, r, n, exact)
     ref_du = mp.diff(lambda rr: _mp_log10_ber(g, rr, n, exact), r)
     assert u == pytest.approx(float(ref_u), rel=1e-10)

@@ -59,17 +59,6 @@ def capacity(sinr: ArrayLike) -> np.ndarray | float:
     return _out(np.log1p(g) / LN2)
 
 
-def dispersion_factor(sinr: ArrayLike) -> np.ndarray | float:
-    """``sqrt(1 - (1 + gamma)^-2)``, the channel dispersion over ``log2(e)`` (ASCC eq. (4))."""
-    (g,) = _check(sinr)
-    return _out(np.sqrt(-np.expm1(-2.0 * np.log1p(g))))
-
-
-def log_q(x: ArrayLike) -> np.ndarray | float:
-    """Natural log of the Gaussian tail ``Q(x)``, accurate for large positive ``x``."""
-    return _out(log_ndtr(-np.asarray(x, dtype=float)))
-
-
 def dlog_q(x: ArrayLike) -> np.ndarray | float:
     """``d ln Q(x) / dx = -phi(x) / Q(x)`` (minus the Gaussian hazard), stable in both tails."""
     x = np.asarray(x, dtype=float)
@@ -127,10 +116,11 @@ def normal_approx_ber(sinr: ArrayLike, rate: ArrayLike, blocklength: ArrayLike,
         log10_normal_approx_ber(sinr, rate, blocklength, exact_dispersion)))
 
 
-def u_log_ber(rate: ArrayLike, sinr: ArrayLike, blocklength: ArrayLike,
+def u_log_ber(sinr: ArrayLike, rate: ArrayLike, blocklength: ArrayLike,
               exact_dispersion: bool = False) -> tuple[np.ndarray | float, np.ndarray | float]:
     """ASCC eq. (23): ``U(R_c) = log10( Q(ln2 sqrt(L) (C(gamma) - R_c)) / (R_c L) )`` and dU/dR_c.
 
+    Arguments in the order of :func:`normal_approx_ber` (``sinr, rate, blocklength``).
     Eq. (23) drops the dispersion term (``sqrt(1 - (1+gamma)^-2) ~ 1``); pass
     ``exact_dispersion=True`` to keep it (then ``U = log10 rho_b`` of eq. (4)).
 

@@ -209,11 +209,6 @@ class ISSCScenario:
         """DoD theta from TR to target (ASCC after eq. (5)), rad."""
         return geometry.direction(self.tr_position, self.target_position)
 
-    @property
-    def target_doa(self) -> float:
-        """DoA phi from target to SRE (direction from SRE to target, ASCC after eq. (5)), rad."""
-        return geometry.direction(self.sre_position, self.target_position)
-
     @cached_property
     def h_c(self) -> np.ndarray:
         """CRE channel ``h_c = sqrt(eta_c) alpha(varphi)`` (ASCC eq. (3)), complex128 ``(N_T,)``."""
@@ -397,10 +392,6 @@ class ISSCScenario:
             ``.ts_penalty_trace``, the 2x2 blocks and ``.matrix()`` (3x3 ``J^-1``).
         """
         return hcrb_from_fim(self.fim(Sigma))
-
-    def hcrb_trace(self, Sigma: ArrayLike) -> np.ndarray | float:  # noqa: N803
-        """Shortcut for ``hcrb(Sigma).trace`` (m^2), float or float64 ``(...)``."""
-        return self.hcrb(Sigma).trace
 
     # ---------------------------------------------------------------- beams
     def matched_beamformers(self, power_w: ArrayLike,

@@ -1,0 +1,102 @@
+"""ASCC problem P4.1 (ASCC eqs. (14)-(18)): the data of one operating point and its predictions.
+
+    min_{R_s, R_c, w_c, w_0}  D_o(R_s, rho_b)                         (14), D_o of eq. (7)
+    s.t.  Tr HCRB(p_o) <= Pi                                          (15)
+          R_s / R_c <= E_a^max = ABR * M                              (16)
+          0 < R_c <= C(gamma)                                         (17)
+          Tr(Sigma) <= P_T                                            (18)
+
+R_s is the codec choice (one of the G fitted models); per model, (16) reads
+``R_c >= R_s / (ABR M) = rs_bpd / ABR`` with ``rs_bpd`` the model's bits per source
+dimension (``M`` = 3 colour samples per pixel). rho_b is ASCC eq. (4).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from linksim.farfield import ISSCScenario, fbl
+from linksim.units import dbm_to_watt
+from semcodec.distortion_model import DistortionModel, source_dimensions
+
+from .errors import InfeasibleError
+
+
+@dataclass(frozen=True)
+class ASCCProblem:
+    """One operating point of ASCC problem P4.1.
+
+    Attributes:
+        scenario: the far-field scenario (channels, HCRB).
+        distortion: fitted S-curves of the G codecs (ASCC eq. (7)).
+        pt_dbm: power budget P_T (dBm), finite.
+        abr: average bandwidth ratio (channel uses per source dimension), > 0.
+        pi_m2: HCRB limit Pi (m^2), > 0.
+    """
+
+    scenario: ISSCScenario
+    distortion: DistortionModel
+    pt_dbm: float
+    abr: float
+    pi_m2: float
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.pt_dbm, (int, float)) and math.isfinite(self.pt_dbm)):
+            raise ValueError(f"pt_dbm={self.pt_dbm!r} is invalid: must be a finite power in dBm")
+        for name in ("abr", "pi_m2"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+                raise ValueError(f"{name.split('_')[0]}={v!r} is invalid: must be finite and > 0")
+
+    @property
+    def power_w(self) -> float:
+        """P_T in W."""
+        return float(dbm_to_watt(self.pt_dbm))
+
+    @property
+    def n_models(self) -> int:
+        return self.distortion.n_models
+
+    @property
+    def rs_bpd(self) -> np.ndarray:
+        """R_s per source dimension ``R_s / M`` per model, float64 ``(G,)``."""
+        return self.distortion.rs_bits / source_dimensions(self.distortion)
+
+    @property
+    def rc_min(self) -> np.ndarray:
+        """Smallest R_c allowed by the bandwidth limit (ASCC eq. (16)), ``(G,)`` bits/use."""
+        return self.rs_bpd / self.abr
+
+    def feasible_models(self, sinr: float) -> np.ndarray:
+        """Models whose ``rc_min <= C(gamma)`` (ASCC eq. (20) non-empty), int array."""
+        return np.flatnonzero(self.rc_min <= fbl.capacity(max(sinr, 0.0)))
+
+    def check_rate_feasible(self, sinr: float) -> np.ndarray:
+        """Feasible models at ``sinr``, or :class:`InfeasibleError` stating the smallest ABR."""
+        ok = self.feasible_models(sinr)
+        if ok.size == 0:
+            cap = fbl.capacity(max(sinr, 0.0))
+            need = float(self.rs_bpd.min() / cap) if cap > 0 else math.inf
+            raise InfeasibleError(
+                f"abr={self.abr:g} is infeasible at P_T={self.pt_dbm:g} dBm, pi={self.pi_m2:g} "
+                f"m^2: the largest SINR reachable is {10 * math.log10(max(sinr, 1e-300)):.2f} "
+                f"dB (C={cap:.4g} bit/use) and the smallest codec needs R_c >= "
+                f"{self.rs_bpd.min():.4g}/ABR; valid: abr >= {need:.6g}")
+        return ok
+
+    def log10_ber(self, sinr: float, rc: np.ndarray | float,
+                  exact_dispersion: bool = True) -> np.ndarray | float:
+        """log10 rho_b of ASCC eq. (4) (``exact_dispersion=False``: eq. (23))."""
+        return fbl.log10_normal_approx_ber(sinr, rc, self.scenario.blocklength,
+                                           exact_dispersion)
+
+    def predict(self, model: int, sinr: float, rc: float) -> dict[str, float]:
+        """Predicted rho_b (eq. (4)), D_o = MSE (eq. (7)) and MS-SSIM at (model, gamma, R_c)."""
+        lb = float(self.log10_ber(sinr, rc))
+        ber = min(10.0 ** lb, 0.5)
+        return {"ber": ber, "log10_ber": lb,
+                "mse": float(self.distortion.mse(model, np.array(ber))),
+                "msssim": float(self.distortion.ms_ssim(model, np.array(ber)))}
