@@ -128,8 +128,19 @@ def optimise_ascc(prob: ASCCProblem, method: str = "paper", delta: float = 0.01,
     per_model = {prob.distortion.names[k]: {"rc": r.rc, "mse": prob.predict(k, sinr, r.rc)["mse"],
                                             "sca_iterations": r.iterations}
                  for k, r in rates.items()}
+    pred1 = prob.predict(g, sinr, rc)
     stage1 = {"sinr_db": 10 * math.log10(sinr), "hcrb_m2": float(scn.hcrb(covariance(
-        w_c, w_0)).trace), "mse": prob.predict(g, sinr, rc)["mse"]}
+        w_c, w_0)).trace), "mse": pred1["mse"], "msssim": pred1["msssim"],
+        "gap_to_bound_db": bound.sinr_db - 10 * math.log10(sinr)}
+    # what the bound's SINR would give (best model and R_c there): the gap in MS-SSIM
+    try:
+        rb = best_rates(prob, bound.sinr, rate_tol, rate_max_iter)
+        gb = select_model(prob, bound.sinr, rb)
+        at_bound = prob.predict(gb, bound.sinr, rb[gb].rc)
+        stage1["msssim_at_bound"] = at_bound["msssim"]
+        stage1["mse_at_bound"] = at_bound["mse"]
+    except InfeasibleError:
+        pass
     if delta > 0:
         out = second_stage(prob, g, rc, sinr, delta)
         if out is not None:
