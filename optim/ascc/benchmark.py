@@ -18,7 +18,8 @@ definition (docs/optim_ascc.md):
    ``p_i = max(0, mu - 1/g_i)``, ``p_c + p_0 = P_T``.
 4. If that split breaks the HCRB limit, **power moves to sensing** (``p_0`` up, ``p_c`` down)
    until ``Tr HCRB <= Pi`` holds (smallest such ``p_0`` on a fine grid, refined by bisection).
-   If even ``p_0 = P_T`` breaks it, :class:`InfeasibleError` states the benchmark's minimum.
+   If no split meets it, :class:`InfeasibleError` states the benchmark's smallest HCRB
+   (ASCC may still be feasible there: its beams are not restricted to zero forcing).
 """
 
 from __future__ import annotations
@@ -103,8 +104,8 @@ def benchmark_beams(scn: ISSCScenario, power_w: float, pi_m2: float) -> Benchmar
         if not ok.any():
             raise InfeasibleError(
                 f"pi={pi_m2:g} m^2 is infeasible for the benchmark DJSCC-WF-ZF at P_T="
-                f"{10 * math.log10(power_w) + 30:g} dBm: its smallest Tr(HCRB) (all power on the "
-                f"zero-forcing sensing beam) is {float(tr(power_w)[0]):.6g} m^2")
+                f"{10 * math.log10(power_w) + 30:g} dBm: its smallest Tr(HCRB) over the power "
+                f"splits of its zero-forcing beams is {float(tr(grid).min()):.6g} m^2")
         k = int(np.argmax(ok))
         lo, hi = (grid[k - 1] if k > 0 else p_0), grid[k]
         for _ in range(60):  # smallest feasible p_0 (bisection between grid points)

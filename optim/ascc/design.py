@@ -36,8 +36,12 @@ def complex_to_json(v: np.ndarray) -> dict[str, list[float]]:
 
 
 def complex_from_json(d: dict[str, list[float]]) -> np.ndarray:
-    """Inverse of :func:`complex_to_json`; shape ``(N,)`` complex128."""
-    return np.asarray(d["re"], dtype=float) + 1j * np.asarray(d["im"], dtype=float)
+    """Inverse of :func:`complex_to_json`; shape ``(N,)`` complex128 (signed zeros kept)."""
+    re = np.asarray(d["re"], dtype=float)
+    v = np.empty(re.shape, dtype=complex)
+    v.real = re
+    v.imag = np.asarray(d["im"], dtype=float)
+    return v
 
 
 @dataclass
