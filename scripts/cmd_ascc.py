@@ -1,8 +1,10 @@
 """``issc ascc``: optimise ASCC links (model choice R_s, coding rate R_c, beams w_c, w_0)
 under an HCRB limit over a grid of P_T and ABR, against the DJSCC-WF-ZF benchmark.
 
-Writes ``results.csv``, ``designs.json`` (the hand-off read by ``issc e2e``), ``summary.png``
-and ``meta.json``; a rerun with the same settings skips finished points.
+Writes ``results.csv``, ``designs.json`` (the hand-off read by ``issc e2e``), ``summary.png``,
+``summary.json`` (the claims of ASCC Figs. 3-4 measured on the grid, see
+:func:`optim.ascc.grid.summarise`) and ``meta.json``; a rerun with the same settings
+skips finished points.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fits", default=None, help="S-curve fits.json (default: shipped fits)")
     p.add_argument("--pt-dbm", default=None, help="comma-separated P_T values (dBm)")
     p.add_argument("--abr", default=None, help="comma-separated ABR values (> 0)")
-    p.add_argument("--pi", type=float, default=None, help="HCRB limit Pi (m^2, > 0)")
+    p.add_argument("--pi", default=None,
+                   help="HCRB limit Pi (m^2, > 0); a comma-separated list runs each")
     p.add_argument("--method", default="paper", help="ASCC beams: paper (FP + Schur-LMI "
                    "iterations) or sdr (the bound's rank-one solution)")
     p.add_argument("--scheme", default="ascc,benchmark", help="comma-separated: ascc, benchmark")
@@ -35,7 +38,7 @@ def run(args: argparse.Namespace) -> None:
     import math
     from pathlib import Path
 
-    from optim.ascc.grid import check_request, run_grid
+    from optim.ascc.grid import check_request, run_grid, summarise
     from optim.ascc.inputs import (
         DEFAULT_SCENARIO,
         figure_defaults,
@@ -43,7 +46,7 @@ def run(args: argparse.Namespace) -> None:
         load_distortion,
         load_scenario,
     )
-    from scripts.runinfo import run_record
+    from scripts.runinfo import run_record, write_json_atomic
 
     scen_path = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
     scn = load_scenario(scen_path)
@@ -55,9 +58,13 @@ def run(args: argparse.Namespace) -> None:
                      "pt-dbm")
     abrs = float_list(args.abr if args.abr is not None else dflt.get("abr", []), "abr",
                       positive=True)
-    pi = args.pi if args.pi is not None else dflt.get("pi_m2")
-    if pi is None or not (math.isfinite(pi) and pi > 0):
-        raise ValueError(f"pi={pi!r} is invalid: must be finite and > 0 m^2")
+    pi_arg = args.pi if args.pi is not None else dflt.get("pi_m2")
+    if pi_arg is None:
+        raise ValueError("pi is missing: give --pi or a scenario file with [ascc] pi_m2")
+    pis = float_list(str(pi_arg) if not isinstance(pi_arg, str) else pi_arg, "pi")
+    for pi in pis:
+        if not (math.isfinite(pi) and pi > 0):
+            raise ValueError(f"pi={pi!r} is invalid: must be finite and > 0 m^2")
     if not (math.isfinite(args.delta) and args.delta >= 0):
         raise ValueError(f"delta={args.delta!r} is invalid: must be finite and >= 0")
     bm = None
@@ -66,17 +73,19 @@ def run(args: argparse.Namespace) -> None:
         bm = int(dm.index(int(v) if v.lstrip("-").isdigit() else v))
     out = Path(args.out)
     with run_record(out, seed=args.seed, scenario=scn.to_dict(), scenario_file=str(scen_path),
-                    pi_m2=pi, pt_dbm=pts, abr=abrs, method=args.method, schemes=schemes,
+                    pi_m2=pis, pt_dbm=pts, abr=abrs, method=args.method, schemes=schemes,
                     delta=args.delta) as meta:
-        rows, designs = run_grid(scn, dm, pts, abrs, float(pi), out, schemes, args.method,
+        rows, designs = run_grid(scn, dm, pts, abrs, pis, out, schemes, args.method,
                                  args.delta, bm, args.seed)
-        plot_summary(rows, out / "summary.png", pi)
+        plot_summary(rows, out / "summary.png", pis)
+        summary = summarise(rows, designs, scn)
+        write_json_atomic(out / "summary.json", summary)
         meta.update(points=len(rows), infeasible=sum(r["status"] == "infeasible" for r in rows),
                     unknown=sum(r["status"] == "unknown" for r in rows))
     print(f"wrote {out / 'results.csv'} ({len(rows)} rows), {out / 'designs.json'}")
 
 
-def plot_summary(rows: list[dict], path, pi: float) -> None:
+def plot_summary(rows: list[dict], path, pis: list[float]) -> None:
     """MS-SSIM and Tr HCRB against P_T per scheme and ABR."""
     import matplotlib
     matplotlib.use("Agg")
@@ -84,18 +93,18 @@ def plot_summary(rows: list[dict], path, pi: float) -> None:
 
     ok = [r for r in rows if r["status"] == "ok"]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    groups = sorted({(r["scheme"], float(r["abr"])) for r in ok})
-    for scheme, abr in groups:
-        rr = sorted((r for r in ok if r["scheme"] == scheme and float(r["abr"]) == abr),
-                    key=lambda r: float(r["pt_dbm"]))
+    groups = sorted({(r["scheme"], float(r["abr"]), float(r["pi"])) for r in ok})
+    for scheme, abr, pi in groups:
+        rr = sorted((r for r in ok if r["scheme"] == scheme and float(r["abr"]) == abr
+                     and float(r["pi"]) == pi), key=lambda r: float(r["pt_dbm"]))
         x = [float(r["pt_dbm"]) for r in rr]
         ls = "-" if scheme == "ascc" else "--"
-        a1.plot(x, [float(r["msssim_pred"]) for r in rr], ls, marker="o", ms=3,
-                label=f"{scheme}, ABR={abr:g}")
-        a2.semilogy(x, [float(r["hcrb"]) for r in rr], ls, marker="o", ms=3,
-                    label=f"{scheme}, ABR={abr:g}")
+        lab = f"{scheme}, ABR={abr:g}" + (f", Π={pi:g}" if len(pis) > 1 else "")
+        a1.plot(x, [float(r["msssim_pred"]) for r in rr], ls, marker="o", ms=3, label=lab)
+        a2.semilogy(x, [float(r["hcrb"]) for r in rr], ls, marker="o", ms=3, label=lab)
     a1.set(xlabel="P_T [dBm]", ylabel="predicted MS-SSIM")
-    a2.axhline(pi, color="k", lw=0.8, ls=":", label="Π")
+    for pi in pis:
+        a2.axhline(pi, color="k", lw=0.8, ls=":")
     a2.set(xlabel="P_T [dBm]", ylabel="Tr HCRB [m²]")
     for a in (a1, a2):
         a.grid(True, alpha=0.3)

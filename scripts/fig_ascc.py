@@ -95,3 +95,135 @@ def front_run(args: argparse.Namespace) -> None:
 
 
 FIGURES = {"ascc-front": (front_arguments, front_run)}
+
+
+# ----------------------------------------------------------------------------- ascc-3 / ascc-4
+def _grid_arguments(p: argparse.ArgumentParser, out: str) -> None:
+    _common(p, out)
+    p.add_argument("--pt-dbm", default=None, help="comma-separated P_T (dBm); default: the "
+                   "scenario file's [ascc] pt_dbm")
+    p.add_argument("--abr", default=None, help="comma-separated ABR; default: [ascc] abr")
+    p.add_argument("--pi", type=float, default=None, help="HCRB limit (m^2); default: [ascc]")
+    p.add_argument("--method", default="paper", help="paper or sdr")
+    p.add_argument("--delta", type=float, default=0.01, help="second-stage slack (0 = off)")
+    p.add_argument("--grid", default=None, help="folder of the (resumable) optimisation grid, "
+                   "shared by ascc-3 and ascc-4 (default: results/ascc_grid)")
+
+
+def _solve_grid(args: argparse.Namespace):
+    from optim.ascc.grid import run_grid
+    from optim.ascc.inputs import figure_defaults, float_list, load_distortion, load_scenario
+
+    scn = load_scenario(args.scenario)
+    d = figure_defaults(args.scenario)
+    pts = float_list(args.pt_dbm if args.pt_dbm is not None else d.get("pt_dbm", []), "pt-dbm")
+    abrs = float_list(args.abr if args.abr is not None else d.get("abr", []), "abr",
+                      positive=True)
+    pi = float(args.pi if args.pi is not None else d.get("pi_m2", float("nan")))
+    dm = load_distortion(args.fits)
+    grid = Path(args.grid) if args.grid else Path("results/ascc_grid")
+    rows, _ = run_grid(scn, dm, pts, abrs, pi, grid, ["ascc", "benchmark"], args.method,
+                       args.delta, None, args.seed)
+    want = {(round(p, 9), round(a, 12)) for p in pts for a in abrs}
+    rows = [r for r in rows if (round(float(r["pt_dbm"]), 9), round(float(r["abr"]), 12)) in want
+            and (r["scheme"] == "benchmark" or r["method"] == args.method)]
+    return scn, pts, abrs, pi, rows, grid
+
+
+def fig3_run(args: argparse.Namespace) -> None:
+    """ASCC Fig. 3: predicted MS-SSIM vs P_T, ASCC and DJSCC-WF-ZF, several ABR."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from optim.ascc.inputs import param_text
+    from scripts.runinfo import run_record, write_csv_atomic
+
+    out = Path(args.out)
+    with run_record(out, seed=args.seed) as meta:
+        scn, pts, abrs, pi, rows, grid = _solve_grid(args)
+        write_csv_atomic(out / "fig3.csv", rows)
+        fig, ax = plt.subplots(figsize=(7.5, 4.8))
+        cmap = plt.get_cmap("tab10")
+        for k, abr in enumerate(abrs):
+            for scheme, ls, mk in (("ascc", "-", "o"), ("benchmark", "--", "s")):
+                rr = sorted((r for r in rows if r["scheme"] == scheme
+                             and float(r["abr"]) == abr and r["status"] == "ok"),
+                            key=lambda r: float(r["pt_dbm"]))
+                x = [float(r["pt_dbm"]) for r in rr]
+                y = [float(r["msssim_pred"]) for r in rr]
+                name = "ASCC" if scheme == "ascc" else "DJSCC-WF-ZF"
+                ax.plot(x, y, ls, marker=mk, ms=3, color=cmap(k), label=f"{name}, ABR={abr:g}")
+                if scheme == "ascc":  # label the model at each switch (the plateaus)
+                    prev = None
+                    for r, xi, yi in zip(rr, x, y):
+                        if r["model"] != prev:
+                            ax.annotate(r["model"], (xi, yi), fontsize=6, color=cmap(k),
+                                        xytext=(2, 4), textcoords="offset points")
+                        prev = r["model"]
+        ax.set(xlabel="P_T [dBm]", ylabel="predicted MS-SSIM (fitted S-curves)",
+               title=f"ASCC Fig. 3: MS-SSIM vs P_T (Π = {pi:g} m², method {args.method}, "
+                     f"δ = {args.delta:g})")
+        ax.title.set_fontsize(9)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right")
+        ax.text(0.01, 0.99, param_text(scn), transform=ax.transAxes, fontsize=5.5, va="top")
+        fig.tight_layout()
+        fig.savefig(out / "fig3.png", dpi=130)
+        plt.close(fig)
+        meta.update(figure="ascc-3", grid=str(grid), pi_m2=pi, pt_dbm=pts, abr=abrs,
+                    method=args.method, delta=args.delta)
+    print(f"wrote {out / 'fig3.png'} and {out / 'fig3.csv'}")
+
+
+def fig4_arguments(p: argparse.ArgumentParser) -> None:
+    _grid_arguments(p, "results/fig_ascc_4")
+    p.add_argument("--fig-abr", type=float, default=None,
+                   help="ABR whose ASCC designs are drawn (default: the middle ABR)")
+
+
+def fig4_run(args: argparse.Namespace) -> None:
+    """ASCC Fig. 4: Tr HCRB vs P_T for ASCC and DJSCC-WF-ZF, with and without the TS error."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from optim.ascc.inputs import param_text
+    from scripts.runinfo import run_record, write_csv_atomic
+
+    out = Path(args.out)
+    with run_record(out, seed=args.seed) as meta:
+        scn, pts, abrs, pi, rows, grid = _solve_grid(args)
+        abr = args.fig_abr if args.fig_abr is not None else abrs[len(abrs) // 2]
+        if abr not in abrs:
+            raise ValueError(f"fig-abr={abr!r} is invalid: must be one of {abrs}")
+        rows = [r for r in rows if float(r["abr"]) == abr]
+        write_csv_atomic(out / "fig4.csv", rows)
+        fig, ax = plt.subplots(figsize=(7.5, 4.8))
+        for scheme, col in (("ascc", "C0"), ("benchmark", "C3")):
+            rr = sorted((r for r in rows if r["scheme"] == scheme and r["status"] == "ok"),
+                        key=lambda r: float(r["pt_dbm"]))
+            x = [float(r["pt_dbm"]) for r in rr]
+            name = "ASCC" if scheme == "ascc" else "DJSCC-WF-ZF"
+            ax.semilogy(x, [float(r["hcrb"]) for r in rr], "-o", ms=3, color=col,
+                        label=f"{name}, with TS error (HCRB)")
+            ax.semilogy(x, [float(r["hcrb_no_ts"]) for r in rr], ":s", ms=3, color=col,
+                        label=f"{name}, perfect sync (CRB)")
+        ax.axhline(pi, color="k", lw=0.8, ls="--", label=f"Π = {pi:g} m²")
+        ax.set(xlabel="P_T [dBm]", ylabel="Tr HCRB(p_o) [m²]",
+               title=f"ASCC Fig. 4: Tr HCRB vs P_T (ABR = {abr:g}, method {args.method}, "
+                     f"δ = {args.delta:g})")
+        ax.title.set_fontsize(9)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+        ax.text(0.01, 0.01, param_text(scn), transform=ax.transAxes, fontsize=5.5, va="bottom")
+        fig.tight_layout()
+        fig.savefig(out / "fig4.png", dpi=130)
+        plt.close(fig)
+        meta.update(figure="ascc-4", grid=str(grid), pi_m2=pi, abr=abr, method=args.method,
+                    delta=args.delta)
+    print(f"wrote {out / 'fig4.png'} and {out / 'fig4.csv'}")
+
+
+FIGURES["ascc-3"] = (lambda p: _grid_arguments(p, "results/fig_ascc_3"), fig3_run)
+FIGURES["ascc-4"] = (fig4_arguments, fig4_run)

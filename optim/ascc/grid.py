@@ -67,7 +67,8 @@ def check_request(schemes: list[str], method: str) -> None:
 
 
 def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: list[float],
-             pi_m2: float, out: str | os.PathLike, schemes: list[str], method: str = "paper",
+             pi_m2: float | list[float], out: str | os.PathLike, schemes: list[str],
+             method: str = "paper",
              delta: float = 0.01, benchmark_model: int | None = None, seed: int = 0,
              progress: bool = True) -> tuple[list[dict[str, Any]], list[LinkDesign]]:
     """Solve every (P_T, ABR) point for the schemes, resuming from ``out``.
@@ -77,8 +78,10 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
     from tqdm import tqdm
 
     check_request(schemes, method)
-    if not (math.isfinite(pi_m2) and pi_m2 > 0):
-        raise ValueError(f"pi={pi_m2!r} is invalid: must be finite and > 0 m^2")
+    pis = [float(p) for p in (pi_m2 if isinstance(pi_m2, (list, tuple)) else [pi_m2])]
+    for p in pis:
+        if not (math.isfinite(p) and p > 0):
+            raise ValueError(f"pi={p!r} is invalid: must be finite and > 0 m^2")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cfg = config_hash(scn, dm, delta, benchmark_model)
@@ -99,10 +102,10 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
         write_atomic(run_file, json.dumps({"config": cfg}).encode())
     done = {_key(r["scheme"], r["method"], float(r["pt_dbm"]), float(r["abr"]), float(r["pi"]))
             for r in rows}
-    todo = [(pt, abr) for pt in pts for abr in abrs
-            if any(_key(s, method, pt, abr, pi_m2) not in done for s in schemes)]
+    todo = [(pt, abr, pi) for pi in pis for pt in pts for abr in abrs
+            if any(_key(s, method, pt, abr, pi) not in done for s in schemes)]
     rng = np.random.default_rng(seed)
-    for pt, abr in tqdm(todo, desc="ASCC points", disable=not progress):
+    for pt, abr, pi_m2 in tqdm(todo, desc="ASCC points", disable=not progress):
         need = [s for s in schemes if _key(s, method, pt, abr, pi_m2) not in done]
         new_rows, new_designs = [], []
         for s in need:  # one scheme at a time so that one's infeasibility spares the other
@@ -138,3 +141,60 @@ def _write(out: Path, rows: list[dict[str, Any]], designs: list[LinkDesign], cfg
                     if c in COLUMNS})
     write_atomic(out / "results.csv", buf.getvalue().encode())
     save_designs(designs, out / "designs.json", meta={"config": cfg})
+
+
+def summarise(rows: list[dict[str, Any]], designs: list[LinkDesign],
+              scn: ISSCScenario) -> dict[str, Any]:
+    """The numbers the ASCC figures claim, measured on a finished grid.
+
+    * ``ascc_minus_benchmark_msssim``: min over points where both are feasible (>= 0 means
+      ASCC is never worse), and the number of points where it is negative;
+    * ``ascc_minus_benchmark_hcrb_m2``: max (<= 0 means ASCC's HCRB never higher);
+    * ``max_gap_to_bound_db``: largest first-stage SINR gap of ASCC to the SDR bound;
+    * ``monotone_violation``: largest relative increase of the first-stage optimal D_o when
+      P_T, ABR or Pi grows (0 = monotone);
+    * ``hcrb_binding_fraction``: share of feasible (P_T, Pi) where the bound's SINR is below
+      the interference-free SNR, i.e. where the HCRB limit binds;
+    * solver calls and solve times per ASCC point.
+    """
+    asc = {(d.pt_dbm, d.abr, d.pi_m2): d for d in designs if d.scheme == "ascc"}
+    ben = {(d.pt_dbm, d.abr, d.pi_m2): d for d in designs if d.scheme == "benchmark"}
+    both = sorted(set(asc) & set(ben))
+    dms = [asc[k].msssim_pred - ben[k].msssim_pred for k in both]
+    dh = [asc[k].hcrb - ben[k].hcrb for k in both]
+    out: dict[str, Any] = {
+        "points": len(rows), "ascc_designs": len(asc), "benchmark_designs": len(ben),
+        "ascc_infeasible": sum(r["status"] == "infeasible" and r["scheme"] == "ascc"
+                               for r in rows),
+        "benchmark_infeasible": sum(r["status"] == "infeasible" and r["scheme"] == "benchmark"
+                                    for r in rows),
+        "unknown": sum(r["status"] == "unknown" for r in rows),
+        "compared_points": len(both),
+        "ascc_minus_benchmark_msssim_min": min(dms) if dms else math.nan,
+        "ascc_below_benchmark_msssim_points": int(sum(v < 0 for v in dms)),
+        "ascc_minus_benchmark_hcrb_m2_max": max(dh) if dh else math.nan,
+        "ascc_above_benchmark_hcrb_points": int(sum(v > 1e-9 for v in dh)),
+    }
+    if asc:
+        gaps = [d.extra.get("stage1", {}).get("gap_to_bound_db", math.nan) for d in asc.values()]
+        out["max_gap_to_bound_db"] = float(np.nanmax(gaps))
+        s1 = {k: d.extra.get("stage1", {}).get("mse", d.mse_pred) for k, d in asc.items()}
+        worst = 0.0
+        for axis in range(3):
+            for k, v in s1.items():
+                nxt = [k2 for k2 in s1 if all(k2[i] == k[i] for i in range(3) if i != axis)
+                       and k2[axis] > k[axis]]
+                for k2 in nxt:
+                    worst = max(worst, (s1[k2] - v) / v)
+        out["monotone_violation"] = worst
+        snr = {k: 10 * math.log10(10 ** ((k[0] - 30) / 10) * float(np.linalg.norm(scn.h_c) ** 2)
+                                  / scn.noise_cre_w) for k in asc}
+        bind = {(k[0], k[2]): asc[k].sinr_bound_db < snr[k] - 1e-3 for k in asc}
+        out["hcrb_binding_fraction"] = float(np.mean(list(bind.values())))
+        s1db = [d.extra.get("stage1", {}).get("sinr_db", d.sinr_db) for d in asc.values()]
+        out["stage1_sinr_db_range"] = [float(min(s1db)), float(max(s1db))]
+        calls = [d.extra.get("solver_calls", 0) for d in asc.values()]
+        out["ascc_solver_calls_mean"] = float(np.mean(calls))
+        out["ascc_solver_calls_max"] = int(max(calls))
+        out["ascc_solve_s_mean"] = float(np.mean([d.solve_s for d in asc.values()]))
+    return out
