@@ -45,7 +45,7 @@ class HCRBConstraint:
     Attributes:
         constraints: list of cvxpy constraints.
         omega: the auxiliary 2x2 ``Omega`` of ASCC eq. (35) (scaled units).
-        omega_inv_bound: 2x2 ``X >= Omega^-1`` (so ``Tr X <= Pi / l^2`` gives eq. (35)).
+        omega_inv_bound: 2x2 ``X >= Omega^-1`` (so ``Tr X <= Pi / l^2`` gives ASCC eq. (35)).
         fim: the :class:`FIMExpression` the LMI was built on.
     """
 
@@ -67,10 +67,10 @@ def fim_cvxpy(scn: ISSCScenario, S: cp.Expression, power_unit_w: float,  # noqa:
 
     Why: the echo depends on the position and the sync error only through ``tau``, so in
     ``(p_o, Delta_tau)`` the FIM holds the huge delay information in both blocks and the
-    Schur complement of eq. (37) cancels it (catastrophic cancellation; Clarabel fails near
+    Schur complement of ASCC eq. (37) cancels it (catastrophic cancellation; Clarabel fails near
     the feasibility edge). ``T`` is unit lower triangular, so the position block of
     ``(K^T J K)^-1 = K^-1 J^-1 K^-T`` is that of ``J^-1`` scaled by ``1/l^2``: Tr HCRB and
-    the LMIs of eqs. (35)-(37) are unchanged, in units of ``l^2``.
+    the LMIs of ASCC eqs. (35)-(37) are unchanged, in units of ``l^2``.
     """
     F = scn.fim_matrices()
     dtau = scn.sensing_channel(scn.target_position)[3]
@@ -97,9 +97,9 @@ def hcrb_constraints_cvxpy(fim: FIMExpression, pi_m2: float | None) -> HCRBConst
     With ``pi_m2=None`` the cap ``Tr X <= Pi`` is left out, so that a caller can minimise
     ``Tr X`` (the smallest Tr HCRB, in units of ``length_unit_m^2``).
 
-    ``Omega`` (2x2) with ``Tr(Omega^-1) <= Pi`` (eq. (35), via ``[[X, I], [I, Omega]] >= 0``
+    ``Omega`` (2x2) with ``Tr(Omega^-1) <= Pi`` (ASCC eq. (35), via ``[[X, I], [I, Omega]] >= 0``
     and ``Tr X <= Pi``) and the Schur complement ``[[J^c1 - Omega, J^c2], [J^c2^T, J^c3]]
-    >= 0`` (eq. (37)), which is ``J >= blkdiag(Omega, 0)`` (eq. (36)). Since the position
+    >= 0`` (ASCC eq. (37)), which is ``J >= blkdiag(Omega, 0)`` (ASCC eq. (36)). Since the position
     block of ``J^-1`` is the inverse of the Schur complement of ``J^c3``, the two hold
     for some ``Omega`` exactly when Tr HCRB <= Pi: the reformulation is exact.
     """

@@ -1,4 +1,4 @@
-"""Finite-blocklength bit error model of the semantic link (ASCC eq. (4) and eq. (23)).
+"""Finite-blocklength bit error model of the semantic link (ASCC eq. (4) and ASCC eq. (23)).
 
 ASCC eq. (4) is the normal approximation of Polyanskiy-Poor-Verdu for the AWGN
 channel, with the block error divided by the ``R_c * L`` information bits of a
@@ -70,7 +70,7 @@ def fbl_argument(sinr: ArrayLike, rate: ArrayLike, blocklength: ArrayLike,
     """Argument of ``Q`` in ASCC eq. (4): ``ln2 sqrt(L) (C - R_c) / sqrt(1 - (1+gamma)^-2)``.
 
     With ``exact_dispersion=False`` the square root is replaced by 1, as in ASCC
-    eq. (23). At ``gamma = 0`` (zero dispersion) the argument is ``-inf``.
+    ASCC eq. (23). At ``gamma = 0`` (zero dispersion) the argument is ``-inf``.
     """
     g, r, n = _check(sinr, rate, blocklength)
     num = LN2 * np.sqrt(n) * (np.log1p(g) / LN2 - r)
@@ -105,8 +105,8 @@ def normal_approx_ber(sinr: ArrayLike, rate: ArrayLike, blocklength: ArrayLike,
         sinr: linear SINR gamma >= 0 at the CRE (ASCC after eq. (4)).
         rate: coding rate R_c > 0 in information bits per channel use.
         blocklength: channel uses per block L > 0 (ASCC Sec. V: 256).
-        exact_dispersion: ``True`` keeps ``sqrt(1 - (1+gamma)^-2)`` as in eq. (4);
-            ``False`` replaces it by 1 as in eq. (23).
+        exact_dispersion: ``True`` keeps ``sqrt(1 - (1+gamma)^-2)`` as in ASCC eq. (4);
+            ``False`` replaces it by 1 as in ASCC eq. (23).
 
     Returns:
         ``Q(x) / (R_c L)`` as float (scalar inputs) or float64 ndarray (broadcast shape).
@@ -121,13 +121,13 @@ def u_log_ber(sinr: ArrayLike, rate: ArrayLike, blocklength: ArrayLike,
     """ASCC eq. (23): ``U(R_c) = log10( Q(ln2 sqrt(L) (C(gamma) - R_c)) / (R_c L) )`` and dU/dR_c.
 
     Arguments in the order of :func:`normal_approx_ber` (``sinr, rate, blocklength``).
-    Eq. (23) drops the dispersion term (``sqrt(1 - (1+gamma)^-2) ~ 1``); pass
-    ``exact_dispersion=True`` to keep it (then ``U = log10 rho_b`` of eq. (4)).
+    ASCC eq. (23) drops the dispersion term (``sqrt(1 - (1+gamma)^-2) ~ 1``); pass
+    ``exact_dispersion=True`` to keep it (then ``U = log10 rho_b`` of ASCC eq. (4)).
 
     Returns:
         ``(U, dU_dRc)``, each float or float64 ndarray of the broadcast shape.
         ``dU/dR_c = (ln2 sqrt(L) / s) * phi(x)/Q(x) / ln10 - 1 / (R_c ln10)``, with
-        ``s`` the dispersion factor (1 for eq. (23)); U is increasing in R_c
+        ``s`` the dispersion factor (1 for ASCC eq. (23)); U is increasing in R_c
         wherever the first term dominates.
     """
     g, r, n = _check(sinr, rate, blocklength)

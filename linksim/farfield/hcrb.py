@@ -1,4 +1,4 @@
-"""Hybrid Cramer-Rao bound for mu = [o_x, o_y, Delta_tau] (ASCC Prop. 3.1 and eq. (13)).
+"""Hybrid Cramer-Rao bound for mu = [o_x, o_y, Delta_tau] (ASCC Prop. 3.1 and ASCC eq. (13)).
 
 The hybrid FIM ``J = J_D + J_B`` (ASCC eq. (11)) is split into the blocks
 ``J_D^{c1}`` (2x2, position), ``J_D^{c2}`` (2x1, position-sync cross term) and

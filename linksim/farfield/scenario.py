@@ -18,7 +18,7 @@ Choices where the paper is silent (override any of them in the TOML file):
   (position information comes from the angles and the delay only), because a
   real receiver does not know the RCS well enough to range on amplitude. Set
   ``beta_position_derivative = true`` to differentiate ``beta_0(p_o)`` as well.
-* The frequency grid of eq. (8) is ``w_k = 2 pi k / (N dt)``, ``k = 0..N-1``
+* The frequency grid of ASCC eq. (8) is ``w_k = 2 pi k / (N dt)``, ``k = 0..N-1``
   as written (``frequency_grid = "paper"``); ``"centered"`` uses
   ``k = -N/2..N/2-1`` (baseband bins).
 * Symbols have unit power per frequency bin (a unitary DFT), so that
@@ -385,7 +385,7 @@ class ISSCScenario:
         return self.fim_data(Sigma) + self.prior_fim()
 
     def hcrb(self, Sigma: ArrayLike) -> HCRB:  # noqa: N803
-        """HCRB of ASCC Prop. 3.1 / eq. (13) for ``Sigma`` (see :meth:`fim`).
+        """HCRB of ASCC Prop. 3.1 / ASCC eq. (13) for ``Sigma`` (see :meth:`fim`).
 
         Returns:
             :class:`linksim.farfield.HCRB` with ``.trace`` (Tr HCRB(p_o), m^2), ``.crb_trace``,

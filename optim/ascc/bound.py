@@ -2,7 +2,7 @@
 
 For a fixed ``(P_T, Pi)`` the beamforming problem P4.5 (ASCC eqs. (32)-(33)) does not depend
 on the codec: whatever ``R_s`` and ``R_c`` are, D_o only falls as the SINR rises (ASCC eq. (7)
-is increasing in rho_b and eq. (4) decreasing in gamma). So the largest SINR reachable under
+is increasing in rho_b and ASCC eq. (4) decreasing in gamma). So the largest SINR reachable under
 ``Tr HCRB <= Pi`` and ``Tr Sigma <= P_T`` bounds the whole problem P4.1.
 
 Semidefinite relaxation (SDR). Replace ``w_c w_c^H, w_0 w_0^H`` by ``W_c, W_0 >= 0`` with

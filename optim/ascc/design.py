@@ -71,7 +71,7 @@ class ConstraintValue:
 
 @dataclass
 class LinkDesign:
-    """One optimised ASCC link (ASCC problem P4.1, eqs. (14)-(18)) and its predictions.
+    """One optimised ASCC link (ASCC problem P4.1, ASCC eqs. (14)-(18)) and its predictions.
 
     Attributes:
         scheme: ``"ascc"`` (the paper's method) or ``"benchmark"`` (DJSCC-WF-ZF).
@@ -89,7 +89,7 @@ class LinkDesign:
         w_c, w_0: communication and sensing beamformers, complex ``(N_T,)``, sqrt(W).
         sinr: SINR at the CRE (linear); ``sinr_db`` the same in dB.
         ber_pred: predicted bit error rate rho_b (ASCC eq. (4)) under ``ber_model``.
-        mse_pred, msssim_pred: predicted distortion from the fitted S-curves (eq. (7)).
+        mse_pred, msssim_pred: predicted distortion from the fitted S-curves (ASCC eq. (7)).
         hcrb, hcrb_no_ts: Tr(HCRB) with / without the time-synchronisation error (m^2).
         constraints: name -> :class:`ConstraintValue` (power, hcrb, bandwidth, ...).
         sinr_bound_db: largest SINR reachable at (P_T, Pi) by the SDR bound (dB), or NaN.
@@ -97,7 +97,7 @@ class LinkDesign:
         iterations: outer iterations of the alternating optimisation.
         trace: objective value per iteration.
         solver: convex solver used; solve_s: wall time (s).
-        ber_model: ``"fbl"`` (eq. (4)) or ``"ldpc"`` (measured table).
+        ber_model: ``"fbl"`` (ASCC eq. (4)) or ``"ldpc"`` (measured table).
         scenario: the scenario's fields (plain JSON), so the link can be rebuilt.
         extra: anything else a method wants to record (free-form JSON).
     """

@@ -75,7 +75,7 @@ def best_rates(prob: ASCCProblem, sinr: float, tol: float = 1e-7,
 
 
 def select_model(prob: ASCCProblem, sinr: float, rates: dict[int, Any]) -> int:
-    """R_s selection: the model with the smallest predicted D_o (ASCC eq. (4) + eq. (7))."""
+    """R_s selection: the model with the smallest predicted D_o (ASCC eq. (4) + ASCC eq. (7))."""
     return min(rates, key=lambda g: (prob.predict(g, sinr, rates[g].rc)["mse"], g))
 
 

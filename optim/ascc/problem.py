@@ -1,6 +1,6 @@
 """ASCC problem P4.1 (ASCC eqs. (14)-(18)): the data of one operating point and its predictions.
 
-    min_{R_s, R_c, w_c, w_0}  D_o(R_s, rho_b)                         (14), D_o of eq. (7)
+    min_{R_s, R_c, w_c, w_0}  D_o(R_s, rho_b)                         (14), D_o of ASCC eq. (7)
     s.t.  Tr HCRB(p_o) <= Pi                                          (15)
           R_s / R_c <= E_a^max = ABR * M                              (16)
           0 < R_c <= C(gamma)                                         (17)
@@ -89,12 +89,12 @@ class ASCCProblem:
 
     def log10_ber(self, sinr: float, rc: np.ndarray | float,
                   exact_dispersion: bool = True) -> np.ndarray | float:
-        """log10 rho_b of ASCC eq. (4) (``exact_dispersion=False``: eq. (23))."""
+        """log10 rho_b of ASCC eq. (4) (``exact_dispersion=False``: ASCC eq. (23))."""
         return fbl.log10_normal_approx_ber(sinr, rc, self.scenario.blocklength,
                                            exact_dispersion)
 
     def predict(self, model: int, sinr: float, rc: float) -> dict[str, float]:
-        """Predicted rho_b (eq. (4)), D_o = MSE (eq. (7)) and MS-SSIM at (model, gamma, R_c)."""
+        """Predicted rho_b (ASCC eq. (4)), D_o = MSE (ASCC eq. (7)), MS-SSIM at (g, gamma, R_c)."""
         lb = float(self.log10_ber(sinr, rc))
         ber = min(10.0 ** lb, 0.5)
         return {"ber": ber, "log10_ber": lb,

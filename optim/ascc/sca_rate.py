@@ -8,8 +8,8 @@ For fixed beams (so a fixed SINR gamma) and a fixed model, ASCC (P4.3) introduce
           -e^(nu - beta_1) - e^nu + D_c <= 0,  beta_1 = E1 (rho_hat - E2)      (24)
           R_s / E_a^max <= R_c <= C(gamma)                                    (20)
 
-with ``U(R_c) = log10( Q(ln2 sqrt(L) (C(gamma) - R_c)) / (R_c L) )`` (eq. (23), the
-dispersion term of eq. (4) set to 1). The objective is increasing in ``nu``, so we minimise
+with ``U(R_c) = log10( Q(ln2 sqrt(L) (C(gamma) - R_c)) / (R_c L) )`` (ASCC eq. (23), the
+dispersion term of ASCC eq. (4) set to 1). The objective is increasing in ``nu``, so we minimise
 ``nu`` itself (same minimiser, better scaled). Non-convex parts and their convex upper
 bounds at the previous iterate ``i`` (ASCC P4.4):
 
@@ -47,7 +47,7 @@ class RateResult:
     """Optimised coding rate of one model at one SINR.
 
     Attributes:
-        rc: R_c (bits per channel use); log10_ber: U(R_c) of eq. (23) at it.
+        rc: R_c (bits per channel use); log10_ber: U(R_c) of ASCC eq. (23) at it.
         log10_mse: D_s + e^nu, the objective of (22) in log10.
         iterations: SCA iterations; trace: log10 D_o per iterate (non-increasing).
         solver_calls: convex solves.
@@ -62,7 +62,7 @@ class RateResult:
 
 
 def u_eq23(sinr: float, rc: np.ndarray | float, blocklength: int) -> np.ndarray | float:
-    """U(R_c) of ASCC eq. (23) (eq. (4) without the dispersion term), log10 rho_b."""
+    """U(R_c) of ASCC eq. (23) (ASCC eq. (4) without the dispersion term), log10 rho_b."""
     return fbl.log10_normal_approx_ber(sinr, rc, blocklength, exact_dispersion=False)
 
 
@@ -76,11 +76,11 @@ def log10_mse_at(params: tuple[float, float, float, float], x: np.ndarray | floa
 def optimise_rate(sinr: float, rc_min: float, params: tuple[float, float, float, float],
                   blocklength: int, tol: float = 1e-7, max_iter: int = 50,
                   rc_start: float | None = None) -> RateResult:
-    """SCA of ASCC (P4.4) for one model; ``params = (D_s, D_c, E1, E2)`` of eq. (7).
+    """SCA of ASCC (P4.4) for one model; ``params = (D_s, D_c, E1, E2)`` of ASCC eq. (7).
 
     Args:
         sinr: linear SINR gamma (> 0); rc_min: ``R_s / E_a^max`` (bits/use).
-        params: the model's eq. (7) fit (``D_c > 0``).
+        params: the model's ASCC eq. (7) fit (``D_c > 0``).
         blocklength: L; tol: stop when log10 D_o improves by less than this.
         rc_start: initial R_c (default ``rc_min``), feasible.
 
@@ -92,7 +92,7 @@ def optimise_rate(sinr: float, rc_min: float, params: tuple[float, float, float,
     if not rc_min <= cap:
         raise ValueError(f"rc_min={rc_min:.6g} is invalid: must be <= C(gamma)={cap:.6g}")
     if dc <= 0:
-        raise ValueError(f"D_c={dc!r} is invalid: eq. (7) needs a rising S-curve (D_c > 0)")
+        raise ValueError(f"D_c={dc!r} is invalid: ASCC eq. (7) needs a rising S-curve (D_c > 0)")
     sq = LN2 * math.sqrt(blocklength)
     rc_i = float(rc_start if rc_start is not None else rc_min)
     rho_i = float(u_eq23(sinr, rc_i, blocklength))
@@ -150,7 +150,7 @@ def optimise_rate(sinr: float, rc_min: float, params: tuple[float, float, float,
 
 
 def _on_plateau(params: tuple[float, float, float, float], x: float) -> bool:
-    """The channel term ``D_c / (1 + exp(-E1 (x - E2)))`` of eq. (7) is below PLATEAU_TOL."""
+    """The channel term ``D_c / (1 + exp(-E1 (x - E2)))`` of ASCC eq. (7) is below PLATEAU_TOL."""
     _, dc, e1, e2 = params
     z = -e1 * (x - e2)
     return z > 700 or dc / (1.0 + math.exp(z)) < PLATEAU_TOL
@@ -159,10 +159,10 @@ def _on_plateau(params: tuple[float, float, float, float], x: float) -> bool:
 def dense_rate_search(sinr: float, rc_min: float, params: tuple[float, float, float, float],
                       blocklength: int, exact_dispersion: bool = False,
                       n: int = 20001) -> tuple[float, float]:
-    """Brute-force check: ``(R_c, log10 D_o)`` minimising eq. (7) over a dense R_c grid.
+    """Brute-force check: ``(R_c, log10 D_o)`` minimising ASCC eq. (7) over a dense R_c grid.
 
-    ``exact_dispersion=False`` uses U of eq. (23) (what the SCA optimises); ``True`` uses
-    eq. (4) as written.
+    ``exact_dispersion=False`` uses U of ASCC eq. (23) (what the SCA optimises); ``True`` uses
+    ASCC eq. (4) as written.
     """
     cap = float(fbl.capacity(sinr))
     grid = np.linspace(rc_min, cap, n)
