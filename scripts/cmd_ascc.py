@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> None:
         rows, designs = run_grid(scn, dm, pts, abrs, pis, out, schemes, args.method,
                                  args.delta, bm, args.seed)
         plot_summary(rows, out / "summary.png", pis)
-        summary = summarise(rows, designs, scn)
+        summary = summarise(rows, designs, scn, dm)
         write_json_atomic(out / "summary.json", summary)
         meta.update(points=len(rows), infeasible=sum(r["status"] == "infeasible" for r in rows),
                     unknown=sum(r["status"] == "unknown" for r in rows))

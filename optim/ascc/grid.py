@@ -144,7 +144,7 @@ def _write(out: Path, rows: list[dict[str, Any]], designs: list[LinkDesign], cfg
 
 
 def summarise(rows: list[dict[str, Any]], designs: list[LinkDesign],
-              scn: ISSCScenario) -> dict[str, Any]:
+              scn: ISSCScenario, dm: DistortionModel | None = None) -> dict[str, Any]:
     """The numbers the ASCC figures claim, measured on a finished grid.
 
     * ``ascc_minus_benchmark_msssim``: min over points where both are feasible (>= 0 means
@@ -155,6 +155,9 @@ def summarise(rows: list[dict[str, Any]], designs: list[LinkDesign],
       P_T, ABR or Pi grows (0 = monotone);
     * ``hcrb_binding_fraction``: share of feasible (P_T, Pi) where the bound's SINR is below
       the interference-free SNR, i.e. where the HCRB limit binds;
+    * ``sca_minus_dense_log10_mse_max``: the SCA's R_c against a dense search at the same
+      (first-stage) SINR on ASCC eq. (23) (<= ~0: the SCA found the optimum), and
+      ``eq23_vs_eq4_log10_mse_max``: what optimising eq. (23) instead of eq. (4) costs;
     * solver calls and solve times per ASCC point.
     """
     asc = {(d.pt_dbm, d.abr, d.pi_m2): d for d in designs if d.scheme == "ascc"}
@@ -193,8 +196,40 @@ def summarise(rows: list[dict[str, Any]], designs: list[LinkDesign],
         out["hcrb_binding_fraction"] = float(np.mean(list(bind.values())))
         s1db = [d.extra.get("stage1", {}).get("sinr_db", d.sinr_db) for d in asc.values()]
         out["stage1_sinr_db_range"] = [float(min(s1db)), float(max(s1db))]
+        if dm is not None:
+            out.update(_rate_checks(list(asc.values()), dm))
         calls = [d.extra.get("solver_calls", 0) for d in asc.values()]
         out["ascc_solver_calls_mean"] = float(np.mean(calls))
         out["ascc_solver_calls_max"] = int(max(calls))
         out["ascc_solve_s_mean"] = float(np.mean([d.solve_s for d in asc.values()]))
     return out
+
+
+def _rate_checks(designs: list[LinkDesign], dm: DistortionModel) -> dict[str, float]:
+    """Dense one-dimensional R_c search at each design's first-stage SINR (see summarise)."""
+    from linksim.farfield.fbl import log10_normal_approx_ber
+
+    from .sca_rate import dense_rate_search, log10_mse_at
+
+    worst_sca, worst_eq4 = -math.inf, -math.inf
+    for d in designs:
+        s1 = d.extra.get("stage1", {})
+        if "sinr_db" not in s1:
+            continue
+        sinr = 10 ** (s1["sinr_db"] / 10)
+        params = dm.params(d.model)
+        rc_min = d.rs_bpd / d.abr
+        cap = math.log2(1 + sinr)
+        if rc_min > cap:
+            continue
+        for exact in (False, True):
+            _, f_dense = dense_rate_search(sinr, rc_min, params, d.blocklength, exact)
+            x = min(float(log10_normal_approx_ber(sinr, d.rc, d.blocklength, exact)),
+                    math.log10(0.5))
+            gap = float(log10_mse_at(params, x)) - f_dense
+            if exact:
+                worst_eq4 = max(worst_eq4, gap)
+            else:
+                worst_sca = max(worst_sca, gap)
+    return {"sca_minus_dense_log10_mse_max": worst_sca,
+            "eq23_vs_eq4_log10_mse_max": worst_eq4}
