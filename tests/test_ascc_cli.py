@@ -29,6 +29,10 @@ def test_ascc_writes_results_designs_meta_and_resumes(tmp_path, capsys):
     assert len(designs) == 2
     assert json.loads((out / "meta.json").read_text())["status"] == "ok"
     assert (out / "summary.png").stat().st_size > 0
+    summ = json.loads((out / "summary.json").read_text())
+    assert summ["compared_points"] == 1 and summ["max_gap_to_bound_db"] <= 1e-3
+    assert summ["ascc_minus_benchmark_hcrb_m2_max"] <= 0
+    assert summ["sca_minus_dense_log10_mse_max"] <= 1e-6
     # rerun: nothing recomputed; one more power: only the new point is added
     before = (out / "results.csv").read_text()
     assert main(args) == 0

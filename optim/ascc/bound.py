@@ -150,6 +150,15 @@ def sinr_bound(scn: ISSCScenario, power_w: float, pi_m2: float,
     t0 = time.perf_counter()
     m = check_pi_feasible(scn, power_w, pi_m2, pt_dbm)
     n = scn.n_t
+    # If all power on h_c (maximum-ratio transmission) already meets Pi, it is the exact
+    # optimum: gamma <= P ||h||^2 / sigma_n^2 for every design. No SDP, no solver tolerance.
+    u = scn.h_c / np.linalg.norm(scn.h_c)
+    mrt = power_w * np.outer(u, u.conj())
+    if scn.hcrb(mrt).trace <= pi_m2:
+        snr = power_w * float(np.linalg.norm(scn.h_c) ** 2) / scn.noise_cre_w
+        return SINRBound(snr, mrt, math.sqrt(power_w) * u, np.zeros(n, complex), snr, True,
+                         np.sort(np.linalg.eigvalsh(mrt))[::-1], 1,
+                         time.perf_counter() - t0, {"min_hcrb_m2": m.value_m2, "mrt": True})
     S = cp.Variable((n, n), hermitian=True)
     fim = fim_cvxpy(scn, S, power_w, math.sqrt(pi_m2))
     hc = hcrb_constraints_cvxpy(fim, pi_m2)
