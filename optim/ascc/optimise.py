@@ -212,10 +212,19 @@ def benchmark_design(prob: ASCCProblem, model: int | None = None,
     g = default_model(prob.n_models) if model is None else int(prob.distortion.index(model))
     bb = benchmark_beams(prob.scenario, prob.power_w, prob.pi_m2)
     rc = float(prob.rc_min[g])
+    extra: dict[str, Any] = {"p_c_wf_w": bb.p_c_wf, "p_0_wf_w": bb.p_0_wf,
+                             "moved_to_sensing_w": bb.moved_w, "solver_calls": 0}
+    if bound is not None:
+        try:  # what ASCC could reach at the bound's SINR (best codec and R_c there)
+            rb = best_rates(prob, bound.sinr)
+            gb = select_model(prob, bound.sinr, rb)
+            extra["stage1"] = {"msssim_at_bound": prob.predict(gb, bound.sinr, rb[gb].rc)
+                               ["msssim"]}
+        except InfeasibleError:
+            pass
     return _design(prob, "benchmark", "benchmark", g, rc, bb.w_c, bb.w_0, t0,
                    sinr_bound_db=bound.sinr_db if bound is not None else math.nan,
-                   extra={"p_c_wf_w": bb.p_c_wf, "p_0_wf_w": bb.p_0_wf,
-                          "moved_to_sensing_w": bb.moved_w, "solver_calls": 0})
+                   extra=extra)
 
 
 def solve_point(scenario: ISSCScenario, distortion: Any, pt_dbm: float, abr: float,
