@@ -93,3 +93,22 @@ def test_unknown_scenario_key_and_mismatched_fits_are_refused(tmp_path, capsys):
                  "--out", str(tmp_path / "e")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "G=5" in err[0]
+
+
+def test_figures_write_png_csv_meta(tmp_path):
+    out = tmp_path / "front"
+    assert main(["figure", "ascc-front", "--pt-dbm", "0", "--points", "3", "--out",
+                 str(out)]) == 0
+    rows = list(csv.DictReader(open(out / "front.csv")))
+    feas = [r for r in rows if r["status"] != "infeasible"]
+    assert feas and all(float(r["pi_m2"]) >= float(r["min_hcrb_m2"]) for r in feas)
+    bound = [float(r["sinr_bound_db"]) for r in sorted(feas, key=lambda r: float(r["pi_m2"]))]
+    assert all(b >= a - 1e-6 for a, b in zip(bound, bound[1:]))  # larger Pi, larger SINR
+    grid = tmp_path / "grid"
+    for name, png in (("ascc-3", "fig3.png"), ("ascc-4", "fig4.png")):
+        o = tmp_path / name
+        assert main(["figure", name, "--pt-dbm=-2,2", "--abr", "0.1", "--method", "sdr",
+                     "--grid", str(grid), "--out", str(o)]) == 0
+        assert (o / png).stat().st_size > 0
+        assert json.loads((o / "meta.json").read_text())["status"] == "ok"
+    assert len(_rows(grid)) == 4  # the second figure reused the first one's grid
