@@ -26,7 +26,7 @@ from scripts.runinfo import run_record, write_json_atomic
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
-    ap.add_argument("--pt-dbm", default="-9,0,9")
+    ap.add_argument("--pt-dbm", default="-11,-9,0,9")
     ap.add_argument("--abr", default="0.1")
     ap.add_argument("--pi", type=float, default=400.0)
     ap.add_argument("--repeats", type=int, default=2)
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
                        **{f"{k}_s": v for k, v in med.items()},
                        "sdr_over_bound": med["sdr"] / med["bound"],
                        "paper_over_sdr": med["paper"] / med["sdr"],
-                       "solver_calls_bound": 2, **{f"solver_calls_{k}": v
+                       "solver_calls_bound": b.solver_calls, **{f"solver_calls_{k}": v
                                                    for k, v in calls.items()}}
                 rows.append(row)
                 print(" ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"

@@ -143,8 +143,12 @@ def fp_sca_beamforming(scn: ISSCScenario, power_w: float, pi_m2: float,
             a, b = a / nrm, b / nrm
         cov = (np.outer(a, a.conj()) + np.outer(b, b.conj())) * power_w
         new = sinr_of(a, b)
-        if new < trace[-1] or scn.hcrb(cov).trace > pi_m2:
+        if scn.hcrb(cov).trace > pi_m2:
             break  # keep the last certified-feasible iterate
+        if new < trace[-1]:
+            # no ascent left but solver noise: converged if the loss is at tolerance level
+            converged = (trace[-1] - new) <= tol * max(trace[-1], 1e-12)
+            break
         gain = (new - trace[-1]) / max(trace[-1], 1e-12)
         vc_i, v0_i = a, b
         trace.append(new)
