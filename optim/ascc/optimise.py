@@ -121,6 +121,7 @@ def optimise_ascc(prob: ASCCProblem, method: str = "paper", delta: float = 0.01,
         beam_trace = [10 * math.log10(max(s, 1e-300)) for s in br.trace]
         beam_info = {"beam_iterations": br.iterations, "beam_converged": br.converged}
     sinr = float(scn.sinr(w_c, w_0))
+    prob.check_rate_feasible(bound.sinr)  # the error states the bound's SINR (the largest)
     rates = best_rates(prob, sinr, rate_tol, rate_max_iter)
     calls += sum(r.solver_calls for r in rates.values())
     g = select_model(prob, sinr, rates)
