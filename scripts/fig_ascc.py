@@ -20,7 +20,7 @@ def _common(p: argparse.ArgumentParser, out: str) -> None:
 
 # ----------------------------------------------------------------------------- ascc-front
 def front_arguments(p: argparse.ArgumentParser) -> None:
-    _common(p, "results/fig_ascc_front")
+    _common(p, "runs/fig_ascc_front")
     p.add_argument("--pt-dbm", default="-10,-5,0,5,10,15", help="comma-separated P_T (dBm)")
     p.add_argument("--pi-min", type=float, default=1.0, help="smallest Pi on the grid (m^2)")
     p.add_argument("--pi-max", type=float, default=1e4, help="largest Pi on the grid (m^2)")
@@ -107,7 +107,7 @@ def _grid_arguments(p: argparse.ArgumentParser, out: str) -> None:
     p.add_argument("--method", default="paper", help="paper or sdr")
     p.add_argument("--delta", type=float, default=0.01, help="second-stage slack (0 = off)")
     p.add_argument("--grid", default=None, help="folder of the (resumable) optimisation grid, "
-                   "shared by ascc-3 and ascc-4 (default: results/ascc_grid)")
+                   "shared by ascc-3 and ascc-4 (default: runs/ascc_grid)")
 
 
 def _solve_grid(args: argparse.Namespace):
@@ -121,7 +121,7 @@ def _solve_grid(args: argparse.Namespace):
                       positive=True)
     pi = float(args.pi if args.pi is not None else d.get("pi_m2", float("nan")))
     dm = load_distortion(args.fits)
-    grid = Path(args.grid) if args.grid else Path("results/ascc_grid")
+    grid = Path(args.grid) if args.grid else Path("runs/ascc_grid")
     rows, _ = run_grid(scn, dm, pts, abrs, pi, grid, ["ascc", "benchmark"], args.method,
                        args.delta, None, args.seed)
     want = {(round(p, 9), round(a, 12)) for p in pts for a in abrs}
@@ -177,7 +177,7 @@ def fig3_run(args: argparse.Namespace) -> None:
 
 
 def fig4_arguments(p: argparse.ArgumentParser) -> None:
-    _grid_arguments(p, "results/fig_ascc_4")
+    _grid_arguments(p, "runs/fig_ascc_4")
     p.add_argument("--fig-abr", type=float, default=None,
                    help="ABR whose ASCC designs are drawn (default: the middle ABR)")
 
@@ -225,5 +225,5 @@ def fig4_run(args: argparse.Namespace) -> None:
     print(f"wrote {out / 'fig4.png'} and {out / 'fig4.csv'}")
 
 
-FIGURES["ascc-3"] = (lambda p: _grid_arguments(p, "results/fig_ascc_3"), fig3_run)
+FIGURES["ascc-3"] = (lambda p: _grid_arguments(p, "runs/fig_ascc_3"), fig3_run)
 FIGURES["ascc-4"] = (fig4_arguments, fig4_run)
