@@ -106,3 +106,29 @@ def test_bound_is_monotone_in_power_and_pi():
                   for p in pts])
     assert np.all(np.diff(v, axis=0) >= -1e-6)
     assert np.all(np.diff(v, axis=1) >= -1e-6)
+
+
+def test_randomisation_gives_feasible_beams_from_a_higher_rank_covariance():
+    from optim.ascc.bound import beams_from_covariance
+
+    P = float(dbm_to_watt(0.0))
+    rng = np.random.default_rng(5)
+    v = rng.standard_normal((SCN.n_t, 3)) + 1j * rng.standard_normal((SCN.n_t, 3))
+    q, _ = np.linalg.qr(v)
+    sig = (q * (P / 3)) @ q.conj().T  # rank 3: W_0 = Sigma - W_c has rank 2
+    pi = 1.5 * SCN.hcrb(sig).trace
+    w_c, w_0, rank_one, info = beams_from_covariance(SCN, sig, pi, rng, n_random=50)
+    assert not rank_one and info["w0_rank"] == 2
+    assert SCN.hcrb(covariance(w_c, w_0)).trace <= pi
+    assert np.sum(np.abs(w_c) ** 2 + np.abs(w_0) ** 2) <= P * (1 + 1e-9)
+    assert abs(SCN.h_c.conj() @ w_0) <= 1e-7 * np.linalg.norm(SCN.h_c) * np.linalg.norm(w_0)
+    gamma_relaxed = np.real(SCN.h_c.conj() @ sig @ SCN.h_c) / SCN.noise_cre_w
+    assert SCN.sinr(w_c, w_0) <= gamma_relaxed * (1 + 1e-9)
+
+
+def test_maximum_ratio_shortcut_is_exact_when_it_meets_pi():
+    P = float(dbm_to_watt(5.0))
+    b = sinr_bound(SCN, P, 1e4)
+    snr = P * np.linalg.norm(SCN.h_c) ** 2 / SCN.noise_cre_w
+    assert b.extra.get("mrt") and b.sinr == snr and b.solver_calls == 1
+    assert np.all(b.w_0 == 0) and SCN.sinr(b.w_c, b.w_0) == pytest.approx(snr, rel=1e-12)

@@ -149,7 +149,8 @@ def optimise_ascc(prob: ASCCProblem, method: str = "paper", delta: float = 0.01,
             calls += 1
     return _design(prob, "ascc", method, g, rc, w_c, w_0, t0, sinr_bound_db=bound.sinr_db,
                    iterations=1, trace=beam_trace,
-                   extra={"solver_calls": calls, "rate_trace_log10_mse": rates[g].trace,
+                   extra={"solver_calls": calls, "trace_units": "CRE SINR (dB) per beamforming "
+                          "iteration", "rate_trace_log10_mse": rates[g].trace,
                           "per_model": per_model, "stage1": stage1, "delta": delta,
                           "bound_solve_s": bound.solve_s, **beam_info})
 
