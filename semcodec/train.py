@@ -38,8 +38,9 @@ import torch
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
+from semcodec.atomic_io import atomic_target
 from semcodec.checkpoint import load_codec, restore_likelihood_bounds, save_checkpoint
-from semcodec.evaluate import measure_codec
+from semcodec.evaluate import measure_codec, psnr_from_mse
 from semcodec.zoo import build_model, check_lambda, check_preset
 
 
@@ -193,9 +194,8 @@ class Trainer:
         return self.train_seconds + running
 
     def save_state(self) -> None:
-        tmp = self.state_path.with_name(self.state_path.name + ".tmp")
-        torch.save(self._state(), tmp)
-        os.replace(tmp, self.state_path)
+        with atomic_target(self.state_path) as tmp:
+            torch.save(self._state(), tmp)
 
     def _load_state(self) -> None:
         st = torch.load(self.state_path, map_location=self.device, weights_only=False)
@@ -240,7 +240,7 @@ class Trainer:
         self.sched.step()
         mse = terms["mse"].item()
         return {"loss": terms["loss"].item(), "bpp": terms["bpp"].item(), "mse": mse,
-                "psnr": -10 * math.log10(max(mse, 1e-12)), "aux": aux.item()}
+                "psnr": psnr_from_mse(max(mse, 1e-12)), "aux": aux.item()}
 
     @torch.no_grad()
     def validate(self) -> dict[str, float]:
@@ -254,7 +254,7 @@ class Trainer:
             t = rd_loss(self.model(x), x, self.cfg.lmbda)
             for k in acc:
                 acc[k] += float(t[k]) * x.shape[0] / n
-        acc["psnr"] = -10 * math.log10(max(acc["mse"], 1e-12))
+        acc["psnr"] = psnr_from_mse(max(acc["mse"], 1e-12))
         return acc
 
     def fit(self, progress: bool = True, stop_after: int | None = None) -> Path | None:
