@@ -22,7 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    import csv
     from pathlib import Path
 
     import matplotlib
@@ -31,10 +30,9 @@ def run(args: argparse.Namespace) -> None:
     import numpy as np
     from tqdm import tqdm
 
-    from linksim.farfield.estimator import monte_carlo_mse
-    from linksim.farfield.scenario import ISSCScenario, covariance
-    from linksim.units import dbm_to_watt
-    from scripts.runinfo import run_record
+    from linksim.farfield import ISSCScenario
+    from linksim.hcrb_study import HCRB_COLUMNS, NOTES, estimator_check, hcrb_vs_power
+    from scripts.runinfo import run_record, write_csv_atomic, write_rows_atomic
 
     out = Path(args.out)
     scn = ISSCScenario.from_toml(args.scenario) if args.scenario else ISSCScenario()
@@ -42,18 +40,13 @@ def run(args: argparse.Namespace) -> None:
         raise ValueError(f"points={args.points} is invalid: must be >= 2")
     with run_record(out, seed=args.seed, scenario=scn.to_dict()) as meta:
         pt = np.linspace(args.pt_dbm[0], args.pt_dbm[1], args.points)
-        wc, w0 = scn.matched_beamformers(dbm_to_watt(pt), args.comm_fraction)
-        h = scn.hcrb(covariance(wc, w0))
-        sinr = scn.sinr(wc, w0)
-        with open(out / "hcrb_vs_pt.csv", "w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["pt_dbm", "tr_hcrb_m2", "tr_crb_m2", "tr_ts_penalty_m2", "sinr_db"])
-            for row in zip(pt, h.trace, h.crb_trace, h.ts_penalty_trace,
-                           10 * np.log10(sinr)):
-                w.writerow([f"{v:.10g}" for v in row])
+        bound = hcrb_vs_power(scn, pt, args.comm_fraction)
+        write_rows_atomic(out / "hcrb_vs_pt.csv", HCRB_COLUMNS,
+                          ([f"{v:.10g}" for v in row] for row in bound))
+        _, tr_hcrb, tr_crb, _, _ = zip(*bound)
         fig, ax = plt.subplots(figsize=(6, 4))
-        ax.semilogy(pt, h.trace, "o-", ms=3, label="Tr HCRB (with TS error)")
-        ax.semilogy(pt, h.crb_trace, "s--", ms=3, label="Tr CRB (perfect sync)")
+        ax.semilogy(pt, tr_hcrb, "o-", ms=3, label="Tr HCRB (with TS error)")
+        ax.semilogy(pt, tr_crb, "s--", ms=3, label="Tr CRB (perfect sync)")
         ax.set_xlabel("P_T [dBm]")
         ax.set_ylabel("bound on position MSE [m^2]")
         ax.set_title(f"fixed beams, {args.comm_fraction:.0%} power to SemCom")
@@ -63,16 +56,12 @@ def run(args: argparse.Namespace) -> None:
         fig.savefig(out / "hcrb_vs_pt.png", dpi=120)
         plt.close(fig)
 
-        rows = []
         rng = np.random.default_rng(args.seed)
-        for p in tqdm(args.mc_pt_dbm, desc="estimator MC"):
-            r = monte_carlo_mse(scn, dbm_to_watt(p), args.trials, rng, args.comm_fraction)
-            rows.append({"pt_dbm": p, **r.__dict__, "mse_over_hcrb": r.mse / r.hcrb})
+        rows = list(tqdm(estimator_check(scn, args.mc_pt_dbm, args.trials, rng,
+                                         args.comm_fraction),
+                         total=len(args.mc_pt_dbm), desc="estimator MC"))
         if rows:
-            with open(out / "estimator_mse.csv", "w", newline="") as fh:
-                w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                w.writeheader()
-                w.writerows(rows)
+            write_csv_atomic(out / "estimator_mse.csv", rows)
             fig, ax = plt.subplots(figsize=(6, 4))
             x = [r["pt_dbm"] for r in rows]
             ax.errorbar(x, [r["mse"] for r in rows], yerr=[r["mse_ci95"] for r in rows],
@@ -87,7 +76,6 @@ def run(args: argparse.Namespace) -> None:
             fig.tight_layout()
             fig.savefig(out / "estimator_mse.png", dpi=120)
             plt.close(fig)
-        meta.update(notes="beta_0 = beta_s (d1 d2)^(-eps/2) (two-way path loss, known); "
-                          "w_c matched to h_c, w_0 steered to the target", estimator=rows)
+        meta.update(notes=NOTES, estimator=rows)
     print(f"{args.points} bound points -> {out / 'hcrb_vs_pt.csv'}; "
           + "; ".join(f"{r['pt_dbm']:g} dBm: MSE/HCRB={r['mse_over_hcrb']:.3f}" for r in rows))
