@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from scripts.runinfo import run_record
     from semcodec.ladder import make_datasets
-    from semcodec.train import TrainConfig, Trainer, _batch
+    from semcodec.train import TrainConfig, Trainer, stack_batch
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="runs/bench_train")
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> dict:
         n = len(tr)
         for i in range(n):  # decode every photo once (the cache a long run has anyway)
             tr.image(i)
-        fixed = _batch(tr, torch.randint(0, n, (args.batch_size,), generator=t.gen))
+        fixed = stack_batch(tr, torch.randint(0, n, (args.batch_size,), generator=t.gen))
         for _ in range(5):  # warm-up
             t.train_step(fixed)
         times = {"full": 0.0, "model_only": 0.0}
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> dict:
             t0 = time.perf_counter()
             for _ in range(args.steps):
                 idx = torch.randint(0, n, (args.batch_size,), generator=t.gen)
-                t.train_step(_batch(tr, idx))
+                t.train_step(stack_batch(tr, idx))
             times["full"] += time.perf_counter() - t0
             t0 = time.perf_counter()
             for _ in range(args.steps):

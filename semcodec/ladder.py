@@ -99,13 +99,15 @@ def train_ladder(lambdas: list[float], out: str | os.PathLike, base_steps: int,
 
 def train_ladder_parallel(lambdas: list[float], out: str | os.PathLike, steps: int,
                           train_args: list[str], seed: int = 0) -> list[Path]:
-    """Train every rate from scratch at the same time, one ``issc train`` process per rate.
+    """Train every rate from scratch at the same time, one process per rate.
 
     For a GPU, where one small codec leaves the device mostly idle: G processes
     share it and finish in about the time of one. No warm start (the rates do
-    not wait for each other). ``train_args`` are passed to every ``issc train``
-    (preset, dataset, crop, batch size, device, ...). Each rate resumes from its
-    own ``<out>/q<i>/train_state.pt`` on rerun; finished rates are skipped.
+    not wait for each other). Each process is ``python -m semcodec.train_rate``
+    (:mod:`semcodec.train_rate`, the options of ``issc train``); ``train_args``
+    are passed to every one (preset, dataset, crop, batch size, device, ...).
+    Each rate resumes from its own ``<out>/q<i>/train_state.pt`` on rerun;
+    finished rates are skipped.
     Returns the checkpoint paths, lowest rate first; raises if any rate failed
     (its log is ``<out>/q<i>/train.log``). SIGINT / SIGTERM sent to this process
     are passed on to the children; once they have saved their state and exited,
@@ -121,7 +123,7 @@ def train_ladder_parallel(lambdas: list[float], out: str | os.PathLike, steps: i
             qdir.mkdir(parents=True, exist_ok=True)
             if (qdir / "model.ckpt").is_file() or got:
                 continue
-            cmd = [sys.executable, "-m", "scripts.cli", "train", "--lmbda", repr(lam),
+            cmd = [sys.executable, "-m", "semcodec.train_rate", "--lmbda", repr(lam),
                    "--steps", str(steps), "--seed", str(seed + i), "--out", str(qdir),
                    *train_args]
             log = open(qdir / "train.log", "ab")  # the child keeps its own handle

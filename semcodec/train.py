@@ -126,7 +126,8 @@ def rd_loss(out: dict, x: torch.Tensor, lmbda: float) -> dict[str, torch.Tensor]
     return {"loss": lmbda * 255**2 * mse + bpp, "bpp": bpp, "mse": mse}
 
 
-def _batch(ds: Dataset, idx: torch.Tensor) -> torch.Tensor:
+def stack_batch(ds: Dataset, idx: torch.Tensor) -> torch.Tensor:
+    """The items ``idx`` (int tensor (B,)) of ``ds`` stacked: float (B, 3, S, S)."""
     return torch.stack([ds[int(i)] for i in idx])
 
 
@@ -250,7 +251,7 @@ class Trainer:
         n = len(self.val_set)
         for i in range(0, n, self.cfg.batch_size):
             idx = torch.arange(i, min(n, i + self.cfg.batch_size))
-            x = _batch(self.val_set, idx).to(self.device)
+            x = stack_batch(self.val_set, idx).to(self.device)
             t = rd_loss(self.model(x), x, self.cfg.lmbda)
             for k in acc:
                 acc[k] += float(t[k]) * x.shape[0] / n
@@ -273,7 +274,7 @@ class Trainer:
             try:
                 while self.step < target:
                     idx = torch.randint(0, n, (self.cfg.batch_size,), generator=self.gen)
-                    x = _batch(self.train_set, idx).to(self.device)
+                    x = stack_batch(self.train_set, idx).to(self.device)
                     stats = self.train_step(x)
                     self.step += 1
                     bar.update(1)

@@ -144,7 +144,7 @@ def test_parallel_ladder_passes_sigterm_on_to_every_rate(tmp_path, monkeypatch):
 
     real_popen = subprocess.Popen
 
-    def fake_rate(cmd, **kw):  # stands in for `python -m scripts.cli train ...`
+    def fake_rate(cmd, **kw):  # stands in for `python -m semcodec.train_rate ...`
         return real_popen([sys.executable, "-c", _FAKE_RATE, *cmd[3:]], **kw)
 
     monkeypatch.setattr(ladder.subprocess, "Popen", fake_rate)
