@@ -24,9 +24,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
     from tqdm import tqdm
 
@@ -43,18 +40,7 @@ def run(args: argparse.Namespace) -> None:
         bound = hcrb_vs_power(scn, pt, args.comm_fraction)
         write_rows_atomic(out / "hcrb_vs_pt.csv", HCRB_COLUMNS,
                           ([f"{v:.10g}" for v in row] for row in bound))
-        _, tr_hcrb, tr_crb, _, _ = zip(*bound)
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.semilogy(pt, tr_hcrb, "o-", ms=3, label="Tr HCRB (with TS error)")
-        ax.semilogy(pt, tr_crb, "s--", ms=3, label="Tr CRB (perfect sync)")
-        ax.set_xlabel("P_T [dBm]")
-        ax.set_ylabel("bound on position MSE [m^2]")
-        ax.set_title(f"fixed beams, {args.comm_fraction:.0%} power to SemCom")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(out / "hcrb_vs_pt.png", dpi=120)
-        plt.close(fig)
+        _plot_bound(bound, args.comm_fraction, out / "hcrb_vs_pt.png")
 
         rng = np.random.default_rng(args.seed)
         rows = list(tqdm(estimator_check(scn, args.mc_pt_dbm, args.trials, rng,
@@ -62,20 +48,51 @@ def run(args: argparse.Namespace) -> None:
                          total=len(args.mc_pt_dbm), desc="estimator MC"))
         if rows:
             write_csv_atomic(out / "estimator_mse.csv", rows)
-            fig, ax = plt.subplots(figsize=(6, 4))
-            x = [r["pt_dbm"] for r in rows]
-            ax.errorbar(x, [r["mse"] for r in rows], yerr=[r["mse_ci95"] for r in rows],
-                        fmt="o-", capsize=3, label=f"ML/MAP estimator MSE ({args.trials} trials)")
-            ax.semilogy(x, [r["hcrb"] for r in rows], "k--", label="Tr HCRB")
-            ax.semilogy(x, [r["crb"] for r in rows], ":", label="Tr CRB (perfect sync)")
-            ax.set_yscale("log")
-            ax.set_xlabel("P_T [dBm]")
-            ax.set_ylabel("position MSE [m^2]")
-            ax.grid(True, which="both", alpha=0.3)
-            ax.legend()
-            fig.tight_layout()
-            fig.savefig(out / "estimator_mse.png", dpi=120)
-            plt.close(fig)
+            _plot_estimator(rows, args.trials, out / "estimator_mse.png")
         meta.update(notes=NOTES, estimator=rows)
     print(f"{args.points} bound points -> {out / 'hcrb_vs_pt.csv'}; "
           + "; ".join(f"{r['pt_dbm']:g} dBm: MSE/HCRB={r['mse_over_hcrb']:.3f}" for r in rows))
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _plot_bound(bound: list[tuple], comm_fraction: float, path) -> None:
+    """Tr HCRB and Tr CRB against P_T (rows of ``linksim.hcrb_study.hcrb_vs_power``)."""
+    plt = _pyplot()
+    pt, tr_hcrb, tr_crb, _, _ = zip(*bound)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.semilogy(pt, tr_hcrb, "o-", ms=3, label="Tr HCRB (with TS error)")
+    ax.semilogy(pt, tr_crb, "s--", ms=3, label="Tr CRB (perfect sync)")
+    ax.set_xlabel("P_T [dBm]")
+    ax.set_ylabel("bound on position MSE [m^2]")
+    ax.set_title(f"fixed beams, {comm_fraction:.0%} power to SemCom")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _plot_estimator(rows: list[dict], trials: int, path) -> None:
+    """Estimator MSE (95 % interval) against Tr HCRB and Tr CRB at the checked powers."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    x = [r["pt_dbm"] for r in rows]
+    ax.errorbar(x, [r["mse"] for r in rows], yerr=[r["mse_ci95"] for r in rows],
+                fmt="o-", capsize=3, label=f"ML/MAP estimator MSE ({trials} trials)")
+    ax.semilogy(x, [r["hcrb"] for r in rows], "k--", label="Tr HCRB")
+    ax.semilogy(x, [r["crb"] for r in rows], ":", label="Tr CRB (perfect sync)")
+    ax.set_yscale("log")
+    ax.set_xlabel("P_T [dBm]")
+    ax.set_ylabel("position MSE [m^2]")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

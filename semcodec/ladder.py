@@ -3,8 +3,8 @@
 Training order (docs/design.md, "Training budget on 2 CPU cores"): the
 highest-rate model is trained from scratch for ``base_steps``; each lower rate
 then starts from its trained neighbour and is fine-tuned for ``finetune_steps``
-(the usual practice for rate ladders). Each rate lives in ``<out>/q<i>/`` and resumes independently, so an
-interrupted ladder continues where it stopped.
+(the usual practice for rate ladders). Each rate lives in ``<out>/q<i>/`` and
+resumes independently, so an interrupted ladder continues where it stopped.
 """
 
 from __future__ import annotations

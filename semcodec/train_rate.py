@@ -51,12 +51,8 @@ def train_rate(cfg: TrainConfig, out: str | os.PathLike, dataset: str = "shipped
     return path, t.step
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m semcodec.train_rate",
-                                description="train one codec at one lambda (resumable)")
-    p.add_argument("--lmbda", "--lambda", dest="lmbda", type=float, required=True)
-    p.add_argument("--steps", type=int, default=20000)
-    p.add_argument("--init", default=None, help="warm start from this checkpoint")
+def add_training_arguments(p: argparse.ArgumentParser) -> None:
+    """The options every training job takes (``issc train``, ``issc train-all``, this module)."""
     p.add_argument("--preset", default="compact", help="compact (N=64, M=96) or bmshj2018")
     p.add_argument("--dataset", default="shipped", choices=["shipped", "cub", "folder"])
     p.add_argument("--data", default=None, help="dataset root for cub / folder")
@@ -70,6 +66,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--out", required=True, help="output folder (rerun the same to resume)")
+
+
+def add_rate_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of one rate (``issc train``, this module)."""
+    p.add_argument("--lmbda", "--lambda", dest="lmbda", type=float, required=True)
+    p.add_argument("--steps", type=int, default=20000)
+    p.add_argument("--init", default=None, help="warm start from this checkpoint")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m semcodec.train_rate",
+                                description="train one codec at one lambda (resumable)")
+    add_training_arguments(p)
+    add_rate_arguments(p)
     return p
 
 
