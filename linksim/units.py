@@ -41,12 +41,3 @@ def dbm_to_watt(dbm: ArrayLike) -> np.ndarray | float:
     """Power in dBm -> watts: ``10 ** ((dbm - 30) / 10)``."""
     out = np.power(10.0, (np.asarray(dbm, dtype=float) - 30.0) / 10.0)
     return float(out) if out.ndim == 0 else out
-
-
-def watt_to_dbm(watt: ArrayLike) -> np.ndarray | float:
-    """Power in watts -> dBm: ``10 log10(watt) + 30``; ``watt`` must be > 0."""
-    watt = np.asarray(watt, dtype=float)
-    if np.any(~(watt > 0)):
-        raise ValueError(f"watt={watt!r} is invalid: must be > 0 to convert to dBm")
-    out = 10.0 * np.log10(watt) + 30.0
-    return float(out) if out.ndim == 0 else out
