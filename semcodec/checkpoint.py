@@ -21,8 +21,8 @@ from typing import Any
 import torch
 from compressai.models import ScaleHyperprior
 
-from semcodec.atomic_io import write_atomic
-from semcodec.zoo import build_model
+from .atomic_io import write_atomic
+from .zoo import build_model
 
 MAGIC = b"ISSC-CODEC 1\n"
 

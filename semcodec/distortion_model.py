@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import least_squares
 
-from semcodec.atomic_io import write_json_atomic, write_rows_atomic
+from .atomic_io import write_json_atomic, write_rows_atomic
 
 #: The fits shipped for the shipped codec ladder (``issc fit-scurves`` output, see docs).
 SHIPPED_FITS = Path(__file__).resolve().parent.parent / "data" / "scurves" / "fits.json"

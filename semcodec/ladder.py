@@ -19,10 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from semcodec.atomic_io import write_atomic
-from semcodec.checkpoint import load_codec
-from semcodec.datasets import cub200, image_folder, shipped_photos
-from semcodec.train import TrainConfig, Trainer, stop_signals_handled
+from .atomic_io import write_atomic
+from .checkpoint import load_codec
+from .datasets import cub200, image_folder, shipped_photos
+from .train import TrainConfig, Trainer, stop_signals_handled
 
 #: Where the shipped default ladder lives (one ``q<i>.ckpt`` per rate + ``ladder.json``).
 SHIPPED_CODECS = Path(__file__).resolve().parent.parent / "data" / "codecs" / "compact"

@@ -50,7 +50,7 @@ from .isolated_pool import IsolatedPool, TaskFailure
 if TYPE_CHECKING:  # torch and compressai are imported where used: a worker process that
     import torch  # only runs light tasks (and the pool itself) starts in a fraction of a second
 
-    from semcodec.payload import Payload, PayloadHeader
+    from .payload import Payload, PayloadHeader
 
 #: Value of every pixel of the fallback image used when a decode fails.
 FALLBACK_GREY = 0.5
@@ -200,8 +200,8 @@ class _Table:
 # ----------------------------------------------------------------------------- one-shot API
 
 def _decoder_factory(checkpoint: str) -> Callable[[tuple[bytes, bytes]], Any]:
-    from semcodec.checkpoint import load_codec
-    from semcodec.payload import PayloadHeader
+    from .checkpoint import load_codec
+    from .payload import PayloadHeader
 
     dec = RobustDecoder(load_codec(checkpoint)[0])
 

@@ -38,10 +38,10 @@ import torch
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
-from semcodec.atomic_io import atomic_target
-from semcodec.checkpoint import load_codec, restore_likelihood_bounds, save_checkpoint
-from semcodec.evaluate import measure_codec, psnr_from_mse
-from semcodec.zoo import build_model, check_lambda, check_preset
+from .atomic_io import atomic_target
+from .checkpoint import load_codec, restore_likelihood_bounds, save_checkpoint
+from .evaluate import measure_codec, psnr_from_mse
+from .zoo import build_model, check_lambda, check_preset
 
 
 class TrainingInterrupted(KeyboardInterrupt):
