@@ -20,7 +20,6 @@ it costs nothing). Writes ``bench.json`` and ``meta.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> dict:
     import torch
 
-    from scripts.runinfo import run_record
+    from scripts.runinfo import run_record, write_json_atomic
     from semcodec.ladder import make_datasets
     from semcodec.train import TrainConfig, Trainer, stack_batch
 
@@ -73,7 +72,7 @@ def main(argv: list[str] | None = None) -> dict:
                "full_steps_per_s": total / times["full"],
                "model_only_steps_per_s": total / times["model_only"],
                "full_over_model_only_throughput": times["model_only"] / times["full"]}
-        (out / "bench.json").write_text(json.dumps(res, indent=2))
+        write_json_atomic(out / "bench.json", res)
         meta["bench"] = res
     print(f"full step {res['full_s_per_step'] * 1e3:.1f} ms, model-only step "
           f"{res['model_only_s_per_step'] * 1e3:.1f} ms: throughput ratio "

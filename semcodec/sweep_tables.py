@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .atomic_io import write_rows_atomic
+from .atomic_io import write_atomic, write_rows_atomic
 
 #: Columns of ``results.csv`` (one row per decode; see :mod:`semcodec.sweep`).
 RESULT_COLUMNS = ("model", "lambda", "rs_bits", "bpp", "ber", "image", "trial", "n_bits",
@@ -37,7 +37,7 @@ def read_rows(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
     raw = path.read_bytes()
     if raw and not raw.endswith(b"\n"):
         raw = raw[:raw.rfind(b"\n") + 1]
-        path.write_bytes(raw)
+        write_atomic(path, raw)
     lines = raw.decode().splitlines()
     if not lines:
         return []
