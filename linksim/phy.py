@@ -24,6 +24,8 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
+from .units import db_to_lin
+
 MIN_CODE_RATE = 1.0 / 5.0      # 38.212 without repetition (Sionna's limit)
 MAX_CODE_RATE = 948.0 / 1024.0  # 38.212 5.4.2.1
 BITS_PER_SYMBOL = (1, 2, 4, 6, 8)
@@ -106,7 +108,7 @@ class LDPCQAMLink:
         """Send codewords ``info`` (float 0/1, ``(B, k)``) and return decoded bits ``(B, k)``."""
         from sionna.phy.utils import complex_normal
 
-        no = 10.0 ** (-float(sinr_db) / 10.0)  # unit-power symbols: N_0 = 1 / SINR
+        no = db_to_lin(-float(sinr_db))  # unit-power symbols: N_0 = 1 / SINR
         x = self.mapper(self.encoder(info))
         noise = complex_normal(x.shape, precision="single", device=self.device,
                                generator=generator)

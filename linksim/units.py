@@ -15,30 +15,29 @@ SPEED_OF_LIGHT = 299_792_458.0  # m/s
 
 
 def db_to_lin(db: ArrayLike) -> np.ndarray | float:
-    """Power ratio in dB -> linear: ``10 ** (db / 10)``."""
-    out = np.power(10.0, np.asarray(db, dtype=float) / 10.0)
-    return float(out) if out.ndim == 0 else out
+    """Power ratio in dB -> linear: ``10 ** (db / 10)``.
+
+    A scalar goes through Python's ``**`` (the C library's pow), whose last bit
+    can differ from numpy's vectorised power; scalar callers (the LDPC link's
+    noise level, ``issc phy-ber``) keep the numbers they had with the formula inline.
+    """
+    x = np.asarray(db, dtype=float)
+    if x.ndim == 0:
+        return 10.0 ** (float(x) / 10.0)
+    return np.power(10.0, x / 10.0)
 
 
 def lin_to_db(lin: ArrayLike) -> np.ndarray | float:
-    """Linear power ratio -> dB: ``10 log10(lin)``; ``lin`` must be > 0."""
+    """Linear power ratio -> dB: ``10 log10(lin)``; ``lin`` must be >= 0 (0 gives -inf dB)."""
     lin = np.asarray(lin, dtype=float)
-    if np.any(~(lin > 0)):
-        raise ValueError(f"lin={lin!r} is invalid: must be > 0 to convert to dB")
-    out = 10.0 * np.log10(lin)
+    if np.any(~(lin >= 0)):
+        raise ValueError(f"lin={lin!r} is invalid: must be >= 0 to convert to dB")
+    with np.errstate(divide="ignore"):
+        out = 10.0 * np.log10(lin)
     return float(out) if out.ndim == 0 else out
 
 
 def dbm_to_watt(dbm: ArrayLike) -> np.ndarray | float:
     """Power in dBm -> watts: ``10 ** ((dbm - 30) / 10)``."""
     out = np.power(10.0, (np.asarray(dbm, dtype=float) - 30.0) / 10.0)
-    return float(out) if out.ndim == 0 else out
-
-
-def watt_to_dbm(watt: ArrayLike) -> np.ndarray | float:
-    """Power in watts -> dBm: ``10 log10(watt) + 30``; ``watt`` must be > 0."""
-    watt = np.asarray(watt, dtype=float)
-    if np.any(~(watt > 0)):
-        raise ValueError(f"watt={watt!r} is invalid: must be > 0 to convert to dBm")
-    out = 10.0 * np.log10(watt) + 30.0
     return float(out) if out.ndim == 0 else out

@@ -20,7 +20,6 @@ it costs nothing). Writes ``bench.json`` and ``meta.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -28,9 +27,9 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> dict:
     import torch
 
-    from scripts.runinfo import run_record
+    from scripts.runinfo import run_record, write_json_atomic
     from semcodec.ladder import make_datasets
-    from semcodec.train import TrainConfig, Trainer, _batch
+    from semcodec.train import TrainConfig, Trainer, stack_batch
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="runs/bench_train")
@@ -51,7 +50,7 @@ def main(argv: list[str] | None = None) -> dict:
         n = len(tr)
         for i in range(n):  # decode every photo once (the cache a long run has anyway)
             tr.image(i)
-        fixed = _batch(tr, torch.randint(0, n, (args.batch_size,), generator=t.gen))
+        fixed = stack_batch(tr, torch.randint(0, n, (args.batch_size,), generator=t.gen))
         for _ in range(5):  # warm-up
             t.train_step(fixed)
         times = {"full": 0.0, "model_only": 0.0}
@@ -59,7 +58,7 @@ def main(argv: list[str] | None = None) -> dict:
             t0 = time.perf_counter()
             for _ in range(args.steps):
                 idx = torch.randint(0, n, (args.batch_size,), generator=t.gen)
-                t.train_step(_batch(tr, idx))
+                t.train_step(stack_batch(tr, idx))
             times["full"] += time.perf_counter() - t0
             t0 = time.perf_counter()
             for _ in range(args.steps):
@@ -73,7 +72,7 @@ def main(argv: list[str] | None = None) -> dict:
                "full_steps_per_s": total / times["full"],
                "model_only_steps_per_s": total / times["model_only"],
                "full_over_model_only_throughput": times["model_only"] / times["full"]}
-        (out / "bench.json").write_text(json.dumps(res, indent=2))
+        write_json_atomic(out / "bench.json", res)
         meta["bench"] = res
     print(f"full step {res['full_s_per_step'] * 1e3:.1f} ms, model-only step "
           f"{res['model_only_s_per_step'] * 1e3:.1f} ms: throughput ratio "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,32 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def codec_eval(images: str | None, models: str | None, out: str | Path) -> list[dict]:
-    """Run the evaluation into ``out``; returns the per-model summary."""
-    from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
-    from semcodec.codec_eval import evaluate_codecs, plot_rd, summarize
-    from semcodec.datasets import list_images, shipped_photos
-    from semcodec.ladder import SHIPPED_CODECS, shipped_ladder
-
-    if images:
-        files, skipped = list_images(images)
-    else:
-        files, skipped = shipped_photos("test", None).files, 0
-    ckpts = shipped_ladder(models or SHIPPED_CODECS)
-    out = Path(out)
-    with run_record(out, images=str(images or "shipped test split"),
-                    models=[str(c) for c in ckpts], skipped_non_images=skipped) as meta:
-        rows = evaluate_codecs(ckpts, files)
-        write_csv_atomic(out / "results.csv", rows)
-        summary = summarize(rows)
-        write_json_atomic(out / "summary.json", summary)
-        plot_rd(summary, out / "rd.png")
-        meta["n_images"] = len(files)
-    return summary
-
-
 def run(args: argparse.Namespace) -> None:
-    summary = codec_eval(args.images, args.models, args.out)
+    from semcodec.codec_eval import run_codec_eval
+
+    summary = run_codec_eval(args.out, args.images, args.models)
     print(f"{'model':>5} {'bpp':>7} {'PSNR':>7} {'MS-SSIM':>8} | {'JPEG bpp':>8} {'PSNR':>7} "
           f"{'MS-SSIM':>8} | {'dPSNR':>6} {'dMS-SSIM':>8}")
     for s in summary:

@@ -87,13 +87,13 @@ def run_encode(args: argparse.Namespace) -> None:
 
 
 def _find_checkpoint(model_sha: bytes, model_index: int, models: str | None) -> Path:
-    from semcodec.checkpoint import read_checkpoint
+    from semcodec.checkpoint import find_by_model_id
 
     ckpts = _ladder(models)
     if model_sha != b"\0" * 8:
-        for c in ckpts:
-            if bytes.fromhex(read_checkpoint(c)["sha256"][:16]) == model_sha:
-                return c
+        found = find_by_model_id(ckpts, model_sha)
+        if found is not None:
+            return found
         raise FileNotFoundError(f"no checkpoint in {ckpts[0].parent} matches the payload's model "
                                 f"id {model_sha.hex()} (use --model PATH or --models DIR)")
     if 1 <= model_index <= len(ckpts):

@@ -21,15 +21,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from scripts.cmd_codec_eval import codec_eval
     from scripts.runinfo import run_record
+    from semcodec.codec_eval import run_codec_eval
     from semcodec.sweep import DEMO_SWEEP, demo_sweep_and_fit
 
     out = Path(args.out)
     with run_record(out, seed=args.seed, steps=["codec-eval", "ber-sweep", "fit-scurves"],
                     demo_sweep=DEMO_SWEEP) as meta:
         print("[1/2] codec-eval: shipped ladder on the shipped test photos vs JPEG")
-        summary = codec_eval(None, None, out / "codec_eval")
+        summary = run_codec_eval(out / "codec_eval")
         meta["codec_eval"] = summary
         print("[2/2] bit-flip sweep + ASCC eq. (7) S-curve fit (small demo grid)")
         paths = demo_sweep_and_fit(out / "scurves", seed=args.seed, workers=args.workers)

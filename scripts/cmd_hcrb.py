@@ -22,19 +22,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    import csv
     from pathlib import Path
 
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
     from tqdm import tqdm
 
-    from linksim.farfield.estimator import monte_carlo_mse
-    from linksim.farfield.scenario import ISSCScenario, covariance
-    from linksim.units import dbm_to_watt
-    from scripts.runinfo import run_record
+    from linksim.farfield import ISSCScenario
+    from linksim.hcrb_study import HCRB_COLUMNS, NOTES, estimator_check, hcrb_vs_power
+    from scripts.runinfo import run_record, write_csv_atomic, write_rows_atomic
 
     out = Path(args.out)
     scn = ISSCScenario.from_toml(args.scenario) if args.scenario else ISSCScenario()
@@ -42,52 +37,62 @@ def run(args: argparse.Namespace) -> None:
         raise ValueError(f"points={args.points} is invalid: must be >= 2")
     with run_record(out, seed=args.seed, scenario=scn.to_dict()) as meta:
         pt = np.linspace(args.pt_dbm[0], args.pt_dbm[1], args.points)
-        wc, w0 = scn.matched_beamformers(dbm_to_watt(pt), args.comm_fraction)
-        h = scn.hcrb(covariance(wc, w0))
-        sinr = scn.sinr(wc, w0)
-        with open(out / "hcrb_vs_pt.csv", "w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["pt_dbm", "tr_hcrb_m2", "tr_crb_m2", "tr_ts_penalty_m2", "sinr_db"])
-            for row in zip(pt, h.trace, h.crb_trace, h.ts_penalty_trace,
-                           10 * np.log10(sinr)):
-                w.writerow([f"{v:.10g}" for v in row])
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.semilogy(pt, h.trace, "o-", ms=3, label="Tr HCRB (with TS error)")
-        ax.semilogy(pt, h.crb_trace, "s--", ms=3, label="Tr CRB (perfect sync)")
-        ax.set_xlabel("P_T [dBm]")
-        ax.set_ylabel("bound on position MSE [m^2]")
-        ax.set_title(f"fixed beams, {args.comm_fraction:.0%} power to SemCom")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(out / "hcrb_vs_pt.png", dpi=120)
-        plt.close(fig)
+        bound = hcrb_vs_power(scn, pt, args.comm_fraction)
+        write_rows_atomic(out / "hcrb_vs_pt.csv", HCRB_COLUMNS,
+                          ([f"{v:.10g}" for v in row] for row in bound))
+        _plot_bound(bound, args.comm_fraction, out / "hcrb_vs_pt.png")
 
-        rows = []
         rng = np.random.default_rng(args.seed)
-        for p in tqdm(args.mc_pt_dbm, desc="estimator MC"):
-            r = monte_carlo_mse(scn, dbm_to_watt(p), args.trials, rng, args.comm_fraction)
-            rows.append({"pt_dbm": p, **r.__dict__, "mse_over_hcrb": r.mse / r.hcrb})
+        rows = list(tqdm(estimator_check(scn, args.mc_pt_dbm, args.trials, rng,
+                                         args.comm_fraction),
+                         total=len(args.mc_pt_dbm), desc="estimator MC"))
         if rows:
-            with open(out / "estimator_mse.csv", "w", newline="") as fh:
-                w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                w.writeheader()
-                w.writerows(rows)
-            fig, ax = plt.subplots(figsize=(6, 4))
-            x = [r["pt_dbm"] for r in rows]
-            ax.errorbar(x, [r["mse"] for r in rows], yerr=[r["mse_ci95"] for r in rows],
-                        fmt="o-", capsize=3, label=f"ML/MAP estimator MSE ({args.trials} trials)")
-            ax.semilogy(x, [r["hcrb"] for r in rows], "k--", label="Tr HCRB")
-            ax.semilogy(x, [r["crb"] for r in rows], ":", label="Tr CRB (perfect sync)")
-            ax.set_yscale("log")
-            ax.set_xlabel("P_T [dBm]")
-            ax.set_ylabel("position MSE [m^2]")
-            ax.grid(True, which="both", alpha=0.3)
-            ax.legend()
-            fig.tight_layout()
-            fig.savefig(out / "estimator_mse.png", dpi=120)
-            plt.close(fig)
-        meta.update(notes="beta_0 = beta_s (d1 d2)^(-eps/2) (two-way path loss, known); "
-                          "w_c matched to h_c, w_0 steered to the target", estimator=rows)
+            write_csv_atomic(out / "estimator_mse.csv", rows)
+            _plot_estimator(rows, args.trials, out / "estimator_mse.png")
+        meta.update(notes=NOTES, estimator=rows)
     print(f"{args.points} bound points -> {out / 'hcrb_vs_pt.csv'}; "
           + "; ".join(f"{r['pt_dbm']:g} dBm: MSE/HCRB={r['mse_over_hcrb']:.3f}" for r in rows))
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _plot_bound(bound: list[tuple], comm_fraction: float, path) -> None:
+    """Tr HCRB and Tr CRB against P_T (rows of ``linksim.hcrb_study.hcrb_vs_power``)."""
+    plt = _pyplot()
+    pt, tr_hcrb, tr_crb, _, _ = zip(*bound)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.semilogy(pt, tr_hcrb, "o-", ms=3, label="Tr HCRB (with TS error)")
+    ax.semilogy(pt, tr_crb, "s--", ms=3, label="Tr CRB (perfect sync)")
+    ax.set_xlabel("P_T [dBm]")
+    ax.set_ylabel("bound on position MSE [m^2]")
+    ax.set_title(f"fixed beams, {comm_fraction:.0%} power to SemCom")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _plot_estimator(rows: list[dict], trials: int, path) -> None:
+    """Estimator MSE (95 % interval) against Tr HCRB and Tr CRB at the checked powers."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    x = [r["pt_dbm"] for r in rows]
+    ax.errorbar(x, [r["mse"] for r in rows], yerr=[r["mse_ci95"] for r in rows],
+                fmt="o-", capsize=3, label=f"ML/MAP estimator MSE ({trials} trials)")
+    ax.semilogy(x, [r["hcrb"] for r in rows], "k--", label="Tr HCRB")
+    ax.semilogy(x, [r["crb"] for r in rows], ":", label="Tr CRB (perfect sync)")
+    ax.set_yscale("log")
+    ax.set_xlabel("P_T [dBm]")
+    ax.set_ylabel("position MSE [m^2]")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

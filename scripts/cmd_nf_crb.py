@@ -117,6 +117,7 @@ def run_fresnel(args: argparse.Namespace) -> None:
         meta.update(summary)
 
         fig, ax = plt.subplots(figsize=(5.6, 4))
+        # legend text kept as shipped; the model is NF eq. (8) with NF eq. (9)
         labels = {"fresnel": "Fresnel, eqs. (8)-(9) as printed",
                   "fresnel_full": "Fresnel with x z cross term", "planar": "plane wave"}
         for model, label in labels.items():

@@ -22,7 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    import csv
     from pathlib import Path
 
     import matplotlib
@@ -33,7 +32,8 @@ def run(args: argparse.Namespace) -> None:
 
     from linksim.farfield import fbl
     from linksim.phy import LDPCQAMLink, measure_ber
-    from scripts.runinfo import run_record
+    from linksim.units import db_to_lin
+    from scripts.runinfo import run_record, write_csv_atomic
 
     out = Path(args.out)
     rows = []
@@ -43,15 +43,12 @@ def run(args: argparse.Namespace) -> None:
         jobs = [(lk, s) for lk in links for s in args.sinr_db]
         for i, (lk, s) in enumerate(tqdm(jobs, desc="phy-ber")):
             m = measure_ber(lk, s, args.max_blocks, args.seed + i, args.min_block_errors)
-            g = 10.0 ** (s / 10.0)
+            g = db_to_lin(s)
             rc = lk.rate_bits_per_channel_use
             rows.append({"rc": rc, "k": lk.k, "n": lk.n, **m,
                          "eq4_ber": fbl.normal_approx_ber(g, rc, args.blocklength),
                          "normal_approx_bler": fbl.normal_approx_bler(g, rc, args.blocklength)})
-        with open(out / "results.csv", "w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
+        write_csv_atomic(out / "results.csv", rows)
         fig, ax = plt.subplots(1, 2, figsize=(10, 4))
         for lk in links:
             rc = lk.rate_bits_per_channel_use

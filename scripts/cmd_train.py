@@ -46,11 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _setup(args: argparse.Namespace) -> str:
-    import torch
+    from semcodec.train_rate import train_device
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    return args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    return train_device(args.device, args.threads)
 
 
 def _threads_per_rate(g: int) -> int:
@@ -66,21 +64,15 @@ def _threads_per_rate(g: int) -> int:
 
 
 def run_train(args: argparse.Namespace) -> None:
-    from semcodec.ladder import make_datasets
-    from semcodec.train import TrainConfig, Trainer
+    from semcodec.train import TrainConfig
+    from semcodec.train_rate import train_rate
 
     device = _setup(args)
     cfg = TrainConfig(preset=args.preset, lmbda=args.lmbda, steps=args.steps,
                       batch_size=args.batch_size, lr=args.lr, val_every=args.val_every,
                       ckpt_every=args.ckpt_every, seed=args.seed, device=device, init=args.init,
                       warmup_steps=args.warmup_steps)
-    tr, va, ev, desc = make_datasets(args.dataset, args.data, args.crop, args.seed)
-    with run_record(args.out, seed=args.seed, dataset=desc) as meta:
-        t = Trainer(cfg, tr, va, ev, args.out,
-                    meta={"dataset": desc, "crop": args.crop, "command": meta["command"]})
-        path = t.fit()
-        meta["checkpoint"] = str(path) if path else None
-        meta["step"] = t.step
+    train_rate(cfg, args.out, args.dataset, args.data, args.crop)
 
 
 def run_train_all(args: argparse.Namespace) -> None:

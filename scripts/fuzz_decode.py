@@ -113,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
     from scripts.runinfo import run_record, write_json_atomic
+    from semcodec.isolated_pool import IsolatedPool, TaskFailure
     from semcodec.ladder import SHIPPED_CODECS, shipped_ladder
-    from semcodec.robust_decode import IsolatedPool, TaskFailure
 
     ckpts = [str(c) for c in shipped_ladder(args.models or SHIPPED_CODECS)]
     rng = np.random.default_rng(args.seed)

@@ -1,119 +1,12 @@
-"""Run records shared by every verb: output folder, meta.json, atomic writes.
+"""Run records and atomic writers for the verbs (``from scripts.runinfo import ...``).
 
-Every job writes ``meta.json`` beside its results: the command line, seed,
-package versions, git commit and wall time, so a result can be reproduced.
+The implementations live in :mod:`semcodec.runinfo` (``meta.json``) and
+:mod:`semcodec.atomic_io` (the one atomic writer); this module gives the
+``cmd_*`` front ends one place to import them from.
 """
 
-from __future__ import annotations
+from semcodec.atomic_io import write_atomic, write_csv_atomic, write_json_atomic, write_rows_atomic
+from semcodec.runinfo import git_commit, run_command, run_record, versions
 
-import csv
-import json
-import os
-import platform
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from importlib import metadata
-from pathlib import Path
-from typing import Any
-
-from semcodec.atomic_io import write_atomic
-
-_PACKAGES = ("torch", "compressai", "numpy", "scipy", "cvxpy", "sionna-no-rt", "sacrebleu",
-             "pytorch-msssim")
-
-
-def git_commit(path: str | os.PathLike | None = None) -> str:
-    """Commit hash of the checkout holding ``path`` (``"unknown"`` outside git)."""
-    here = Path(path) if path else Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=5)
-        commit = out.stdout.strip()
-        if out.returncode != 0 or not commit:
-            return "unknown"
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=5).stdout.strip()
-        return commit + ("+dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
-
-
-def write_csv_atomic(path: str | os.PathLike, rows: list[dict]) -> None:
-    """Write rows (dicts with the same keys) as CSV via a temporary file and rename."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(tmp, path)
-
-
-def write_json_atomic(path: str | os.PathLike, obj: Any) -> None:
-    """Write JSON via a temporary file and rename, so a kill never leaves half a file."""
-    write_atomic(path, json.dumps(obj, indent=2, default=_jsonable))
-
-
-def _jsonable(x: Any) -> Any:
-    if hasattr(x, "tolist"):
-        return x.tolist()
-    if isinstance(x, Path):
-        return str(x)
-    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
-
-
-def _program() -> str:
-    """The program name as a user types it (``issc`` also under ``python -m scripts.cli``)."""
-    name = Path(sys.argv[0]).name
-    return "issc" if name in ("cli.py", "__main__.py") else name
-
-
-def run_command() -> str:
-    """The command line of this process as the user typed it."""
-    return " ".join([_program()] + sys.argv[1:])
-
-
-@contextmanager
-def run_record(out: str | os.PathLike, seed: int | None = None, **extra: Any) -> Iterator[dict]:
-    """Create ``out`` and write ``meta.json`` there when the block finishes.
-
-    Yields a dict the caller may fill with more metadata (defaults, notes).
-    ``meta.json`` is written even when the block raises, with ``status``.
-    """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    meta: dict[str, Any] = {
-        "command": run_command(),
-        "seed": seed,
-        "versions": versions(),
-        "commit": git_commit(),
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        **extra,
-    }
-    t0 = time.perf_counter()
-    status = "ok"
-    try:
-        yield meta
-    except KeyboardInterrupt:
-        status = "interrupted"
-        raise
-    except BaseException:
-        status = "failed"
-        raise
-    finally:
-        meta["status"] = status
-        meta["wall_time_s"] = round(time.perf_counter() - t0, 3)
-        write_json_atomic(out / "meta.json", meta)
+__all__ = ["git_commit", "run_command", "run_record", "versions", "write_atomic",
+           "write_csv_atomic", "write_json_atomic", "write_rows_atomic"]

@@ -21,8 +21,8 @@ from typing import Any
 import torch
 from compressai.models import ScaleHyperprior
 
-from semcodec.atomic_io import write_atomic
-from semcodec.zoo import build_model
+from .atomic_io import write_atomic
+from .zoo import build_model
 
 MAGIC = b"ISSC-CODEC 1\n"
 
@@ -97,3 +97,15 @@ def load_codec(path: str | os.PathLike) -> tuple[ScaleHyperprior, dict[str, Any]
     model.eval()
     meta = dict(meta, sha256=obj["sha256"], path=str(path))
     return model, meta
+
+
+def find_by_model_id(ckpts: list[Path], model_id: bytes) -> Path | None:
+    """The checkpoint among ``ckpts`` whose SHA-256 starts with ``model_id`` (8 bytes).
+
+    ``model_id`` is what a payload header carries (:func:`semcodec.payload.model_sha_bytes`);
+    returns None when no checkpoint matches.
+    """
+    for c in ckpts:
+        if bytes.fromhex(read_checkpoint(c)["sha256"][:16]) == model_id:
+            return c
+    return None

@@ -1,8 +1,10 @@
-"""Codec evaluation against a JPEG anchor at matched bits per pixel.
+"""Codec evaluation against a JPEG anchor at matched bits per pixel (``issc codec-eval``).
 
 For every model and image: encode and decode through the real bitstream,
 then encode the same image with Pillow JPEG at the quality whose bpp is
-closest to the codec's (bisection), and report both.
+closest to the codec's (bisection), and report both. :func:`run_codec_eval`
+is the whole job (tables, figure, ``meta.json``) that ``issc codec-eval`` and
+``issc demo`` run.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from semcodec.checkpoint import load_codec
-from semcodec.datasets import load_image
-from semcodec.evaluate import codec_roundtrip, jpeg_at_bpp, ms_ssim, psnr
+from .atomic_io import write_csv_atomic, write_json_atomic
+from .checkpoint import load_codec
+from .datasets import list_images, load_image, shipped_photos
+from .evaluate import codec_roundtrip, jpeg_at_bpp, ms_ssim, psnr
+from .ladder import SHIPPED_CODECS, shipped_ladder
+from .runinfo import run_record
 
 FIELDS = ["model", "lambda", "image", "bpp", "psnr", "ms_ssim", "jpeg_bpp", "jpeg_psnr",
           "jpeg_ms_ssim", "jpeg_quality"]
@@ -58,7 +63,6 @@ def summarize(rows: list[dict]) -> list[dict]:
     return out
 
 
-
 def plot_rd(summary: list[dict], path: str | os.PathLike) -> None:
     """Rate-distortion curves (PSNR and MS-SSIM against bpp), codec against JPEG."""
     import matplotlib
@@ -83,3 +87,30 @@ def plot_rd(summary: list[dict], path: str | os.PathLike) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def run_codec_eval(out: str | os.PathLike, images: str | os.PathLike | None = None,
+                   models: str | os.PathLike | None = None) -> list[dict]:
+    """Evaluate a ladder on a folder of images into ``out``; returns the per-model summary.
+
+    Args:
+        out: output folder: ``results.csv`` (per image, ``FIELDS``), ``summary.json``
+            (per model, :func:`summarize`), ``rd.png`` and ``meta.json``.
+        images: folder of images (None: the shipped test split).
+        models: folder of ``q<i>.ckpt`` (None: the shipped ladder).
+    """
+    if images:
+        files, skipped = list_images(images)
+    else:
+        files, skipped = shipped_photos("test", None).files, 0
+    ckpts = shipped_ladder(models or SHIPPED_CODECS)
+    out = Path(out)
+    with run_record(out, images=str(images or "shipped test split"),
+                    models=[str(c) for c in ckpts], skipped_non_images=skipped) as meta:
+        rows = evaluate_codecs(ckpts, files)
+        write_csv_atomic(out / "results.csv", rows)
+        summary = summarize(rows)
+        write_json_atomic(out / "summary.json", summary)
+        plot_rd(summary, out / "rd.png")
+        meta["n_images"] = len(files)
+    return summary

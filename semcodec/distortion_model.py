@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import least_squares
 
-from semcodec.atomic_io import write_atomic
+from .atomic_io import write_json_atomic, write_rows_atomic
 
 #: The fits shipped for the shipped codec ladder (``issc fit-scurves`` output, see docs).
 SHIPPED_FITS = Path(__file__).resolve().parent.parent / "data" / "scurves" / "fits.json"
@@ -234,15 +234,12 @@ def fit_scurves(sweep: str | os.PathLike, out: str | os.PathLike, plot: bool = T
     }
     out.mkdir(parents=True, exist_ok=True)
     fits_path = out / "fits.json"
-    write_atomic(fits_path, json.dumps(doc, indent=2))
+    write_json_atomic(fits_path, doc)
     pts_path = out / "points.csv"
     cols = ("model", "ber", "n", "mse", "mse_sem", "ms_ssim", "decode_failed", "mse_fit",
             "ms_ssim_fit")
-    with open(pts_path, "w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(cols)
-        for p in points:
-            w.writerow([repr(p[c]) if isinstance(p[c], float) else p[c] for c in cols])
+    write_rows_atomic(pts_path, cols, ([repr(p[c]) if isinstance(p[c], float) else p[c]
+                                        for c in cols] for p in points), lineterminator="\n")
     paths = {"fits": fits_path, "points": pts_path}
     if plot:
         paths["fig2"] = plot_fig2(doc, points, out / "fig2.png")

@@ -27,10 +27,22 @@ def pad_to_multiple(x: torch.Tensor, m: int = PAD_MULTIPLE) -> torch.Tensor:
     return F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x
 
 
+def mse(x: torch.Tensor, y: torch.Tensor) -> float:
+    """Mean squared error of two images (any equal shapes), computed in float64."""
+    return float(torch.mean((x.double() - y.double()) ** 2))
+
+
+def psnr_from_mse(mse: float) -> float:
+    """PSNR in dB at peak 1 (pixels in [0, 1]): ``10 log10(1 / MSE)``; ``inf`` for MSE 0.
+
+    The one place PSNR is computed (evaluation, sweeps, training logs).
+    """
+    return float("inf") if mse == 0 else 10 * math.log10(1.0 / mse)
+
+
 def psnr(x: torch.Tensor, y: torch.Tensor) -> float:
     """PSNR in dB of two images in [0, 1] (peak 1)."""
-    mse = float(torch.mean((x.double() - y.double()) ** 2))
-    return float("inf") if mse == 0 else 10 * math.log10(1.0 / mse)
+    return psnr_from_mse(mse(x, y))
 
 
 def ms_ssim(x: torch.Tensor, y: torch.Tensor) -> float:

@@ -1,10 +1,10 @@
 """The G-rate ladder: dataset selection, warm-started training of all rates, shipped models.
 
-Training order (design.md, "Training budget"): the highest-rate model is trained
-from scratch for ``base_steps``; each lower rate then starts from its trained
-neighbour and is fine-tuned for ``finetune_steps`` (the usual practice for rate
-ladders). Each rate lives in ``<out>/q<i>/`` and resumes independently, so an
-interrupted ladder continues where it stopped.
+Training order (docs/design.md, "Training budget on 2 CPU cores"): the
+highest-rate model is trained from scratch for ``base_steps``; each lower rate
+then starts from its trained neighbour and is fine-tuned for ``finetune_steps``
+(the usual practice for rate ladders). Each rate lives in ``<out>/q<i>/`` and
+resumes independently, so an interrupted ladder continues where it stopped.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from semcodec.atomic_io import write_atomic
-from semcodec.checkpoint import load_codec
-from semcodec.datasets import cub200, image_folder, shipped_photos
-from semcodec.train import TrainConfig, Trainer, stop_signals_handled
+from .atomic_io import write_atomic
+from .checkpoint import load_codec
+from .datasets import cub200, image_folder, shipped_photos
+from .train import TrainConfig, Trainer, stop_signals_handled
 
 #: Where the shipped default ladder lives (one ``q<i>.ckpt`` per rate + ``ladder.json``).
 SHIPPED_CODECS = Path(__file__).resolve().parent.parent / "data" / "codecs" / "compact"
@@ -99,13 +99,15 @@ def train_ladder(lambdas: list[float], out: str | os.PathLike, base_steps: int,
 
 def train_ladder_parallel(lambdas: list[float], out: str | os.PathLike, steps: int,
                           train_args: list[str], seed: int = 0) -> list[Path]:
-    """Train every rate from scratch at the same time, one ``issc train`` process per rate.
+    """Train every rate from scratch at the same time, one process per rate.
 
     For a GPU, where one small codec leaves the device mostly idle: G processes
     share it and finish in about the time of one. No warm start (the rates do
-    not wait for each other). ``train_args`` are passed to every ``issc train``
-    (preset, dataset, crop, batch size, device, ...). Each rate resumes from its
-    own ``<out>/q<i>/train_state.pt`` on rerun; finished rates are skipped.
+    not wait for each other). Each process is ``python -m semcodec.train_rate``
+    (:mod:`semcodec.train_rate`, the options of ``issc train``); ``train_args``
+    are passed to every one (preset, dataset, crop, batch size, device, ...).
+    Each rate resumes from its own ``<out>/q<i>/train_state.pt`` on rerun;
+    finished rates are skipped.
     Returns the checkpoint paths, lowest rate first; raises if any rate failed
     (its log is ``<out>/q<i>/train.log``). SIGINT / SIGTERM sent to this process
     are passed on to the children; once they have saved their state and exited,
@@ -121,7 +123,7 @@ def train_ladder_parallel(lambdas: list[float], out: str | os.PathLike, steps: i
             qdir.mkdir(parents=True, exist_ok=True)
             if (qdir / "model.ckpt").is_file() or got:
                 continue
-            cmd = [sys.executable, "-m", "scripts.cli", "train", "--lmbda", repr(lam),
+            cmd = [sys.executable, "-m", "semcodec.train_rate", "--lmbda", repr(lam),
                    "--steps", str(steps), "--seed", str(seed + i), "--out", str(qdir),
                    *train_args]
             log = open(qdir / "train.log", "ab")  # the child keeps its own handle

@@ -1,4 +1,4 @@
-"""Crash-proof decoding of corrupted payload bodies, and a crash-isolating worker pool.
+"""Crash-proof decoding of corrupted payload bodies (isolated in :mod:`semcodec.isolated_pool`).
 
 CompressAI's native rANS decoder (``compressai.ans.RansDecoder``) trusts its
 input: it reads the stream through an unchecked pointer (a truncated or empty
@@ -27,9 +27,10 @@ receiver here makes every body decode to a finite image in [0, 1]:
 3. **Finite output.** The reconstruction is cropped to the header's H x W,
    clamped to [0, 1]; any non-finite pixel (not expected after step 2) is set
    to 0.5 and counted.
-4. **Isolation.** :class:`IsolatedPool` runs decoding in persistent worker
+4. **Isolation.** :class:`~semcodec.isolated_pool.IsolatedPool` runs decoding in persistent worker
    processes; a worker that crashes (segfault) or hangs is killed and
-   restarted, and its task is reported as a :class:`TaskFailure`. The caller
+   restarted, and its task is reported as a
+   :class:`~semcodec.isolated_pool.TaskFailure`. The caller
    then counts the decode as failed (``decode_failed``) and uses the fallback
    image :func:`fallback_image` (uniform mid-grey 0.5, the minimum-MSE
    constant for pixels in [0, 1] with no knowledge of the image).
@@ -37,21 +38,19 @@ receiver here makes every body decode to a finite image in [0, 1]:
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-import sys
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .isolated_pool import IsolatedPool, TaskFailure
+
 if TYPE_CHECKING:  # torch and compressai are imported where used: a worker process that
     import torch  # only runs light tasks (and the pool itself) starts in a fraction of a second
 
-    from semcodec.payload import Payload, PayloadHeader
+    from .payload import Payload, PayloadHeader
 
 #: Value of every pixel of the fallback image used when a decode fails.
 FALLBACK_GREY = 0.5
@@ -198,198 +197,11 @@ class _Table:
         return out, int(np.count_nonzero(out != sym))
 
 
-# ----------------------------------------------------------------------------- isolation
-
-@dataclass(frozen=True)
-class TaskFailure:
-    """A task whose worker crashed (``kind="crash"``), hung (``"timeout"``) or raised."""
-
-    kind: str
-    detail: str = ""
-
-
-def _worker_main(conn: Connection, factory: Callable[..., Callable[[Any], Any]],
-                 args: tuple) -> None:
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
-    try:
-        handler = factory(*args)
-        if "torch" in sys.modules:  # the factory may have imported it
-            sys.modules["torch"].set_num_threads(1)
-    except BaseException as exc:  # report the init error to the parent, then quit
-        conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
-        return
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            task = conn.recv()
-        except EOFError:
-            return
-        if task is None:
-            return
-        try:
-            conn.send(("ok", handler(task)))
-        except Exception as exc:
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
-
-
-class _Worker:
-    def __init__(self, ctx, factory, args) -> None:
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, factory, args), daemon=True)
-        self.proc.start()
-        child.close()
-        self.task: Any = None
-        self.busy = False
-        self.t_sent = 0.0
-        self.ready = False
-
-    def kill(self) -> None:
-        if self.proc.is_alive():
-            self.proc.kill()
-        self.proc.join(timeout=10)
-        self.conn.close()
-
-
-class IsolatedPool:
-    """Persistent worker processes; a crash or hang costs one task, never the run.
-
-    Args:
-        factory: picklable callable run once in each worker, ``factory(*args)``,
-            returning the task handler ``handler(task) -> result``.
-        args: arguments of ``factory`` (picklable).
-        workers: number of worker processes (each uses one torch thread).
-        timeout_s: a task running longer is a hang: its worker is killed.
-        init_timeout_s: time allowed to a worker to build its handler.
-
-    Use as a context manager; :meth:`imap_unordered` yields ``(task, result)``
-    where ``result`` is the handler's return value or a :class:`TaskFailure`.
-    Counters ``n_crashes``, ``n_timeouts``, ``n_errors`` and ``n_restarts``
-    record what happened.
-    """
-
-    def __init__(self, factory: Callable[..., Callable[[Any], Any]], args: tuple = (),
-                 workers: int = 2, timeout_s: float = 120.0, init_timeout_s: float = 300.0
-                 ) -> None:
-        if workers < 1:
-            raise ValueError(f"workers={workers} is invalid: must be >= 1")
-        self._ctx = mp.get_context("spawn")
-        self._factory, self._args = factory, args
-        self.timeout_s, self.init_timeout_s = float(timeout_s), float(init_timeout_s)
-        self.n_crashes = self.n_timeouts = self.n_errors = self.n_restarts = 0
-        self._workers = [self._start() for _ in range(workers)]
-
-    def _start(self) -> _Worker:
-        return _Worker(self._ctx, self._factory, self._args)
-
-    def _await_ready(self, w: _Worker) -> None:
-        if not w.conn.poll(self.init_timeout_s):
-            w.kill()
-            raise RuntimeError(f"decode worker did not start within {self.init_timeout_s} s")
-        try:
-            msg = w.conn.recv()
-        except EOFError:
-            w.kill()
-            raise RuntimeError(f"decode worker died while starting (exit code "
-                               f"{w.proc.exitcode})") from None
-        if msg[0] != "ready":
-            w.kill()
-            raise ValueError(f"decode worker could not start: {msg[1]}")
-        w.ready = True
-
-    def start(self) -> None:
-        """Wait until every worker has built its handler (otherwise done at its first task)."""
-        for w in self._workers:
-            if not w.ready:
-                self._await_ready(w)
-
-    def _restart(self, i: int) -> None:
-        self._workers[i].kill()
-        self._workers[i] = self._start()
-        self.n_restarts += 1
-
-    def imap_unordered(self, tasks: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
-        it = iter(tasks)
-        pending = True
-
-        def feed(w: _Worker) -> None:
-            nonlocal pending
-            if not pending or w.busy:
-                return
-            try:
-                task = next(it)
-            except StopIteration:
-                pending = False
-                return
-            if not w.ready:
-                self._await_ready(w)
-            w.task, w.busy, w.t_sent = task, True, time.monotonic()
-            w.conn.send(task)
-
-        for w in self._workers:
-            feed(w)
-        while any(w.busy for w in self._workers):
-            busy = [w for w in self._workers if w.busy]
-            now = time.monotonic()
-            wait_s = max(0.01, min(self.timeout_s - (now - w.t_sent) for w in busy))
-            ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], wait_s)
-            for i, w in enumerate(list(self._workers)):
-                if not w.busy:
-                    continue
-                result: Any = None
-                failed = False
-                if w.conn in ready or w.proc.sentinel in ready:
-                    try:
-                        if w.conn.poll():
-                            kind, value = w.conn.recv()
-                            if kind == "ok":
-                                result = value
-                            else:
-                                self.n_errors += 1
-                                result = TaskFailure("error", value)
-                        else:
-                            raise EOFError
-                    except (EOFError, OSError):
-                        self.n_crashes += 1
-                        code = w.proc.exitcode if not w.proc.is_alive() else "?"
-                        result, failed = TaskFailure("crash", f"worker exit code {code}"), True
-                elif time.monotonic() - w.t_sent > self.timeout_s:
-                    self.n_timeouts += 1
-                    result = TaskFailure("timeout", f"no answer within {self.timeout_s} s")
-                    failed = True
-                else:
-                    continue
-                task = w.task
-                w.task, w.busy = None, False
-                if failed:
-                    self._restart(i)
-                yield task, result
-                feed(self._workers[i])
-
-    def close(self) -> None:
-        for w in self._workers:
-            try:
-                if w.proc.is_alive():
-                    w.conn.send(None)
-            except OSError:
-                pass
-        for w in self._workers:
-            w.proc.join(timeout=5)
-            w.kill()
-
-    def __enter__(self) -> IsolatedPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 # ----------------------------------------------------------------------------- one-shot API
 
 def _decoder_factory(checkpoint: str) -> Callable[[tuple[bytes, bytes]], Any]:
-    from semcodec.checkpoint import load_codec
-    from semcodec.payload import PayloadHeader
+    from .checkpoint import load_codec
+    from .payload import PayloadHeader
 
     dec = RobustDecoder(load_codec(checkpoint)[0])
 

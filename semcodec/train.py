@@ -38,9 +38,10 @@ import torch
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
-from semcodec.checkpoint import load_codec, restore_likelihood_bounds, save_checkpoint
-from semcodec.evaluate import measure_codec
-from semcodec.zoo import build_model, check_lambda, check_preset
+from .atomic_io import atomic_target
+from .checkpoint import load_codec, restore_likelihood_bounds, save_checkpoint
+from .evaluate import measure_codec, psnr_from_mse
+from .zoo import build_model, check_lambda, check_preset
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -125,7 +126,8 @@ def rd_loss(out: dict, x: torch.Tensor, lmbda: float) -> dict[str, torch.Tensor]
     return {"loss": lmbda * 255**2 * mse + bpp, "bpp": bpp, "mse": mse}
 
 
-def _batch(ds: Dataset, idx: torch.Tensor) -> torch.Tensor:
+def stack_batch(ds: Dataset, idx: torch.Tensor) -> torch.Tensor:
+    """The items ``idx`` (int tensor (B,)) of ``ds`` stacked: float (B, 3, S, S)."""
     return torch.stack([ds[int(i)] for i in idx])
 
 
@@ -193,9 +195,8 @@ class Trainer:
         return self.train_seconds + running
 
     def save_state(self) -> None:
-        tmp = self.state_path.with_name(self.state_path.name + ".tmp")
-        torch.save(self._state(), tmp)
-        os.replace(tmp, self.state_path)
+        with atomic_target(self.state_path) as tmp:
+            torch.save(self._state(), tmp)
 
     def _load_state(self) -> None:
         st = torch.load(self.state_path, map_location=self.device, weights_only=False)
@@ -240,7 +241,7 @@ class Trainer:
         self.sched.step()
         mse = terms["mse"].item()
         return {"loss": terms["loss"].item(), "bpp": terms["bpp"].item(), "mse": mse,
-                "psnr": -10 * math.log10(max(mse, 1e-12)), "aux": aux.item()}
+                "psnr": psnr_from_mse(max(mse, 1e-12)), "aux": aux.item()}
 
     @torch.no_grad()
     def validate(self) -> dict[str, float]:
@@ -250,11 +251,11 @@ class Trainer:
         n = len(self.val_set)
         for i in range(0, n, self.cfg.batch_size):
             idx = torch.arange(i, min(n, i + self.cfg.batch_size))
-            x = _batch(self.val_set, idx).to(self.device)
+            x = stack_batch(self.val_set, idx).to(self.device)
             t = rd_loss(self.model(x), x, self.cfg.lmbda)
             for k in acc:
                 acc[k] += float(t[k]) * x.shape[0] / n
-        acc["psnr"] = -10 * math.log10(max(acc["mse"], 1e-12))
+        acc["psnr"] = psnr_from_mse(max(acc["mse"], 1e-12))
         return acc
 
     def fit(self, progress: bool = True, stop_after: int | None = None) -> Path | None:
@@ -273,7 +274,7 @@ class Trainer:
             try:
                 while self.step < target:
                     idx = torch.randint(0, n, (self.cfg.batch_size,), generator=self.gen)
-                    x = _batch(self.train_set, idx).to(self.device)
+                    x = stack_batch(self.train_set, idx).to(self.device)
                     stats = self.train_step(x)
                     self.step += 1
                     bar.update(1)

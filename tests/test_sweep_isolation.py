@@ -3,7 +3,7 @@
 import ctypes
 import time
 
-from semcodec.robust_decode import IsolatedPool, TaskFailure
+from semcodec.isolated_pool import IsolatedPool, TaskFailure
 
 
 def _crashy_factory(tag: str):
