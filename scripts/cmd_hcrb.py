@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     from linksim.farfield import ISSCScenario
-    from linksim.hcrb_study import HCRB_COLUMNS, NOTES, estimator_check, hcrb_vs_power
+    from linksim.farfield.studies import HCRB_COLUMNS, NOTES, estimator_check, hcrb_vs_power
     from scripts.runinfo import run_record, write_csv_atomic, write_rows_atomic
 
     out = Path(args.out)
@@ -63,7 +63,7 @@ def _pyplot():
 
 
 def _plot_bound(bound: list[tuple], comm_fraction: float, path) -> None:
-    """Tr HCRB and Tr CRB against P_T (rows of ``linksim.hcrb_study.hcrb_vs_power``)."""
+    """Tr HCRB and Tr CRB against P_T (rows of ``linksim.farfield.studies.hcrb_vs_power``)."""
     plt = _pyplot()
     pt, tr_hcrb, tr_crb, _, _ = zip(*bound)
     fig, ax = plt.subplots(figsize=(6, 4))

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .farfield.estimator import monte_carlo_mse
-from .farfield.scenario import ISSCScenario, covariance
+from .estimator import monte_carlo_mse
+from .scenario import ISSCScenario, covariance
 from .units import dbm_to_watt, lin_to_db
 
 #: Columns of :func:`hcrb_vs_power` (units in the names).
