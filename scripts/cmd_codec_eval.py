@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from scripts import argtypes as at
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("codec-eval", help="rate-distortion of the codec ladder vs JPEG")
-    p.add_argument("--images", default=None,
-                   help="folder of images (default: the shipped test split)")
-    p.add_argument("--models", default=None,
+    p.add_argument("--images", type=at.existing_dir, default=None,
+                   help="folder of images; unreadable ones and ones smaller than the codec's "
+                        "64-pixel padding unit are skipped and counted (default: the shipped "
+                        "test split)")
+    p.add_argument("--models", type=at.existing_dir, default=None,
                    help="folder of q<i>.ckpt files (default: the shipped ladder)")
-    p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=0, help="recorded only: evaluation is deterministic")
+    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--seed", type=at.nonneg_int, default=0,
+                   help="recorded only: evaluation is deterministic")
     p.set_defaults(func=run)
 
 
@@ -22,10 +27,11 @@ def codec_eval(images: str | None, models: str | None, out: str | Path) -> list[
     from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
     from semcodec.codec_eval import evaluate_codecs, plot_rd, summarize
     from semcodec.datasets import list_images, shipped_photos
+    from semcodec.evaluate import PAD_MULTIPLE
     from semcodec.ladder import SHIPPED_CODECS, shipped_ladder
 
     if images:
-        files, skipped = list_images(images)
+        files, skipped = list_images(images, min_side=PAD_MULTIPLE)
     else:
         files, skipped = shipped_photos("test", None).files, 0
     ckpts = shipped_ladder(models or SHIPPED_CODECS)
