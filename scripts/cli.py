@@ -26,6 +26,7 @@ import argparse
 import importlib
 import os
 import pkgutil
+import re
 import signal
 import sys
 import threading
@@ -52,6 +53,11 @@ class IsscArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:
         line = " ".join(message.split())
+        # "argument --seed: -1 is invalid: ..." -> "--seed=-1 is invalid: ...", the form
+        # the library's own checks use ("trials=0 is invalid: ...")
+        m = re.match(r"argument ([^:\s/]+)(?:/\S+)?: (.+?) is invalid: (.*)$", line)
+        if m:
+            line = f"{m[1]}={m[2]} is invalid: {m[3]}"
         self.exit(2, f"{self.prog}: error: {line} (see {self.prog} --help)\n")
 
 
