@@ -41,9 +41,11 @@ def run(args: argparse.Namespace) -> None:
     import json
 
     from scripts.runinfo import run_record
-    from semcodec.sweep import ber_grid, run_sweep
+    from semcodec.sweep import ber_grid, resolve_inputs, run_sweep
 
-    ber_grid(args.ber_min, args.ber_max, args.points)  # refuse a bad grid before any work
+    # refuse a bad grid, image folder or ladder before the output folder is made
+    ber_grid(args.ber_min, args.ber_max, args.points)
+    resolve_inputs(args.images, args.models, args.max_images)
     with run_record(args.out, seed=args.seed) as meta:
         paths = run_sweep(args.out, images=args.images, models=args.models,
                           ber_min=args.ber_min, ber_max=args.ber_max, points=args.points,

@@ -21,8 +21,9 @@ def run(args: argparse.Namespace) -> None:
     import json
 
     from scripts.runinfo import run_record
-    from semcodec.distortion_model import fit_scurves
+    from semcodec.distortion_model import aggregate_sweep, fit_scurves
 
+    aggregate_sweep(args.sweep)  # refuse a folder that is not a readable sweep before any work
     with run_record(args.out, seed=args.seed, sweep=str(args.sweep)) as meta:
         paths = fit_scurves(args.sweep, args.out)
         doc = json.loads(paths["fits"].read_text())
