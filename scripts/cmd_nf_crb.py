@@ -7,7 +7,6 @@ import argparse
 from pathlib import Path
 
 from scripts import argtypes as at
-
 from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
 
 

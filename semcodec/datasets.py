@@ -58,8 +58,9 @@ def read_rgb(path: str | Path) -> Image.Image:
             im.load()
             return _to_rgb(im)
     except Image.DecompressionBombError as exc:
-        raise ImageReadError(f"image {p} is refused: {exc}".split(" could be")[0]
-                             + " (Pillow's decompression-bomb guard)") from None
+        why = str(exc).split(", could be")[0]
+        raise ImageReadError(f"image {p} is refused: {why} (Pillow's decompression-bomb "
+                             f"guard)") from None
     except UnidentifiedImageError:
         raise ImageReadError(f"image {p} is unreadable: not an image format Pillow "
                              f"recognises") from None

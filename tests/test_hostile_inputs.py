@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import struct
 import subprocess
 import sys
-import time
 import zlib
 from pathlib import Path
 
@@ -87,6 +85,10 @@ def bad(tmp_path_factory) -> dict[str, str]:
     f["missing"] = root / "missing"
     f["empty_dir"] = root / "empty_dir"
     f["empty_dir"].mkdir()
+    f["binsweep"] = root / "binsweep"  # a "sweep" whose tables are binary
+    f["binsweep"].mkdir()
+    for name in ("results.csv", "clean.csv", "sweep.json"):
+        (f["binsweep"] / name).write_bytes(b"\xff\xfe\x00binary" * 10)
     # a one-model ladder, another model, a valid payload of the ladder's model
     (root / "ladder").mkdir()
     f["ladder"] = root / "ladder"
@@ -167,6 +169,7 @@ CASES: list[tuple[str, str]] = [
     ("fit-scurves --sweep {afile} --out {out}", "{afile}"),
     ("fit-scurves --sweep {empty_dir} --out {out}", "{empty_dir}"),
     ("fit-scurves --sweep {empty_dir} --out {afile}", "{afile}"),
+    ("fit-scurves --sweep {binsweep} --out {out}", "{binsweep}/sweep.json is not UTF-8"),
     # --- hcrb
     ("hcrb --scenario {adir} --out {out}", "{adir}"),
     ("hcrb --scenario {missing} --out {out}", "{missing}"),
@@ -179,6 +182,7 @@ CASES: list[tuple[str, str]] = [
     ("hcrb --mc-pt-dbm 45,x --out {out}", "'x'"),
     ("hcrb --seed -1 --out {out}", "--seed=-1"),
     ("hcrb --out {afile}", "{afile}"),
+    ("hcrb --out /proc/issc_no_such_dir/out --mc-pt-dbm", "/proc/issc_no_such_dir"),
     # --- install-ladder
     ("install-ladder {missing}.ckpt --out {out}", "{missing}.ckpt"),
     ("install-ladder {adir} --out {out}", "{adir}"),
