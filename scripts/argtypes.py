@@ -16,7 +16,7 @@ does any work. Use them in a verb's ``register``::
 
 Numbers
     ``nonneg_int`` (seeds, counts that may be 0), ``positive_int`` (workers,
-    points, trials), ``int_at_least(n)``, ``finite_float`` (no nan / inf),
+    points, trials), ``int_at_least(n)``, ``multiple_of(n)`` (crop sides), ``finite_float`` (no nan / inf),
     ``positive_float`` (finite, > 0: timeouts, lambdas, powers in W),
     ``nonneg_float``, ``probability`` (open interval (0, 1)),
     ``unit_interval`` (closed [0, 1]), ``float_in(lo, hi, lo_open, hi_open)``.
@@ -75,6 +75,17 @@ def int_at_least(low: int) -> Callable[[str], int]:
             raise _bad(text, f"an integer >= {low}")
         return v
     parse.__name__ = f"int_at_least_{low}"
+    return parse
+
+
+def multiple_of(unit: int) -> Callable[[str], int]:
+    """Type: a positive integer multiple of ``unit`` (e.g. crops that the codec's 64 divides)."""
+    def parse(text: str) -> int:
+        v = _int(text, f"a positive multiple of {unit}")
+        if v < unit or v % unit:
+            raise _bad(text, f"a positive multiple of {unit}")
+        return v
+    parse.__name__ = f"multiple_of_{unit}"
     return parse
 
 

@@ -16,8 +16,8 @@ def _common(p: argparse.ArgumentParser) -> None:
                         "are skipped and counted)")
     p.add_argument("--data", type=at.existing_dir, default=None,
                    help="dataset root for cub / folder (default: none, needed for those)")
-    p.add_argument("--crop", type=at.int_at_least(16), default=128,
-                   help="training crop side [pixels]")
+    p.add_argument("--crop", type=at.multiple_of(64), default=128,
+                   help="training crop side [pixels], a multiple of the codec's 64-pixel unit")
     p.add_argument("--batch-size", type=at.positive_int, default=8, help="crops per step")
     p.add_argument("--lr", type=at.positive_float, default=1e-4, help="Adam learning rate")
     p.add_argument("--warmup-steps", type=at.nonneg_int, default=500,

@@ -223,6 +223,8 @@ CASES: list[tuple[str, str]] = [
     ("train --lmbda 0.01 --dataset folder --out {out}", "--data"),
     ("train --lmbda 0.01 --dataset folder --data {missing} --out {out}", "{missing}"),
     ("train --lmbda 0.01 --crop 8 --out {out}", "--crop=8"),
+    ("train --lmbda 0.01 --crop 96 --out {out}", "--crop=96 is invalid: must be a positive "
+                                                 "multiple of 64"),
     ("train --lmbda 0.01 --batch-size 0 --out {out}", "--batch-size=0"),
     ("train --lmbda 0.01 --init {missing} --out {out}", "{missing}"),
     ("train --lmbda 0.01 --seed -1 --out {out}", "--seed=-1"),
