@@ -16,7 +16,8 @@ does any work. Use them in a verb's ``register``::
 
 Numbers
     ``nonneg_int`` (seeds, counts that may be 0), ``positive_int`` (workers,
-    points, trials), ``int_at_least(n)``, ``multiple_of(n)`` (crop sides), ``finite_float`` (no nan / inf),
+    points, trials), ``int_at_least(n)``, ``multiple_of(n)`` (crop sides),
+    ``finite_float`` (no nan / inf),
     ``positive_float`` (finite, > 0: timeouts, lambdas, powers in W),
     ``nonneg_float``, ``probability`` (open interval (0, 1)),
     ``unit_interval`` (closed [0, 1]), ``float_in(lo, hi, lo_open, hi_open)``.

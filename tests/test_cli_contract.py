@@ -298,3 +298,32 @@ def test_interrupt_is_one_line_exit_130_and_says_rerun_resumes(sig, ladder, fold
         assert "SIGTERM" in last
     meta = json.loads((tmp_path / "sw" / "meta.json").read_text())
     assert meta["status"] == "interrupted"
+
+
+def test_errors_after_a_progress_bar_start_on_their_own_line(capsys):
+    from tqdm import tqdm
+
+    from scripts.cli import close_progress_bars, describe
+
+    bar = tqdm(total=10, desc="work")
+    bar.update(3)
+    close_progress_bars()
+    err = capsys.readouterr().err
+    assert err.endswith("\n")  # the bar's line is ended before any message
+    exc = FileNotFoundError(2, "No such file or directory", "/data/scenario.toml")
+    assert describe(exc) == "/data/scenario.toml: No such file or directory"  # not "2"
+
+
+def test_train_on_a_folder_skips_unreadable_images(tmp_path, capsys):
+    d = tmp_path / "imgs"
+    d.mkdir()
+    for i in range(10):
+        _photo(d / f"im{i}.png", 80, 72, i)
+    (d / "zero.png").write_bytes(b"")
+    (d / "cut.png").write_bytes((d / "im0.png").read_bytes()[:200])
+    out = tmp_path / "run"
+    assert main(["train", "--lmbda", "0.01", "--dataset", "folder", "--data", str(d),
+                 "--steps", "1", "--batch-size", "1", "--crop", "64", "--val-every", "1",
+                 "--ckpt-every", "1", "--threads", "1", "--out", str(out)]) == 0
+    assert "skipped 2 unusable image file(s)" in capsys.readouterr().err
+    assert json.loads((out / "meta.json").read_text())["status"] == "ok"
