@@ -23,6 +23,7 @@ Every verb goes through one error path (:func:`main`):
 from __future__ import annotations
 
 import argparse
+import csv
 import importlib
 import os
 import pkgutil
@@ -38,7 +39,7 @@ import scripts
 from scripts.argtypes import DefaultsHelpFormatter
 
 #: Exceptions that mean "the input was bad", printed on one line with exit status 2.
-USER_ERRORS = (ValueError, KeyError, OSError)
+USER_ERRORS = (ValueError, KeyError, OSError, csv.Error)
 
 
 class IsscArgumentParser(argparse.ArgumentParser):
@@ -73,24 +74,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _path_in_traceback(tb: TracebackType | None) -> str | None:
+def _path_in_traceback(tb: TracebackType | None, suffix: str = "") -> str | None:
     """The file an exception was reading: the innermost path-like or open file in the frames.
 
-    ``UnicodeDecodeError`` does not say which file held the bytes; the frame that
-    decoded them does (``Path.read_text``'s ``self``, an open file's ``name``).
+    ``UnicodeDecodeError`` or a TOML / JSON error does not say which file held the
+    bytes; the frame that read them does (``Path.read_text``'s ``self``, an open
+    file's ``name``, a caller's ``cfg_path``). With ``suffix``, a path ending so wins.
     """
     frames = []
     while tb is not None:
         frames.append(tb.tb_frame)
         tb = tb.tb_next
+    found = []
     for frame in reversed(frames):
         for value in frame.f_locals.values():
-            if isinstance(value, os.PathLike):
-                return os.fspath(value)
             name = getattr(value, "name", None)
-            if hasattr(value, "read") and isinstance(name, str):
-                return name
-    return None
+            if isinstance(value, os.PathLike):
+                found.append(os.fspath(value))
+            elif hasattr(value, "read") and isinstance(name, str):
+                found.append(name)
+    for path in found:
+        if suffix and str(path).lower().endswith(suffix):
+            return str(path)
+    return str(found[0]) if found else None
 
 
 def describe(exc: BaseException) -> str:
@@ -101,12 +107,26 @@ def describe(exc: BaseException) -> str:
         return (f"{where}is not UTF-8 text ({exc.reason}: byte "
                 f"0x{exc.object[exc.start]:02x} at offset {exc.start}); a binary file was "
                 f"given where a text file is expected")
+    if _is_parse_error(exc):
+        kind = _FORMATS[type(exc).__name__]
+        path = _path_in_traceback(exc.__traceback__, "." + kind.lower())
+        if path:
+            return f"{path} is not valid {kind}: {exc}"
     if isinstance(exc, OSError) and exc.strerror and not _has_message(exc):
         what = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
         return f"{what}: {exc.strerror}" if what else exc.strerror
     msg = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
     lines = [s.strip() for s in str(msg).splitlines() if s.strip()]
     return lines[0] if lines else type(exc).__name__
+
+
+_FORMATS = {"TOMLDecodeError": "TOML", "JSONDecodeError": "JSON", "Error": "CSV"}
+
+
+def _is_parse_error(exc: BaseException) -> bool:
+    """A parser's error (TOML, JSON, CSV) whose message gives line and column but no file."""
+    return type(exc).__name__ in _FORMATS and type(exc).__module__ in (
+        "tomllib", "json.decoder", "_csv", "csv")
 
 
 def _has_message(exc: OSError) -> bool:

@@ -78,6 +78,13 @@ def bad(tmp_path_factory) -> dict[str, str]:
     f["binary"].write_bytes(f["good"].read_bytes())
     f["latin1"] = root / "latin1.toml"
     f["latin1"].write_bytes("name = 'caf\xe9'\n".encode("latin-1"))
+    f["badtoml"] = root / "bad.toml"
+    f["badtoml"].write_text("this is = = not toml\n")
+    f["jsonsweep"] = root / "jsonsweep"  # a "sweep" whose sweep.json is not JSON
+    f["jsonsweep"].mkdir()
+    (f["jsonsweep"] / "sweep.json").write_text("{not json")
+    for name in ("results.csv", "clean.csv"):
+        (f["jsonsweep"] / name).write_text("a,b\n")
     f["afile"] = root / "afile.txt"
     f["afile"].write_text("an existing file\n")
     f["adir"] = root / "adir"
@@ -170,11 +177,13 @@ CASES: list[tuple[str, str]] = [
     ("fit-scurves --sweep {empty_dir} --out {out}", "{empty_dir}"),
     ("fit-scurves --sweep {empty_dir} --out {afile}", "{afile}"),
     ("fit-scurves --sweep {binsweep} --out {out}", "{binsweep}/sweep.json is not UTF-8"),
+    ("fit-scurves --sweep {jsonsweep} --out {out}", "{jsonsweep}/sweep.json is not valid JSON"),
     # --- hcrb
     ("hcrb --scenario {adir} --out {out}", "{adir}"),
     ("hcrb --scenario {missing} --out {out}", "{missing}"),
     ("hcrb --scenario {binary} --out {out}", "{binary}"),
     ("hcrb --scenario {latin1} --out {out}", "{latin1}"),
+    ("hcrb --scenario {badtoml} --out {out}", "{badtoml} is not valid TOML"),
     ("hcrb --points 1 --out {out}", "--points=1"),
     ("hcrb --trials 0 --out {out}", "--trials=0"),
     ("hcrb --comm-fraction 2 --out {out}", "--comm-fraction=2"),
@@ -191,6 +200,7 @@ CASES: list[tuple[str, str]] = [
     # --- nf-crb / nf-fresnel
     ("nf-crb --scenario {binary} --out {out}", "{binary}"),
     ("nf-crb --scenario {missing} --out {out}", "{missing}"),
+    ("nf-crb --scenario {badtoml} --out {out}", "{badtoml} is not valid TOML"),
     ("nf-crb --xi 0 --out {out}", "--xi=0"),
     ("nf-crb --xi 0.5,nan --out {out}", "--xi=nan"),
     ("nf-crb --trials 0 --out {out}", "--trials=0"),
