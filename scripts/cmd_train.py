@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from scripts import argtypes as at
 from scripts.runinfo import run_record
@@ -14,7 +15,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", default="shipped", choices=["shipped", "cub", "folder"],
                    help="shipped photos, CUB-200-2011 or any image folder (unreadable images "
                         "are skipped and counted)")
-    p.add_argument("--data", type=at.existing_dir, default=None,
+    p.add_argument("--data", default=None,
                    help="dataset root for cub / folder (default: none, needed for those)")
     p.add_argument("--crop", type=at.multiple_of(64), default=128,
                    help="training crop side [pixels], a multiple of the codec's 64-pixel unit")
@@ -39,7 +40,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train one codec at one lambda (resumable)")
     _common(p)
-    p.add_argument("--lmbda", "--lambda", dest="lmbda", type=at.positive_float, required=True,
+    p.add_argument("--lmbda", "--lambda", dest="lmbda", type=at.finite_float, required=True,
                    help="rate-distortion trade-off: loss = lambda 255^2 MSE + bpp (CompressAI's "
                         "MSE objective)")
     p.add_argument("--steps", type=at.positive_int, default=20000, help="training steps")
@@ -113,6 +114,8 @@ def run_train_all(args: argparse.Namespace) -> None:
 
     device = _setup(args)
     lams = rate_ladder(args.G, args.lambdas)
+    if args.data and not Path(args.data).is_dir():  # train reads it before its output folder
+        raise FileNotFoundError(f"data={args.data!r} is invalid: not an existing folder")
     with run_record(args.out, seed=args.seed, lambdas=lams) as meta:
         if args.parallel:
             targs = ["--preset", args.preset, "--dataset", args.dataset, "--crop", str(args.crop),

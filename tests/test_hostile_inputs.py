@@ -228,10 +228,12 @@ CASES: list[tuple[str, str]] = [
     ("text-bleu --out {afile}", "{afile}"),
     # --- train / train-all
     ("train --lmbda 0.01 --device tpu --out {out}", "--device='tpu'"),
-    ("train --lmbda -1 --out {out}", "--lmbda=-1"),
+    ("train --lmbda -1 --out {out}", "lambda=-1.0 is invalid"),
     ("train --lmbda nan --out {out}", "--lmbda=nan"),
     ("train --lmbda 0.01 --dataset folder --out {out}", "--data"),
     ("train --lmbda 0.01 --dataset folder --data {missing} --out {out}", "{missing}"),
+    ("train --lmbda 0.01 --dataset cub --data {missing} --out {out}", "{missing}/images.txt"),
+    ("train-all --dataset folder --data {missing} --out {out}", "{missing}"),
     ("train --lmbda 0.01 --crop 8 --out {out}", "--crop=8"),
     ("train --lmbda 0.01 --crop 96 --out {out}", "--crop=96 is invalid: must be a positive "
                                                  "multiple of 64"),
