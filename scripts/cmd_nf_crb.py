@@ -58,6 +58,9 @@ def run_crb(args: argparse.Namespace) -> None:
     import matplotlib.pyplot as plt
 
     scn = _scenario(args.scenario)
+    if args.frames is not None and args.frames <= scn.n_t:  # before any work or output folder
+        raise ValueError(f"frames={args.frames} is invalid: must exceed N_t={scn.n_t} (X must "
+                         f"have full row rank, NF Sec. II-A)")
     out = Path(args.out)
     with run_record(out, seed=args.seed, scenario=scn.to_dict()) as meta:
         rng = np.random.default_rng(args.seed)

@@ -205,6 +205,7 @@ CASES: list[tuple[str, str]] = [
     ("nf-crb --xi 0.5,nan --out {out}", "--xi=nan"),
     ("nf-crb --trials 0 --out {out}", "--trials=0"),
     ("nf-crb --frames 0 --out {out}", "--frames=0"),
+    ("nf-crb --frames 5 --out {out}", "frames=5 is invalid: must exceed N_t=9"),
     ("nf-crb --out {afile}", "{afile}"),
     ("nf-fresnel --dmin -1 --out {out}", "--dmin=-1"),
     ("nf-fresnel --points 1 --out {out}", "--points=1"),
