@@ -4,36 +4,48 @@ from __future__ import annotations
 
 import argparse
 
+from scripts import argtypes as at
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ber-sweep", help="distortion vs bit error rate (ASCC Fig. 2 data; "
                                          "resumable)")
-    p.add_argument("--images", default=None,
-                   help="folder of images (default: the shipped test photos)")
-    p.add_argument("--models", default=None,
+    p.add_argument("--images", type=at.existing_dir, default=None,
+                   help="folder of images; unreadable ones are skipped and counted "
+                        "(default: the shipped test photos)")
+    p.add_argument("--models", type=at.existing_dir, default=None,
                    help="folder of q<i>.ckpt files (default: the shipped ladder)")
-    p.add_argument("--max-images", type=int, default=None, help="use only the first N images")
-    p.add_argument("--ber-min", type=float, default=1e-9)
-    p.add_argument("--ber-max", type=float, default=1e-1)
-    p.add_argument("--points", type=int, default=16, help="log-spaced rho_b points")
-    p.add_argument("--trials", type=int, default=2, help="trials per (model, rho_b, image)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--workers", type=int, default=2, help="decode worker processes")
+    p.add_argument("--max-images", type=at.positive_int, default=None,
+                   help="use only the first N images (default: all)")
+    p.add_argument("--ber-min", type=at.probability, default=1e-9,
+                   help="smallest bit error rate rho_b of the grid")
+    p.add_argument("--ber-max", type=at.probability, default=1e-1,
+                   help="largest bit error rate rho_b of the grid (at most 0.5)")
+    p.add_argument("--points", type=at.positive_int, default=16,
+                   help="log-spaced rho_b points")
+    p.add_argument("--trials", type=at.positive_int, default=2,
+                   help="trials per (model, rho_b, image)")
+    p.add_argument("--seed", type=at.nonneg_int, default=0, help="base seed of the bit flips")
+    p.add_argument("--workers", type=at.positive_int, default=2, help="decode worker processes")
     p.add_argument("--sampling", default="conditional", choices=["conditional", "plain"],
                    help="conditional: trials given >= 1 flip, weighted by P(>= 1 flip) "
                         "(low noise at low rho_b); plain: plain channel draws")
-    p.add_argument("--timeout", type=float, default=120.0,
+    p.add_argument("--timeout", type=at.positive_float, default=120.0,
                    help="seconds after which a decode counts as hung")
-    p.add_argument("--out", required=True, help="output folder (rerun the same to resume)")
-    p.set_defaults(func=run)
+    p.add_argument("--out", type=at.out_dir, required=True,
+                   help="output folder (rerun the same to resume)")
+    p.set_defaults(func=run, resumable=True)
 
 
 def run(args: argparse.Namespace) -> None:
     import json
 
     from scripts.runinfo import run_record
-    from semcodec.sweep import run_sweep
+    from semcodec.sweep import ber_grid, resolve_inputs, run_sweep
 
+    # refuse a bad grid, image folder or ladder before the output folder is made
+    ber_grid(args.ber_min, args.ber_max, args.points)
+    resolve_inputs(args.images, args.models, args.max_images)
     with run_record(args.out, seed=args.seed) as meta:
         paths = run_sweep(args.out, images=args.images, models=args.models,
                           ber_min=args.ber_min, ber_max=args.ber_max, points=args.points,

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 
+from scripts import argtypes as at
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("codec-eval", help="rate-distortion of the codec ladder vs JPEG")
-    p.add_argument("--images", default=None,
-                   help="folder of images (default: the shipped test split)")
-    p.add_argument("--models", default=None,
+    p.add_argument("--images", type=at.existing_dir, default=None,
+                   help="folder of images; unreadable ones and ones smaller than the codec's "
+                        "64-pixel padding unit are skipped and counted (default: the shipped "
+                        "test split)")
+    p.add_argument("--models", type=at.existing_dir, default=None,
                    help="folder of q<i>.ckpt files (default: the shipped ladder)")
-    p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=0, help="recorded only: evaluation is deterministic")
+    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--seed", type=at.nonneg_int, default=0,
+                   help="recorded only: evaluation is deterministic")
     p.set_defaults(func=run)
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from scripts import argtypes as at
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="the main job on the embedded default")
-    p.add_argument("--out", default="runs/demo")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--workers", type=int, default=2, help="decode worker processes (sweep)")
+    p.add_argument("--out", type=at.out_dir, default="runs/demo", help="output folder")
+    p.add_argument("--seed", type=at.nonneg_int, default=0, help="base seed of the bit flips")
+    p.add_argument("--workers", type=at.positive_int, default=2,
+                   help="decode worker processes (sweep)")
     p.set_defaults(func=run)
 
 

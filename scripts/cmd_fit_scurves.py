@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 
+from scripts import argtypes as at
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("fit-scurves", help="fit the logistic S-curves of ASCC eq. (7); Fig. 2")
-    p.add_argument("--sweep", required=True, help="folder written by issc ber-sweep")
-    p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=0, help="recorded only: the fit is deterministic")
+    p.add_argument("--sweep", type=at.existing_dir, required=True,
+                   help="folder written by issc ber-sweep")
+    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--seed", type=at.nonneg_int, default=0,
+                   help="recorded only: the fit is deterministic")
     p.set_defaults(func=run)
 
 
@@ -17,8 +21,9 @@ def run(args: argparse.Namespace) -> None:
     import json
 
     from scripts.runinfo import run_record
-    from semcodec.distortion_model import fit_scurves
+    from semcodec.distortion_model import aggregate_sweep, fit_scurves
 
+    aggregate_sweep(args.sweep)  # refuse a folder that is not a readable sweep before any work
     with run_record(args.out, seed=args.seed, sweep=str(args.sweep)) as meta:
         paths = fit_scurves(args.sweep, args.out)
         doc = json.loads(paths["fits"].read_text())

@@ -5,19 +5,27 @@ from __future__ import annotations
 
 import argparse
 
+from scripts import argtypes as at
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("hcrb", help="Tr(HCRB) vs P_T and estimator MSE vs HCRB (far field)")
-    p.add_argument("--scenario", default=None, help="TOML file (default: ASCC Sec. V)")
-    p.add_argument("--pt-dbm", type=float, nargs=2, default=[0.0, 80.0], metavar=("MIN", "MAX"))
-    p.add_argument("--points", type=int, default=33)
-    p.add_argument("--comm-fraction", type=float, default=0.5,
-                   help="power share of the SemCom beam (w_c matched to h_c, w_0 to target)")
-    p.add_argument("--mc-pt-dbm", type=float, nargs="*", default=[45, 50, 55, 60, 65, 70, 75],
-                   help="powers for the estimator check (empty: skip)")
-    p.add_argument("--trials", type=int, default=100, help="Monte Carlo trials per power")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True)
+    p.add_argument("--scenario", type=at.text_file, default=None,
+                   help="scenario TOML file (default: ASCC Sec. V)")
+    p.add_argument("--pt-dbm", type=at.finite_float, nargs=2, default=[0.0, 80.0],
+                   metavar=("MIN", "MAX"), help="transmit power range P_T [dBm]")
+    p.add_argument("--points", type=at.int_at_least(2), default=33,
+                   help="P_T points (linearly spaced in dBm)")
+    p.add_argument("--comm-fraction", type=at.unit_interval, default=0.5,
+                   help="power share of the SemCom beam in [0, 1] (w_c matched to h_c, w_0 to "
+                        "target)")
+    p.add_argument("--mc-pt-dbm", **at.list_of(at.finite_float, nargs="*"),
+                   default=[45, 50, 55, 60, 65, 70, 75],
+                   help="powers P_T [dBm] for the estimator check (empty: skip)")
+    p.add_argument("--trials", type=at.positive_int, default=100,
+                   help="Monte Carlo trials per power")
+    p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of the Monte Carlo draws")
+    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
     p.set_defaults(func=run)
 
 

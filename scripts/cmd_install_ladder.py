@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from scripts import argtypes as at
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("install-ladder",
                        help="install trained checkpoints (lowest rate first) as a codec ladder")
-    p.add_argument("ckpts", nargs="+", help="checkpoints, lowest rate (lambda) first")
-    p.add_argument("--dest", default=None,
+    p.add_argument("ckpts", nargs="+", type=at.existing_file,
+                   help="checkpoints (.ckpt), lowest rate (lambda) first")
+    p.add_argument("--out", "--dest", dest="dest", type=at.out_dir, default=None,
                    help="ladder folder (default: the shipped data/codecs/<preset>)")
     p.set_defaults(func=run_install_ladder)
 

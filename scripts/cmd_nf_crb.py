@@ -6,27 +6,37 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from scripts import argtypes as at
 from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("nf-crb", help="NF Fig. 10: LS estimate of the echo matrix, MSE vs CRB")
-    p.add_argument("--scenario", default=None, help="NF scenario TOML (default: NF Table I)")
-    p.add_argument("--xi", type=float, nargs="+",
-                   default=[0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], help="CRB limits xi")
-    p.add_argument("--frames", type=int, default=None, help="F (default: the scenario's)")
-    p.add_argument("--trials", type=int, default=500, help="Monte Carlo trials per xi")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--scenario", type=at.text_file, default=None,
+                   help="NF scenario TOML (default: NF Table I)")
+    p.add_argument("--xi", **at.list_of(at.positive_float),
+                   default=[0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+                   help="CRB limits xi (sum of entry variances of G)")
+    p.add_argument("--frames", type=at.positive_int, default=None,
+                   help="F frames per estimate (default: the scenario's)")
+    p.add_argument("--trials", type=at.positive_int, default=500,
+                   help="Monte Carlo trials per xi")
+    p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of the Monte Carlo draws")
+    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
     p.set_defaults(func=run_crb)
 
     p = sub.add_parser("nf-fresnel", help="Fresnel and plane-wave phase error vs distance")
-    p.add_argument("--scenario", default=None, help="NF scenario TOML (default: NF Table I)")
-    p.add_argument("--dmin", type=float, default=None, help="m (default: the array aperture)")
-    p.add_argument("--dmax", type=float, default=None, help="m (default: 20 Rayleigh distances)")
-    p.add_argument("--points", type=int, default=40, help="log-spaced distances")
-    p.add_argument("--seed", type=int, default=0, help="recorded only (the sweep is exact)")
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--scenario", type=at.text_file, default=None,
+                   help="NF scenario TOML (default: NF Table I)")
+    p.add_argument("--dmin", type=at.positive_float, default=None,
+                   help="smallest distance [m] (default: the array aperture)")
+    p.add_argument("--dmax", type=at.positive_float, default=None,
+                   help="largest distance [m] (default: 20 Rayleigh distances)")
+    p.add_argument("--points", type=at.int_at_least(2), default=40,
+                   help="log-spaced distances")
+    p.add_argument("--seed", type=at.nonneg_int, default=0,
+                   help="recorded only (the sweep is exact)")
+    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
     p.set_defaults(func=run_fresnel)
 
 
@@ -48,6 +58,9 @@ def run_crb(args: argparse.Namespace) -> None:
     import matplotlib.pyplot as plt
 
     scn = _scenario(args.scenario)
+    if args.frames is not None and args.frames <= scn.n_t:  # before any work or output folder
+        raise ValueError(f"frames={args.frames} is invalid: must exceed N_t={scn.n_t} (X must "
+                         f"have full row rank, NF Sec. II-A)")
     out = Path(args.out)
     with run_record(out, seed=args.seed, scenario=scn.to_dict()) as meta:
         rng = np.random.default_rng(args.seed)

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import argparse
 
+from scripts import argtypes as at
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("phy-ber", help="measured LDPC BER (Sionna PHY) vs ASCC eq. (4)")
-    p.add_argument("--rc", type=float, nargs="+", default=[1.0],
-                   help="coding rate R_c in information bits per channel use")
-    p.add_argument("--sinr-db", type=float, nargs="+",
-                   default=[-2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
-    p.add_argument("--bits-per-symbol", type=int, default=2, help="1, 2, 4, 6 or 8")
-    p.add_argument("--blocklength", type=int, default=256, help="L channel uses per codeword")
-    p.add_argument("--max-blocks", type=int, default=2000, help="codewords per point (at most)")
-    p.add_argument("--min-block-errors", type=int, default=50, help="stop a point after these")
-    p.add_argument("--num-iter", type=int, default=20, help="BP iterations")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True)
+    p.add_argument("--rc", **at.list_of(at.positive_float), default=[1.0],
+                   help="coding rates R_c [information bits per channel use]")
+    p.add_argument("--sinr-db", **at.list_of(at.finite_float),
+                   default=[-2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0],
+                   help="SINR points [dB] (a negative first value: --sinr-db=-2,-1,0)")
+    p.add_argument("--bits-per-symbol", type=int, default=2, choices=[1, 2, 4, 6, 8],
+                   help="QAM bits per symbol")
+    p.add_argument("--blocklength", type=at.positive_int, default=256,
+                   help="L channel uses per codeword")
+    p.add_argument("--max-blocks", type=at.positive_int, default=2000,
+                   help="codewords per point (at most)")
+    p.add_argument("--min-block-errors", type=at.positive_int, default=50,
+                   help="stop a point after this many block errors")
+    p.add_argument("--num-iter", type=at.positive_int, default=20, help="BP iterations")
+    p.add_argument("--seed", type=at.nonneg_int, default=0, help="base seed of the channel draws")
+    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
     p.set_defaults(func=run)
 
 
@@ -37,9 +44,10 @@ def run(args: argparse.Namespace) -> None:
 
     out = Path(args.out)
     rows = []
+    # the links check (R_c, bits per symbol, L) before any work or output folder
+    links = [LDPCQAMLink(rc / args.bits_per_symbol, args.bits_per_symbol, args.blocklength,
+                         args.num_iter) for rc in args.rc]
     with run_record(out, seed=args.seed) as meta:
-        links = [LDPCQAMLink(rc / args.bits_per_symbol, args.bits_per_symbol, args.blocklength,
-                             args.num_iter) for rc in args.rc]
         jobs = [(lk, s) for lk in links for s in args.sinr_db]
         for i, (lk, s) in enumerate(tqdm(jobs, desc="phy-ber")):
             m = measure_ber(lk, s, args.max_blocks, args.seed + i, args.min_block_errors)

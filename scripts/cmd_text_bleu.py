@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from scripts import argtypes as at
 from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
 
 
@@ -15,18 +16,19 @@ def register(subparsers) -> None:
         description="Per user (Brown genre or corpus file): held-out corpus BLEU of the keyword "
                     "extractor, a random-word baseline and truncation against rho, and rho_LB "
                     "from NF eq. (19) (fixed point) against the empirical one.")
-    p.add_argument("--genres", default="news,editorial,religion,learned,romance",
-                   help="comma-separated Brown genres (NLTK names or letters), corpus paths, "
-                        "or 'all' (default: %(default)s)")
-    p.add_argument("--bleu-floor", type=float, default=0.3,
-                   help="BLEU floor varrho as a fraction in (0, 1] (default: %(default)s)")
-    p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random baseline")
-    p.add_argument("--weights", default=None,
-                   help="BLEU weights w_g, comma-separated, g = 1..G (default: 0.25 x 4)")
-    p.add_argument("--cohesion", type=float, default=None,
+    p.add_argument("--genres", **at.list_of(str),
+                   default=["news", "editorial", "religion", "learned", "romance"],
+                   help="Brown genres (NLTK names or letters), UTF-8 corpus files, or 'all'; "
+                        "'a,b' or 'a b'")
+    p.add_argument("--bleu-floor", type=at.finite_float, default=0.3,
+                   help="BLEU floor varrho as a fraction in (0, 1] (BLEU points / 100)")
+    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of the random baseline")
+    p.add_argument("--weights", **at.list_of(at.nonneg_float), default=None,
+                   help="BLEU weights w_g, g = 1..G; 'a,b,c,d' or 'a b c d' (default: 0.25 x 4)")
+    p.add_argument("--cohesion", type=at.unit_interval, default=None,
                    help="fix the keyword extractor's cohesion share in [0, 1] instead of "
-                        "fitting it on each user's knowledge base (ablation)")
+                        "fitting it on each user's knowledge base (ablation; default: fitted)")
     p.add_argument("--write-cache", action="store_true",
                    help="also rebuild data/text/rho_lb_cache.json for these genres at the "
                         "floors 0.05, 0.10, ..., 0.95")
@@ -83,6 +85,7 @@ def run(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     from semcodec.text.bleu import check_weights
+    from semcodec.text.corpus import GENRE_NAMES, is_genre
     from semcodec.text.experiment import curve_rows, gain_rows, parse_genres, rho_row, user_models
     from semcodec.text.rho import build_cache, check_floor
 
@@ -91,16 +94,19 @@ def run(args: argparse.Namespace) -> None:
         raise ValueError(f"cohesion={args.cohesion} is invalid: must be in [0, 1]")
     weights = None
     if args.weights:
-        try:
-            weights = tuple(float(x) for x in args.weights.split(","))
-        except ValueError:
-            raise ValueError(f"weights={args.weights!r} is invalid: must be numbers separated "
-                             f"by commas") from None
+        weights = tuple(args.weights)
         check_weights(weights)
     if args.write_cache and (args.cohesion is not None or weights is not None):
         raise ValueError("--write-cache is invalid with --cohesion or --weights: the shipped "
                          "cache uses the defaults")
-    users = parse_genres(args.genres)
+    users = parse_genres(at.join_list(args.genres))
+    for u in users:  # refuse a missing or binary corpus file before any work
+        if not is_genre(u) and not Path(u).is_dir():
+            if not Path(u).exists():
+                raise FileNotFoundError(f"corpus={u!r} is invalid: neither a Brown genre "
+                                        f"({', '.join(GENRE_NAMES)}) nor an existing file or "
+                                        f"folder")
+            at.check_text_file(u, "corpus file")
     out = Path(args.out)
     with run_record(out, seed=args.seed, bleu_floor=floor, users=users,
                     bleu_floor_unit="fraction (BLEU points / 100)") as meta:

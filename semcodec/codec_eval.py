@@ -19,7 +19,7 @@ from tqdm import tqdm
 from .atomic_io import write_csv_atomic, write_json_atomic
 from .checkpoint import load_codec
 from .datasets import list_images, load_image, shipped_photos
-from .evaluate import codec_roundtrip, jpeg_at_bpp, ms_ssim, psnr
+from .evaluate import PAD_MULTIPLE, codec_roundtrip, jpeg_at_bpp, ms_ssim, psnr
 from .ladder import SHIPPED_CODECS, shipped_ladder
 from .runinfo import run_record
 
@@ -100,7 +100,7 @@ def run_codec_eval(out: str | os.PathLike, images: str | os.PathLike | None = No
         models: folder of ``q<i>.ckpt`` (None: the shipped ladder).
     """
     if images:
-        files, skipped = list_images(images)
+        files, skipped = list_images(images, min_side=PAD_MULTIPLE)
     else:
         files, skipped = shipped_photos("test", None).files, 0
     ckpts = shipped_ladder(models or SHIPPED_CODECS)

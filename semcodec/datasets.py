@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm")
@@ -23,29 +23,106 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".p
 SHIPPED_PHOTOS = Path(__file__).resolve().parent.parent / "data" / "photos"
 
 
+class ImageReadError(ValueError):
+    """An image file that cannot be used: empty, not an image, truncated, too large."""
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    """8-bit RGB of any Pillow mode; 16-bit greyscale is scaled (v / 257), not clipped at 255."""
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N") or (
+            im.mode == "I" and im.getextrema()[1] > 255):
+        import numpy as np
+
+        grey = np.asarray(im, dtype=np.float64)
+        grey8 = np.clip(np.rint(grey / 257.0), 0, 255).astype(np.uint8)
+        return Image.fromarray(grey8, mode="L").convert("RGB")
+    return im.convert("RGB")
+
+
+def read_rgb(path: str | Path) -> Image.Image:
+    """Open and fully decode an image file as 8-bit RGB, or raise one clear error.
+
+    Raises ``FileNotFoundError`` for a missing file and :class:`ImageReadError`
+    (a ``ValueError``, one line naming the file and the reason) for an empty
+    file, a file that is not an image, a truncated or damaged one, and one
+    whose header declares more pixels than Pillow's decompression-bomb guard
+    allows (``PIL.Image.MAX_IMAGE_PIXELS`` x 2).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"image {p} does not exist")
+    if p.stat().st_size == 0:
+        raise ImageReadError(f"image {p} is unreadable: the file is empty (0 bytes)")
+    try:
+        with Image.open(p) as im:
+            im.load()
+            return _to_rgb(im)
+    except Image.DecompressionBombError as exc:
+        why = str(exc).split(", could be")[0]
+        raise ImageReadError(f"image {p} is refused: {why} (Pillow's decompression-bomb "
+                             f"guard)") from None
+    except UnidentifiedImageError:
+        raise ImageReadError(f"image {p} is unreadable: not an image format Pillow "
+                             f"recognises") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageReadError(f"image {p} is unreadable (truncated or damaged): "
+                             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                             ) from None
+
+
 def load_image(path: str | Path) -> torch.Tensor:
-    """Read an image file as a float32 tensor (3, H, W) in [0, 1]."""
-    with Image.open(path) as im:
-        arr = torch.frombuffer(bytearray(im.convert("RGB").tobytes()), dtype=torch.uint8)
-        w, h = im.size
+    """Read an image file as a float32 tensor (3, H, W) in [0, 1] (errors: :func:`read_rgb`)."""
+    im = read_rgb(path)
+    arr = torch.frombuffer(bytearray(im.tobytes()), dtype=torch.uint8)
+    w, h = im.size
     return arr.view(h, w, 3).permute(2, 0, 1).float().div_(255.0)
 
 
-def list_images(folder: str | Path) -> tuple[list[Path], int]:
-    """Image files under ``folder`` (recursive, sorted) and the count of non-image files."""
+_REPORTED: set[str] = set()
+
+
+def list_images(folder: str | Path, min_side: int | None = None) -> tuple[list[Path], int]:
+    """Usable image files under ``folder`` (recursive, sorted) and the count of skipped files.
+
+    Every file with an image suffix is decoded once: unreadable images (empty,
+    not an image, truncated, decompression bomb) and, with ``min_side``, images
+    with a side shorter than ``min_side`` pixels are skipped, counted with the
+    non-image files, and reported in one line on stderr. A folder with no usable
+    image is refused.
+    """
+    import sys
+
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"image folder {folder} is a file, not a folder")
     if not folder.is_dir():
         raise FileNotFoundError(f"image folder {folder} does not exist")
-    files, skipped = [], 0
+    files, skipped, bad = [], 0, []
     for p in sorted(folder.rglob("*")):
         if p.is_file():
             if p.suffix.lower() in IMAGE_SUFFIXES:
+                try:
+                    w, h = read_rgb(p).size
+                except ImageReadError as exc:
+                    bad.append(f"{p.name} ({str(exc).split(': ', 1)[-1]})")
+                    continue
+                if min_side is not None and min(w, h) < min_side:
+                    bad.append(f"{p.name} ({w}x{h} px, smaller than {min_side} px)")
+                    continue
                 files.append(p)
             elif not p.name.startswith("."):
                 skipped += 1
+    if bad:
+        shown = "; ".join(bad[:3]) + (f"; and {len(bad) - 3} more" if len(bad) > 3 else "")
+        note = f"skipped {len(bad)} unusable image file(s) in {folder}: {shown}"
+        if note not in _REPORTED:  # a verb that lists a folder twice reports it once
+            _REPORTED.add(note)
+            print(note, file=sys.stderr)
     if not files:
-        raise ValueError(f"image folder {folder} holds no images (looked for {IMAGE_SUFFIXES})")
-    return files, skipped
+        why = f"; {len(bad)} unusable image file(s) skipped" if bad else ""
+        raise ValueError(f"image folder {folder} holds no images (looked for "
+                         f"{IMAGE_SUFFIXES}{why})")
+    return files, skipped + len(bad)
 
 
 def _fit_crop(img: torch.Tensor, size: int, pad: bool, name: str) -> torch.Tensor:

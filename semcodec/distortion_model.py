@@ -24,6 +24,7 @@ import csv
 import json
 import math
 import os
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,6 +200,12 @@ def fit_scurves(sweep: str | os.PathLike, out: str | os.PathLike, plot: bool = T
     out = Path(out)
     points, info, cfg = aggregate_sweep(sweep)
     names = sorted(info, key=lambda n: info[n]["rs_bits"])
+    few = {n: c for n in names if (c := sum(p["model"] == n for p in points)) <= 4}
+    if few:  # 4 parameters through <= 4 points: an exact fit, R^2 = 1 whatever the data
+        warnings.warn(f"{min(few.values())} rho_b points for the 4 parameters of ASCC eq. (7) "
+                      f"({', '.join(few)}): the fit passes through every point and R^2 = 1 "
+                      f"says nothing; sweep more points (ber-sweep --points 8 or more)",
+                      stacklevel=2)
     models = []
     for k, name in enumerate(names):
         pts = [p for p in points if p["model"] == name]

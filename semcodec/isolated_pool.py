@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +29,9 @@ class TaskFailure:
 def _worker_main(conn: Connection, factory: Callable[..., Callable[[Any], Any]],
                  args: tuple) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # Ctrl-C reaches the whole process group: the parent ends the run and stops the
+    # workers, so a worker ignores it (no traceback per worker).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
     try:

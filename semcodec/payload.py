@@ -26,10 +26,18 @@ Header layout (big endian, ``HEADER_SIZE`` = 56 bytes)::
 
 The symbol ranges let the receiver bound corrupted latents without ever
 changing a clean decode (see :mod:`semcodec.robust_decode`).
+
+Two checks protect a receiver before it decodes (both raise :class:`PayloadError`,
+one line): :func:`check_model_id` refuses a checkpoint other than the one that
+coded the payload (``model_sha``; decoding with another codec gives a garbage
+image that nothing else would flag), and :func:`check_decode_size` refuses a
+header that declares more than ``max_pixels`` pixels (default
+:data:`DEFAULT_MAX_PIXELS`), since the decoder's memory grows with H x W.
 """
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from dataclasses import dataclass
@@ -44,6 +52,9 @@ VERSION = 1
 _FMT = ">4s1sBH8sIIHHIIiiiiI"
 HEADER_SIZE = struct.calcsize(_FMT)
 MAX_SIDE = 1 << 15  #: largest image side a payload may declare (pixels)
+#: Default decode limit on H x W: 2^25 = 33.5 Mpx (an 8K UHD frame, 7680x4320, fits).
+DEFAULT_MAX_PIXELS = 1 << 25
+NO_MODEL_ID = b"\0" * 8  #: ``model_sha`` of a payload whose codec is not identified
 
 
 class PayloadError(ValueError):
@@ -144,6 +155,50 @@ class Payload:
             raise PayloadError(f"{name} is damaged: body has {len(body)} bytes, header says "
                                f"{hdr.body_len}")
         return cls(hdr, bytes(body))
+
+
+def check_decode_size(header: PayloadHeader, max_pixels: int = DEFAULT_MAX_PIXELS,
+                      name: str = "payload") -> None:
+    """Refuse a header whose image has more than ``max_pixels`` pixels (before any decode)."""
+    n = header.height * header.width
+    if int(max_pixels) < 1:
+        raise ValueError(f"max_pixels={max_pixels} is invalid: must be >= 1")
+    if n > int(max_pixels):
+        raise PayloadError(f"{name} declares a {header.width}x{header.height} image ({n} px), "
+                           f"above the decode limit of {int(max_pixels)} px: raise --max-pixels "
+                           f"if this size is intended")
+
+
+def checkpoint_model_id(path: str | os.PathLike) -> bytes:
+    """The 8-byte model id of a checkpoint file (first bytes of its SHA-256, as in headers).
+
+    Reads only the checkpoint's first line (the digest is verified when it is loaded).
+    """
+    from semcodec.checkpoint import MAGIC
+
+    with open(path, "rb") as fh:
+        head = fh.read(len(MAGIC) + 65)
+    if not head.startswith(MAGIC):
+        raise PayloadError(f"{path} is not an ISSC codec checkpoint (bad magic line)")
+    digest = head[len(MAGIC):len(MAGIC) + 64].decode("ascii", "replace")
+    try:
+        return model_sha_bytes(digest)
+    except ValueError:
+        raise PayloadError(f"{path} is not an ISSC codec checkpoint (bad digest line)") from None
+
+
+def check_model_id(header: PayloadHeader, model_id: bytes, name: str = "payload",
+                   checkpoint: str = "the checkpoint") -> None:
+    """Refuse to decode with a checkpoint other than the one that coded the payload.
+
+    A payload written without an id (``model_sha`` all zeros) cannot be checked
+    and passes.
+    """
+    if header.model_sha == NO_MODEL_ID or header.model_sha == bytes(model_id):
+        return
+    raise PayloadError(f"{name} was coded by model {header.model_sha.hex()} but {checkpoint} is "
+                       f"model {bytes(model_id).hex()}: decode with the matching checkpoint (or "
+                       f"omit --model to find it in the ladder)")
 
 
 def model_sha_bytes(sha256_hex: str | None) -> bytes:

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..units import dbm_to_watt, lin_to_db
 from .estimator import monte_carlo_mse
 from .scenario import ISSCScenario, covariance
-from .units import dbm_to_watt, lin_to_db
 
 #: Columns of :func:`hcrb_vs_power` (units in the names).
 HCRB_COLUMNS = ("pt_dbm", "tr_hcrb_m2", "tr_crb_m2", "tr_ts_penalty_m2", "sinr_db")

@@ -309,6 +309,10 @@ def _read_text(path: str | os.PathLike) -> str:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"path={str(path)!r} is invalid: file not found")
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        if b"\0" in fh.read(8192):  # text never holds NUL bytes; images and archives do
+            raise ValueError(f"corpus file {path} is a binary file (NUL bytes), not text")
     if path.name.endswith(".gz"):
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             return fh.read()
