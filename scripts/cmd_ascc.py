@@ -11,26 +11,32 @@ from __future__ import annotations
 
 import argparse
 
+from scripts import argtypes as at
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ascc", help="optimise ASCC links (R_s, R_c, beams) under an HCRB limit")
-    p.add_argument("--scenario", default=None,
+    p.add_argument("--scenario", type=at.existing_file, default=None,
                    help="scenario TOML (default: data/scenarios/issc_ascc.toml); its [ascc] "
                         "table gives the default Pi, P_T list and ABR list")
-    p.add_argument("--fits", default=None, help="S-curve fits.json (default: shipped fits)")
-    p.add_argument("--pt-dbm", default=None, help="comma-separated P_T values (dBm)")
-    p.add_argument("--abr", default=None, help="comma-separated ABR values (> 0)")
-    p.add_argument("--pi", default=None,
-                   help="HCRB limit Pi (m^2, > 0); a comma-separated list runs each")
+    p.add_argument("--fits", type=at.existing_file, default=None,
+                   help="S-curve fits.json (default: shipped fits)")
+    p.add_argument("--pt-dbm", nargs="+", default=None,
+                   help="P_T values [dBm] ('a,b' or 'a b'; default: the scenario's [ascc] list)")
+    p.add_argument("--abr", nargs="+", default=None,
+                   help="ABR values, channel uses per source dimension (> 0; 'a,b' or 'a b')")
+    p.add_argument("--pi", nargs="+", default=None,
+                   help="HCRB limit Pi [m^2] (> 0); a list ('a,b' or 'a b') runs each")
     p.add_argument("--method", default="paper", help="ASCC beams: paper (FP + Schur-LMI "
                    "iterations) or sdr (the bound's rank-one solution)")
-    p.add_argument("--scheme", default="ascc,benchmark", help="comma-separated: ascc, benchmark")
-    p.add_argument("--delta", type=float, default=0.01,
+    p.add_argument("--scheme", nargs="+", default=["ascc,benchmark"],
+                   help="schemes: ascc, benchmark ('a,b' or 'a b')")
+    p.add_argument("--delta", type=at.nonneg_float, default=0.01,
                    help="second stage: allow D_o <= (1+delta) D_o* to lower the HCRB (0 = off)")
     p.add_argument("--benchmark-model", default=None,
                    help="codec of DJSCC-WF-ZF (name or index; default: middle of the ladder)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed recorded in meta.json")
+    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
     p.set_defaults(func=run)
 
 
@@ -48,6 +54,10 @@ def run(args: argparse.Namespace) -> None:
     )
     from scripts.runinfo import run_record, write_json_atomic
 
+    for name in ("pt_dbm", "abr", "pi", "scheme"):  # "a b" and "a,b" both arrive as "a,b"
+        v = getattr(args, name)
+        if isinstance(v, list):
+            setattr(args, name, ",".join(v))
     scen_path = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
     scn = load_scenario(scen_path)
     dflt = figure_defaults(scen_path)

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from optim.ascc.inputs import DEFAULT_SCENARIO
+from scripts import argtypes as at
 
 
 def _common(p: argparse.ArgumentParser, out: str) -> None:
@@ -14,17 +15,19 @@ def _common(p: argparse.ArgumentParser, out: str) -> None:
                    help="scenario TOML (default: the calibrated data/scenarios/issc_ascc.toml; "
                         "data/scenarios/issc_default.toml is the old two-way reading)")
     p.add_argument("--fits", default=None, help="S-curve fits.json (default: shipped fits)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default=out)
+    p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed recorded in meta.json")
+    p.add_argument("--out", type=at.out_dir, default=out, help="output folder")
 
 
 # ----------------------------------------------------------------------------- ascc-front
 def front_arguments(p: argparse.ArgumentParser) -> None:
     _common(p, "runs/fig_ascc_front")
     p.add_argument("--pt-dbm", default="-10,-5,0,5,10,15", help="comma-separated P_T (dBm)")
-    p.add_argument("--pi-min", type=float, default=1.0, help="smallest Pi on the grid (m^2)")
-    p.add_argument("--pi-max", type=float, default=1e4, help="largest Pi on the grid (m^2)")
-    p.add_argument("--points", type=int, default=25, help="Pi values (log grid)")
+    p.add_argument("--pi-min", type=at.positive_float, default=1.0,
+                   help="smallest Pi on the grid (m^2)")
+    p.add_argument("--pi-max", type=at.positive_float, default=1e4,
+                   help="largest Pi on the grid (m^2)")
+    p.add_argument("--points", type=at.int_at_least(2), default=25, help="Pi values (log grid)")
 
 
 def front_run(args: argparse.Namespace) -> None:
@@ -103,9 +106,11 @@ def _grid_arguments(p: argparse.ArgumentParser, out: str) -> None:
     p.add_argument("--pt-dbm", default=None, help="comma-separated P_T (dBm); default: the "
                    "scenario file's [ascc] pt_dbm")
     p.add_argument("--abr", default=None, help="comma-separated ABR; default: [ascc] abr")
-    p.add_argument("--pi", type=float, default=None, help="HCRB limit (m^2); default: [ascc]")
+    p.add_argument("--pi", type=at.positive_float, default=None,
+                   help="HCRB limit (m^2); default: [ascc]")
     p.add_argument("--method", default="paper", help="paper or sdr")
-    p.add_argument("--delta", type=float, default=0.01, help="second-stage slack (0 = off)")
+    p.add_argument("--delta", type=at.nonneg_float, default=0.01,
+                   help="second-stage slack (0 = off)")
     p.add_argument("--grid", default=None, help="folder of the (resumable) optimisation grid, "
                    "shared by ascc-3 and ascc-4 (default: runs/ascc_grid)")
 

@@ -170,6 +170,18 @@ CASES: list[tuple[str, str]] = [
     ("demo --seed -1 --out {out}", "--seed=-1"),
     ("demo --out {afile}", "{afile}"),
     # --- figure
+    ("ascc --scenario {adir} --out {out}", "{adir}"),
+    ("ascc --scenario {missing} --out {out}", "{missing}"),
+    ("ascc --scenario {binary} --out {out}", "{binary}"),
+    ("ascc --scenario {badtoml} --out {out}", "{badtoml} is not valid TOML"),
+    ("ascc --pi -5 --out {out}", "-5"),
+    ("ascc --abr 0 --out {out}", "abr"),
+    ("ascc --pt-dbm nan --out {out}", "nan"),
+    ("ascc --pt-dbm , --out {out}", "pt"),
+    ("ascc --scheme ascc,nosuch --out {out}", "nosuch"),
+    ("ascc --method magic --out {out}", "magic"),
+    ("ascc --seed -1 --out {out}", "--seed=-1"),
+    ("ascc --out {afile}", "{afile}"),
     ("figure nosuchfigure --out {out}", "nosuchfigure"),
     # --- fit-scurves
     ("fit-scurves --sweep {missing} --out {out}", "{missing}"),
