@@ -1,0 +1,324 @@
+"""Engines that run grid points: ``local`` (a process pool) and ``ray`` (a Ray cluster).
+
+An engine receives the worker's import name and the run's context once, then
+maps :class:`Task` objects to :class:`Outcome` objects in any order
+(:meth:`Engine.imap_unordered`). That is the whole interface: another engine
+(Dask, a batch queue) is one subclass in one module, added with
+:func:`register_engine`.
+
+The worker is a module-level function ``worker(point, seed, context) -> dict``
+named ``"package.module:function"``; every engine resolves it by name in its own
+processes, so nothing but the name, the context and the points travels.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+import socket
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+#: Per-point time limit used when none is given (a week: no limit in practice).
+NO_TIMEOUT_S = 7 * 24 * 3600.0
+#: Seconds allowed to reach a Ray cluster at ``--address`` before giving up.
+RAY_CONNECT_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Task:
+    """One point to run: its key (canonical JSON), parameters and seed."""
+
+    key: str
+    point: dict
+    seed: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What running one point gave.
+
+    ``status`` is ``ok`` (``values`` holds the worker's dict), ``error`` (the
+    worker raised: ``error`` is ``"Type: message"``), ``crash`` (its process or
+    node died) or ``timeout``; ``wall_s`` is the worker's own run time (NaN when
+    unknown) and ``where`` names the engine, host and process.
+    """
+
+    status: str
+    values: dict | None = None
+    error: str = ""
+    wall_s: float = math.nan
+    where: str = ""
+
+
+# ----------------------------------------------------------------------------- worker side
+
+def worker_name(worker: str | Callable) -> str:
+    """``"module:function"`` of a worker given by name or as a module-level function."""
+    if isinstance(worker, str):
+        name = worker
+    elif callable(worker):
+        qual = getattr(worker, "__qualname__", "")
+        mod = getattr(worker, "__module__", None)
+        if not mod or mod == "__main__" or "<" in qual or "." in qual:
+            raise ValueError(f"worker={worker!r} is invalid: must be a module-level function of "
+                             f"an importable module (workers import it by name)")
+        name = f"{mod}:{qual}"
+    else:
+        raise ValueError(f"worker={worker!r} is invalid: give 'module:function' or a function")
+    resolve_worker(name)  # fail here, with the name, rather than in every worker
+    return name
+
+
+@lru_cache(maxsize=16)
+def resolve_worker(name: str) -> Callable[[dict, int, Any], dict]:
+    """The function named ``"module:function"`` (imported once per process)."""
+    mod, sep, fn = name.partition(":")
+    if not sep or not mod or not fn:
+        raise ValueError(f"worker={name!r} is invalid: must be 'package.module:function'")
+    try:
+        obj = getattr(importlib.import_module(mod), fn)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"worker={name!r} is invalid: cannot import it ({exc})") from None
+    if not callable(obj):
+        raise ValueError(f"worker={name!r} is invalid: {fn} is not a function")
+    return obj
+
+
+def call_worker(name: str, point: dict, seed: int, context: Any, where: str) -> Outcome:
+    """Run one point in this process; an exception becomes an ``error`` outcome."""
+    t0 = time.perf_counter()
+    try:
+        values = resolve_worker(name)(dict(point), int(seed), context)
+        if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
+            raise TypeError(f"worker returned {type(values).__name__}: must return a dict "
+                            f"with string keys")
+        clash = sorted(set(values) & (set(point) | {"seed", "status", "error"}))
+        if clash:
+            raise ValueError(f"worker returned column(s) {clash} that name a parameter or an "
+                             f"engine column")
+        return Outcome("ok", values, "", time.perf_counter() - t0, where)
+    except Exception as exc:  # recorded in the row; the sweep goes on
+        return Outcome("error", None, f"{type(exc).__name__}: {exc}",
+                       time.perf_counter() - t0, where)
+
+
+# ----------------------------------------------------------------------------- engines
+
+class Engine(ABC):
+    """Runs tasks of one worker with one context. Use as a context manager.
+
+    Args:
+        worker: ``"module:function"`` (see :func:`worker_name`).
+        context: JSON-able data every call receives (sent once per process or node).
+        workers: parallel workers (None: every CPU the engine has).
+        address: where the engine's cluster is (engines without one refuse it).
+        timeout_s: a point running longer is stopped and recorded as ``timeout``.
+    """
+
+    name = "?"
+
+    def __init__(self, worker: str, context: Any, workers: int | None = None,
+                 address: str | None = None, timeout_s: float | None = None) -> None:
+        self.worker, self.context = worker, context
+        self.workers = workers
+        self.address = address
+        self.timeout_s = NO_TIMEOUT_S if timeout_s is None else float(timeout_s)
+
+    @abstractmethod
+    def imap_unordered(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, Outcome]]:
+        """Yield ``(task, outcome)`` for every task, in the order they finish."""
+
+    def close(self) -> None:
+        """Release processes and connections."""
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _local_factory(worker: str, context: Any) -> Callable[[Task], Outcome]:
+    where = f"local:{socket.gethostname()}:{os.getpid()}"
+    resolve_worker(worker)
+
+    def handle(task: Task) -> Outcome:
+        return call_worker(worker, task.point, task.seed, context, where)
+
+    return handle
+
+
+class LocalEngine(Engine):
+    """Spawned worker processes on this machine (``workers`` of them, one thread each).
+
+    Built on :class:`semcodec.robust_decode.IsolatedPool`: a worker that dies
+    (a segfault in native code) or hangs past ``timeout_s`` is killed and
+    restarted, and only its point is lost (recorded as ``crash``/``timeout``).
+    """
+
+    name = "local"
+
+    def __init__(self, worker: str, context: Any, workers: int | None = None,
+                 address: str | None = None, timeout_s: float | None = None) -> None:
+        if address is not None:
+            raise ValueError(f"address={address!r} is invalid for engine 'local' (it runs on "
+                             f"this machine); use --engine ray for a cluster")
+        super().__init__(worker, context, workers or os.cpu_count() or 1, None, timeout_s)
+        from semcodec.robust_decode import IsolatedPool
+
+        self._pool = IsolatedPool(_local_factory, (worker, context), workers=int(self.workers),
+                                  timeout_s=self.timeout_s)
+
+    def imap_unordered(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, Outcome]]:
+        from semcodec.robust_decode import TaskFailure
+
+        for task, res in self._pool.imap_unordered(tasks):
+            if isinstance(res, TaskFailure):
+                status = res.kind if res.kind in ("crash", "timeout") else "error"
+                res = Outcome(status, None, res.detail, math.nan, "local")
+            yield task, res
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _ray_call(worker: str, point: dict, seed: int, context: Any) -> Outcome:
+    import ray
+
+    node = ray.get_runtime_context().get_node_id()[:12]
+    return call_worker(worker, point, seed, context, f"ray:{node}:{os.getpid()}")
+
+
+def check_ray_address(address: str, timeout_s: float = RAY_CONNECT_TIMEOUT_S) -> None:
+    """Refuse (ValueError, one line) a ``HOST:PORT`` where nothing answers within ``timeout_s``."""
+    host, sep, port = address.rpartition(":")
+    if address.startswith("ray://"):
+        host, _, port = address[len("ray://"):].rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ValueError(f"address={address!r} is invalid: give 'auto' or HOST:PORT of a Ray "
+                         f"head (e.g. 10.0.0.1:6379)")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise ValueError(f"Ray address {address} is unreachable (no answer within "
+                         f"{timeout_s:g} s: {exc}); start the head with `ray start --head` "
+                         f"or give another --address") from None
+
+
+class RayEngine(Engine):
+    """Ray tasks: on a cluster at ``address`` (``auto`` or ``HOST:PORT``) or on a local one.
+
+    With no address, a private local cluster of ``workers`` CPUs is started and
+    shut down at :meth:`close`; with an address, the running cluster is joined
+    (reached within :data:`RAY_CONNECT_TIMEOUT_S`, else one-line ``ValueError``).
+    A process already connected to Ray (``ray.is_initialized()``) keeps its
+    connection. The context goes into the object store once (``ray.put``); each
+    task carries the worker's name, the point and its seed. Ray re-runs a task
+    whose node dies (``max_retries``); at most two tasks per CPU are in flight.
+    """
+
+    name = "ray"
+
+    def __init__(self, worker: str, context: Any, workers: int | None = None,
+                 address: str | None = None, timeout_s: float | None = None,
+                 max_retries: int = 3, connect_timeout_s: float = RAY_CONNECT_TIMEOUT_S
+                 ) -> None:
+        super().__init__(worker, context, workers, address, timeout_s)
+        try:
+            import ray
+        except ImportError:
+            raise ValueError("engine 'ray' needs the ray package (pip install ray)") from None
+        self._ray, self._own = ray, False
+        if not ray.is_initialized():
+            kw: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                                  "configure_logging": False}
+            if address is None:
+                kw["num_cpus"] = int(workers or os.cpu_count() or 1)
+            else:
+                if address != "auto":
+                    check_ray_address(address, connect_timeout_s)
+                kw["address"] = address
+            try:
+                ray.init(**kw)
+            except (ConnectionError, RuntimeError, TimeoutError) as exc:
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                where = f"Ray address {address}" if address else "a local Ray cluster"
+                raise ValueError(f"{where} is unreachable ({first})") from None
+            self._own = True
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        self.workers = workers or cpus
+        self._in_flight = max(2, 2 * min(int(self.workers), cpus))
+        self._ctx_ref = ray.put(context)
+        self._remote = ray.remote(_ray_call).options(num_cpus=1, max_retries=int(max_retries),
+                                                     retry_exceptions=False)
+
+    def imap_unordered(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, Outcome]]:
+        ray = self._ray
+        it = iter(tasks)
+        pending: dict[Any, tuple[Task, float]] = {}
+
+        def submit() -> None:
+            while len(pending) < self._in_flight:
+                task = next(it, None)
+                if task is None:
+                    return
+                ref = self._remote.remote(self.worker, task.point, task.seed, self._ctx_ref)
+                pending[ref] = (task, time.monotonic())
+
+        submit()
+        try:
+            while pending:
+                oldest = min(t0 for _, t0 in pending.values())
+                wait_s = max(0.01, self.timeout_s - (time.monotonic() - oldest))
+                ready, _ = ray.wait(list(pending), num_returns=1, timeout=min(wait_s, 60.0))
+                for ref in ready:
+                    task, _ = pending.pop(ref)
+                    try:
+                        out = ray.get(ref)
+                    except Exception as exc:  # the task's process or node died for good
+                        out = Outcome("crash", None, f"{type(exc).__name__}: "
+                                      f"{str(exc).splitlines()[0] if str(exc) else ''}",
+                                      math.nan, "ray")
+                    yield task, out
+                now = time.monotonic()
+                for ref, (task, t0) in list(pending.items()):
+                    if now - t0 > self.timeout_s:
+                        ray.cancel(ref, force=True)
+                        del pending[ref]
+                        yield task, Outcome("timeout", None,
+                                            f"no answer within {self.timeout_s:g} s", math.nan,
+                                            "ray")
+                submit()
+        finally:
+            for ref in pending:
+                ray.cancel(ref, force=True)
+
+    def close(self) -> None:
+        if self._own and self._ray.is_initialized():
+            self._ray.shutdown()
+
+
+ENGINES: dict[str, type[Engine]] = {"local": LocalEngine, "ray": RayEngine}
+
+
+def register_engine(cls: type[Engine]) -> None:
+    """Make an :class:`Engine` subclass available as ``engine=cls.name``."""
+    ENGINES[cls.name] = cls
+
+
+def make_engine(engine: str, worker: str, context: Any, workers: int | None = None,
+                address: str | None = None, timeout_s: float | None = None) -> Engine:
+    """The engine named ``engine`` (one of :data:`ENGINES`), started."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine={engine!r} is invalid: must be one of {sorted(ENGINES)}")
+    if workers is not None and int(workers) < 1:
+        raise ValueError(f"workers={workers} is invalid: must be >= 1")
+    if timeout_s is not None and not float(timeout_s) > 0:
+        raise ValueError(f"timeout_s={timeout_s} is invalid: must be > 0 seconds")
+    return ENGINES[engine](worker, context, workers, address, timeout_s)
