@@ -195,7 +195,7 @@ def _ray_call(worker: str, point: dict, seed: int, context: Any) -> Outcome:
     return call_worker(worker, point, seed, context, f"ray:{node}:{os.getpid()}")
 
 
-def check_ray_address(address: str, timeout_s: float = RAY_CONNECT_TIMEOUT_S) -> None:
+def check_ray_address(address: str, timeout_s: float | None = None) -> None:
     """Refuse (ValueError, one line) a ``HOST:PORT`` where nothing answers within ``timeout_s``."""
     host, sep, port = address.rpartition(":")
     if address.startswith("ray://"):
@@ -203,12 +203,28 @@ def check_ray_address(address: str, timeout_s: float = RAY_CONNECT_TIMEOUT_S) ->
     if not sep or not host or not port.isdigit():
         raise ValueError(f"address={address!r} is invalid: give 'auto' or HOST:PORT of a Ray "
                          f"head (e.g. 10.0.0.1:6379)")
+    timeout_s = RAY_CONNECT_TIMEOUT_S if timeout_s is None else float(timeout_s)
+    hint = "start the head with `ray start --head` or give another --address"
     try:
-        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+        with socket.create_connection((host, int(port)), timeout=timeout_s) as s:
+            # the Ray head (GCS) speaks gRPC: an HTTP/2 server answers the client preface
+            # with a SETTINGS frame (type 4); anything else is not a Ray head
+            s.sendall(_H2_PREFACE + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+            head = b""
+            while len(head) < 9:
+                chunk = s.recv(9 - len(head))
+                if not chunk:
+                    break
+                head += chunk
     except OSError as exc:
-        raise ValueError(f"Ray address {address} is unreachable (no answer within "
-                         f"{timeout_s:g} s: {exc}); start the head with `ray start --head` "
-                         f"or give another --address") from None
+        raise ValueError(f"Ray address {address} is unreachable ({exc}; waited at most "
+                         f"{timeout_s:g} s); {hint}") from None
+    if len(head) < 9 or head[3] != 4:
+        raise ValueError(f"Ray address {address} is unreachable (something answers there but "
+                         f"not a Ray head); {hint}")
+
+
+_H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 
 class RayEngine(Engine):
@@ -227,8 +243,7 @@ class RayEngine(Engine):
 
     def __init__(self, worker: str, context: Any, workers: int | None = None,
                  address: str | None = None, timeout_s: float | None = None,
-                 max_retries: int = 3, connect_timeout_s: float = RAY_CONNECT_TIMEOUT_S
-                 ) -> None:
+                 max_retries: int = 3, connect_timeout_s: float | None = None) -> None:
         super().__init__(worker, context, workers, address, timeout_s)
         try:
             import ray

@@ -96,17 +96,21 @@ def grid_record(worker: str, run_seed: int, context: Any, keys: Sequence[str]) -
             "context": context, "points": list(keys)}
 
 
+def _json(obj: Any) -> str:
+    """Canonical JSON that also allows NaN (a context may hold NaN, e.g. an unknown lambda)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
 def grid_difference(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     """A one-line description of how two grid records differ ("" when they are the same)."""
     parts = []
     for name in ("version", "worker", "seed"):
         if old.get(name) != new.get(name):
             parts.append(f"{name} {old.get(name)!r} there, {new.get(name)!r} here")
-    if canonical_json(old.get("context")) != canonical_json(new.get("context")):
+    if _json(old.get("context")) != _json(new.get("context")):
         a, b = old.get("context"), new.get("context")
         if isinstance(a, Mapping) and isinstance(b, Mapping):
-            names = sorted(k for k in set(a) | set(b)
-                           if canonical_json(a.get(k)) != canonical_json(b.get(k)))
+            names = sorted(k for k in set(a) | set(b) if _json(a.get(k)) != _json(b.get(k)))
             parts.append(f"context ({', '.join(names)})")
         else:
             parts.append("context")
