@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import math
 import os
+import signal
 import socket
 import time
 from abc import ABC, abstractmethod
@@ -111,30 +112,32 @@ def call_worker(name: str, point: dict, seed: int, context: Any, where: str) -> 
 # ----------------------------------------------------------------------------- engines
 
 class Engine(ABC):
-    """Runs tasks of one worker with one context. Use as a context manager.
+    """Runs tasks on parallel workers. Use as a context manager; one engine may serve
+    several grids in turn (worker processes, and what workers cache, are kept).
 
     Args:
-        worker: ``"module:function"`` (see :func:`worker_name`).
-        context: JSON-able data every call receives (sent once per process or node).
         workers: parallel workers (None: every CPU the engine has).
         address: where the engine's cluster is (engines without one refuse it).
         timeout_s: a point running longer is stopped and recorded as ``timeout``.
+
+    Nothing starts before the first :meth:`imap_unordered`.
     """
 
     name = "?"
 
-    def __init__(self, worker: str, context: Any, workers: int | None = None,
-                 address: str | None = None, timeout_s: float | None = None) -> None:
-        self.worker, self.context = worker, context
+    def __init__(self, workers: int | None = None, address: str | None = None,
+                 timeout_s: float | None = None) -> None:
         self.workers = workers
         self.address = address
         self.timeout_s = NO_TIMEOUT_S if timeout_s is None else float(timeout_s)
 
     @abstractmethod
-    def imap_unordered(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, Outcome]]:
-        """Yield ``(task, outcome)`` for every task, in the order they finish."""
+    def imap_unordered(self, worker: str, context: Any, tasks: Iterable[Task]
+                       ) -> Iterator[tuple[Task, Outcome]]:
+        """Run ``worker(task.point, task.seed, context)`` for every task; yield
+        ``(task, outcome)`` in the order they finish."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - engines without resources need no close
         """Release processes and connections."""
 
     def __enter__(self) -> Engine:
@@ -144,11 +147,14 @@ class Engine(ABC):
         self.close()
 
 
-def _local_factory(worker: str, context: Any) -> Callable[[Task], Outcome]:
+def _local_factory() -> Callable[[tuple[str, Any, Task]], Outcome]:
+    # Ctrl-C reaches the whole process group: the parent stops the sweep and kills the
+    # workers; a worker dying of the signal first would be recorded as a crashed point
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     where = f"local:{socket.gethostname()}:{os.getpid()}"
-    resolve_worker(worker)
 
-    def handle(task: Task) -> Outcome:
+    def handle(job: tuple[str, Any, Task]) -> Outcome:
+        worker, context, task = job
         return call_worker(worker, task.point, task.seed, context, where)
 
     return handle
@@ -160,32 +166,37 @@ class LocalEngine(Engine):
     Built on :class:`semcodec.robust_decode.IsolatedPool`: a worker that dies
     (a segfault in native code) or hangs past ``timeout_s`` is killed and
     restarted, and only its point is lost (recorded as ``crash``/``timeout``).
+    The context goes to the worker with each point (a pipe copy).
     """
 
     name = "local"
 
-    def __init__(self, worker: str, context: Any, workers: int | None = None,
-                 address: str | None = None, timeout_s: float | None = None) -> None:
+    def __init__(self, workers: int | None = None, address: str | None = None,
+                 timeout_s: float | None = None) -> None:
         if address is not None:
             raise ValueError(f"address={address!r} is invalid for engine 'local' (it runs on "
                              f"this machine); use --engine ray for a cluster")
-        super().__init__(worker, context, workers or os.cpu_count() or 1, None, timeout_s)
-        from semcodec.robust_decode import IsolatedPool
+        super().__init__(workers or os.cpu_count() or 1, None, timeout_s)
+        self._pool: Any = None
 
-        self._pool = IsolatedPool(_local_factory, (worker, context), workers=int(self.workers),
-                                  timeout_s=self.timeout_s)
+    def imap_unordered(self, worker: str, context: Any, tasks: Iterable[Task]
+                       ) -> Iterator[tuple[Task, Outcome]]:
+        from semcodec.robust_decode import IsolatedPool, TaskFailure
 
-    def imap_unordered(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, Outcome]]:
-        from semcodec.robust_decode import TaskFailure
-
-        for task, res in self._pool.imap_unordered(tasks):
+        if self._pool is None:
+            self._pool = IsolatedPool(_local_factory, (), workers=int(self.workers),
+                                      timeout_s=self.timeout_s)
+        jobs = ((worker, context, t) for t in tasks)
+        for (_, _, task), res in self._pool.imap_unordered(jobs):
             if isinstance(res, TaskFailure):
                 status = res.kind if res.kind in ("crash", "timeout") else "error"
                 res = Outcome(status, None, res.detail, math.nan, "local")
             yield task, res
 
     def close(self) -> None:
-        self._pool.close()
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
 
 def _ray_call(worker: str, point: dict, seed: int, context: Any) -> Outcome:
@@ -195,18 +206,22 @@ def _ray_call(worker: str, point: dict, seed: int, context: Any) -> Outcome:
     return call_worker(worker, point, seed, context, f"ray:{node}:{os.getpid()}")
 
 
-def check_ray_address(address: str, timeout_s: float | None = None) -> None:
-    """Refuse (ValueError, one line) a ``HOST:PORT`` where nothing answers within ``timeout_s``."""
+def _split_address(address: str) -> tuple[str, int]:
     host, sep, port = address.rpartition(":")
-    if address.startswith("ray://"):
-        host, _, port = address[len("ray://"):].rpartition(":")
-    if not sep or not host or not port.isdigit():
+    if not sep or not host or not port.isdigit() or "/" in host:
         raise ValueError(f"address={address!r} is invalid: give 'auto' or HOST:PORT of a Ray "
                          f"head (e.g. 10.0.0.1:6379)")
+    return host, int(port)
+
+
+def check_ray_address(address: str, timeout_s: float | None = None) -> None:
+    """Refuse (ValueError, one line) a ``HOST:PORT`` where no Ray head answers within
+    ``timeout_s`` (default :data:`RAY_CONNECT_TIMEOUT_S`)."""
+    host, port = _split_address(address)
     timeout_s = RAY_CONNECT_TIMEOUT_S if timeout_s is None else float(timeout_s)
     hint = "start the head with `ray start --head` or give another --address"
     try:
-        with socket.create_connection((host, int(port)), timeout=timeout_s) as s:
+        with socket.create_connection((host, port), timeout=timeout_s) as s:
             # the Ray head (GCS) speaks gRPC: an HTTP/2 server answers the client preface
             # with a SETTINGS frame (type 4); anything else is not a Ray head
             s.sendall(_H2_PREFACE + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
@@ -232,32 +247,41 @@ class RayEngine(Engine):
 
     With no address, a private local cluster of ``workers`` CPUs is started and
     shut down at :meth:`close`; with an address, the running cluster is joined
-    (reached within :data:`RAY_CONNECT_TIMEOUT_S`, else one-line ``ValueError``).
-    A process already connected to Ray (``ray.is_initialized()``) keeps its
-    connection. The context goes into the object store once (``ray.put``); each
-    task carries the worker's name, the point and its seed. Ray re-runs a task
-    whose node dies (``max_retries``); at most two tasks per CPU are in flight.
+    (a ``HOST:PORT`` must answer within :data:`RAY_CONNECT_TIMEOUT_S`, else a
+    one-line ``ValueError``). A process already connected to Ray
+    (``ray.is_initialized()``) keeps its connection. The context goes into the
+    object store once per grid (``ray.put``); each task carries the worker's name,
+    the point and its seed. Ray re-runs a task whose process or node dies
+    (``max_retries``); at most two tasks per CPU are in flight, so ``timeout_s``,
+    counted from submission, includes at most one point's wait.
     """
 
     name = "ray"
 
-    def __init__(self, worker: str, context: Any, workers: int | None = None,
-                 address: str | None = None, timeout_s: float | None = None,
-                 max_retries: int = 3, connect_timeout_s: float | None = None) -> None:
-        super().__init__(worker, context, workers, address, timeout_s)
+    def __init__(self, workers: int | None = None, address: str | None = None,
+                 timeout_s: float | None = None, max_retries: int = 3,
+                 connect_timeout_s: float | None = None) -> None:
+        super().__init__(workers, address, timeout_s)
+        if address is not None and address != "auto":
+            _split_address(address)  # a malformed address is refused before anything starts
+        self.max_retries, self.connect_timeout_s = int(max_retries), connect_timeout_s
+        self._ray: Any = None
+        self._own = False
+
+    def _start(self) -> None:
         try:
             import ray
         except ImportError:
             raise ValueError("engine 'ray' needs the ray package (pip install ray)") from None
-        self._ray, self._own = ray, False
+        address = self.address
         if not ray.is_initialized():
             kw: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                   "configure_logging": False}
             if address is None:
-                kw["num_cpus"] = int(workers or os.cpu_count() or 1)
+                kw["num_cpus"] = int(self.workers or os.cpu_count() or 1)
             else:
                 if address != "auto":
-                    check_ray_address(address, connect_timeout_s)
+                    check_ray_address(address, self.connect_timeout_s)
                 kw["address"] = address
             try:
                 ray.init(**kw)
@@ -266,15 +290,19 @@ class RayEngine(Engine):
                 where = f"Ray address {address}" if address else "a local Ray cluster"
                 raise ValueError(f"{where} is unreachable ({first})") from None
             self._own = True
+        self._ray = ray
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        self.workers = workers or cpus
+        self.workers = self.workers or cpus
         self._in_flight = max(2, 2 * min(int(self.workers), cpus))
-        self._ctx_ref = ray.put(context)
-        self._remote = ray.remote(_ray_call).options(num_cpus=1, max_retries=int(max_retries),
+        self._remote = ray.remote(_ray_call).options(num_cpus=1, max_retries=self.max_retries,
                                                      retry_exceptions=False)
 
-    def imap_unordered(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, Outcome]]:
+    def imap_unordered(self, worker: str, context: Any, tasks: Iterable[Task]
+                       ) -> Iterator[tuple[Task, Outcome]]:
+        if self._ray is None:
+            self._start()
         ray = self._ray
+        ctx_ref = ray.put(context)
         it = iter(tasks)
         pending: dict[Any, tuple[Task, float]] = {}
 
@@ -283,7 +311,7 @@ class RayEngine(Engine):
                 task = next(it, None)
                 if task is None:
                     return
-                ref = self._remote.remote(self.worker, task.point, task.seed, self._ctx_ref)
+                ref = self._remote.remote(worker, task.point, task.seed, ctx_ref)
                 pending[ref] = (task, time.monotonic())
 
         submit()
@@ -296,9 +324,9 @@ class RayEngine(Engine):
                     task, _ = pending.pop(ref)
                     try:
                         out = ray.get(ref)
-                    except Exception as exc:  # the task's process or node died for good
-                        out = Outcome("crash", None, f"{type(exc).__name__}: "
-                                      f"{str(exc).splitlines()[0] if str(exc) else ''}",
+                    except Exception as exc:  # its process or node died for good
+                        first = str(exc).splitlines()[0] if str(exc) else ""
+                        out = Outcome("crash", None, f"{type(exc).__name__}: {first}",
                                       math.nan, "ray")
                     yield task, out
                 now = time.monotonic()
@@ -315,8 +343,9 @@ class RayEngine(Engine):
                 ray.cancel(ref, force=True)
 
     def close(self) -> None:
-        if self._own and self._ray.is_initialized():
+        if self._own and self._ray is not None and self._ray.is_initialized():
             self._ray.shutdown()
+        self._ray, self._own = None, False
 
 
 ENGINES: dict[str, type[Engine]] = {"local": LocalEngine, "ray": RayEngine}
@@ -327,13 +356,13 @@ def register_engine(cls: type[Engine]) -> None:
     ENGINES[cls.name] = cls
 
 
-def make_engine(engine: str, worker: str, context: Any, workers: int | None = None,
-                address: str | None = None, timeout_s: float | None = None) -> Engine:
-    """The engine named ``engine`` (one of :data:`ENGINES`), started."""
+def make_engine(engine: str = "local", workers: int | None = None, address: str | None = None,
+                timeout_s: float | None = None) -> Engine:
+    """The engine named ``engine`` (one of :data:`ENGINES`); it starts at its first grid."""
     if engine not in ENGINES:
         raise ValueError(f"engine={engine!r} is invalid: must be one of {sorted(ENGINES)}")
     if workers is not None and int(workers) < 1:
         raise ValueError(f"workers={workers} is invalid: must be >= 1")
     if timeout_s is not None and not float(timeout_s) > 0:
         raise ValueError(f"timeout_s={timeout_s} is invalid: must be > 0 seconds")
-    return ENGINES[engine](worker, context, workers, address, timeout_s)
+    return ENGINES[engine](workers, address, timeout_s)

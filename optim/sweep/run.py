@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
@@ -9,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .engines import Task, make_engine, worker_name
+from .engines import Engine, Task, make_engine, worker_name
 from .grid import (
     RowLog,
     check_points,
@@ -42,7 +43,7 @@ class SweepRows(list):
 
 
 def run_grid(points: Iterable[Mapping[str, Any]], worker: str | Callable, out: str | os.PathLike,
-             seed: int = 0, *, context: Any = None, engine: str = "local",
+             seed: int = 0, *, context: Any = None, engine: str | Engine = "local",
              workers: int | None = None, address: str | None = None,
              timeout_s: float | None = None, retry_failed: bool = False, progress: bool = True,
              desc: str = "sweep", write_csv: bool = True) -> SweepRows:
@@ -57,7 +58,9 @@ def run_grid(points: Iterable[Mapping[str, Any]], worker: str | Callable, out: s
         seed: the run seed; point p gets :func:`~optim.sweep.grid.point_seed` (seed, p).
         context: JSON-able data every call receives (models, scenario, fits); part of
             the grid's identity, sent once to each worker process or Ray node.
-        engine: ``"local"`` (process pool) or ``"ray"``; see :mod:`optim.sweep.engines`.
+        engine: ``"local"`` (process pool) or ``"ray"`` (see :mod:`optim.sweep.engines`),
+            or an :class:`~optim.sweep.engines.Engine` from :func:`make_engine` to share one
+            engine (its processes and their caches) between grids; it is left open.
         workers: parallel workers (local: processes; ray: CPUs of the local cluster it
             starts). None: every CPU.
         address: Ray cluster address (``auto`` or ``HOST:PORT``; None: start a local one).
@@ -80,12 +83,19 @@ def run_grid(points: Iterable[Mapping[str, Any]], worker: str | Callable, out: s
     t0 = time.perf_counter()
     name = worker_name(worker)
     pts, keys = check_points(points)
-    if workers is not None and int(workers) < 1:
-        raise ValueError(f"workers={workers} is invalid: must be >= 1")
+    if isinstance(engine, Engine):
+        eng, own = engine, False
+    else:
+        eng, own = make_engine(engine, workers, address, timeout_s), True
+    try:
+        json.dumps(context)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"context is invalid: must be JSON-able ({exc})") from None
     out = Path(out)
     open_folder(out, grid_record(name, seed, context, keys))
     log = RowLog(out / "rows.jsonl")
-    done = {k: r for k, r in log.read().items() if k in set(keys)}
+    in_grid = set(keys)
+    done = {k: r for k, r in log.read().items() if k in in_grid}
     todo = [Task(k, p, point_seed(seed, p)) for p, k in zip(pts, keys)
             if k not in done or (retry_failed and done[k]["status"] != "ok")]
     n_resumed = len(keys) - len(todo)
@@ -94,19 +104,20 @@ def run_grid(points: Iterable[Mapping[str, Any]], worker: str | Callable, out: s
         bar = tqdm(total=len(keys), initial=n_resumed, desc=desc, unit="pt",
                    disable=not progress, smoothing=0.1)
         try:
-            with make_engine(engine, name, context, workers, address, timeout_s) as eng:
-                used = eng.name
-                for task, oc in eng.imap_unordered(todo):
-                    row = {"key": task.key, "seed": task.seed, "status": oc.status,
-                           "error": oc.error, "values": oc.values,
-                           "wall_s": None if math.isnan(oc.wall_s) else round(oc.wall_s, 6),
-                           "where": oc.where}
-                    log.append(row)
-                    done[task.key] = row
-                    bar.update()
+            used = eng.name
+            for task, oc in eng.imap_unordered(name, context, todo):
+                row = {"key": task.key, "seed": task.seed, "status": oc.status,
+                       "error": oc.error, "values": oc.values,
+                       "wall_s": None if math.isnan(oc.wall_s) else round(oc.wall_s, 6),
+                       "where": oc.where}
+                log.append(row)
+                done[task.key] = row
+                bar.update()
         finally:
             log.close()
             bar.close()
+            if own:
+                eng.close()
     rows = SweepRows(tidy_rows(pts, keys, done))
     if write_csv:
         write_rows_csv(out / "rows.csv", rows)
