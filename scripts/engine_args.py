@@ -27,9 +27,14 @@ def add_engine_args(p: argparse.ArgumentParser, workers: int = 2) -> None:
 
 
 def check_engine_args(args: argparse.Namespace) -> None:
-    """Refuse ``--address`` without ``--engine ray`` and ``--workers`` < 1 (ValueError)."""
+    """Refuse ``--address`` without ``--engine ray``, ``--workers`` < 1 and a ``HOST:PORT``
+    where no Ray head answers (ValueError, before any work starts)."""
     if args.workers < 1:
         raise ValueError(f"--workers {args.workers} is invalid: must be >= 1")
     if args.address is not None and args.engine != "ray":
         raise ValueError(f"--address {args.address} needs --engine ray (engine "
                          f"{args.engine!r} runs on this machine)")
+    if args.engine == "ray" and args.address not in (None, "auto"):
+        from optim.sweep.engines import check_ray_address
+
+        check_ray_address(args.address)
