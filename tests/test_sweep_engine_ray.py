@@ -62,7 +62,7 @@ def test_unreachable_ray_address_is_one_line_and_exit_2(tmp_path):
 def test_a_node_lost_mid_sweep_loses_and_duplicates_no_row(tmp_path):
     from ray.cluster_utils import Cluster
 
-    grid = [{"ebn0_db": 0.2 * k, "n_bits": 2_000_000} for k in range(24)]
+    grid = [{"ebn0_db": 0.2 * k, "n_bits": 4_000_000} for k in range(40)]
     ref = run_grid(grid, PROBE, tmp_path / "ref", seed=2, workers=2, progress=False)
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
     worker_node = cluster.add_node(num_cpus=2)
@@ -81,10 +81,15 @@ def test_a_node_lost_mid_sweep_loses_and_duplicates_no_row(tmp_path):
     try:
         th = threading.Thread(target=sweep)
         th.start()
+        head = ray.get_runtime_context().get_node_id()[:12]
         deadline = time.time() + 120
-        while time.time() < deadline and not (log.is_file() and
-                                              log.read_bytes().count(b"\n") >= 4):
+        n_worker_node = 0
+        while time.time() < deadline and n_worker_node < 2:  # both nodes are working
             time.sleep(0.05)
+            if log.is_file():
+                rows = log.read_text().splitlines()
+                n_worker_node = sum(json.loads(x)["where"].split(":")[1] != head
+                                    for x in rows if x.endswith("}"))
         n_at_loss = log.read_bytes().count(b"\n")
         cluster.remove_node(worker_node)  # two of three CPUs and their running tasks gone
         th.join(300)
