@@ -1,7 +1,8 @@
 """The bit-flip sweep's grid points as worker functions (for ``optim.sweep.run_grid``).
 
 Two kinds of point, each a pure function of its parameters and the sweep's
-settings (``context = {"config": <sweep.json>, "out": <folder>}``):
+settings (``context``: ``sweep.json`` without the input paths, plus
+``context["paths"] = {"models", "images", "out"}``):
 
 - :func:`encode_point` ``{"m", "i"}``: code image i with model m into its
   payload file (``out/payloads/...``) and return its clean-decode row;
@@ -29,7 +30,10 @@ def _handler(context: dict) -> Any:
     key = json.dumps(context, sort_keys=True)
     if key not in _HANDLER:
         _HANDLER.clear()
-        _HANDLER[key] = _SweepHandler(context["config"], context["out"])
+        paths = context["paths"]
+        config = {k: v for k, v in context.items() if k != "paths"}
+        config |= {"models": paths["models"], "images": paths["images"]}
+        _HANDLER[key] = _SweepHandler(config, paths["out"])
     return _HANDLER[key]
 
 

@@ -132,8 +132,10 @@ def run_ber_sweep(out: str | os.PathLike, images: str | os.PathLike | None = Non
     cfg_path = _open_sweep_folder(out, config)
     names, image_names = config["model_names"], config["image_names"]
     n_m, n_i, n_b, n_t = len(names), len(files), len(bers), int(trials)
-    context = {"config": config, "out": str(out.resolve())}
-    run = {"context": context, "write_csv": False, "progress": progress}
+    # the settings are the grids' identity; where the files are is not (a folder may move)
+    settings = {k: v for k, v in config.items() if k not in ("models", "images")}
+    paths = {"models": config["models"], "images": config["images"], "out": str(out.resolve())}
+    run = {"context": settings, "paths": paths, "write_csv": False, "progress": progress}
     with make_engine(engine, int(workers), address, timeout_s) as eng:
         # one engine for both phases: its workers load the models once
         enc_points = [{"m": m, "i": i} for m in range(n_m) for i in range(n_i)]

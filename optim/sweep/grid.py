@@ -92,9 +92,12 @@ def check_points(points: Iterable[Mapping[str, Any]]) -> tuple[list[dict], list[
 
 # ----------------------------------------------------------------------------- grid.json
 
-def grid_record(worker: str, run_seed: int, context: Any, keys: Sequence[str]) -> dict:
+def grid_record(worker: str, run_seed: int, context: Any, keys: Sequence[str],
+                paths: Mapping[str, Any] | None = None) -> dict:
+    """What ``grid.json`` holds; ``paths`` (locations the workers need, e.g. the results
+    folder) are recorded but not part of the grid's identity, so a folder may move."""
     return {"version": GRID_VERSION, "worker": worker, "seed": int(run_seed),
-            "context": context, "points": list(keys)}
+            "context": context, "paths": dict(paths or {}), "points": list(keys)}
 
 
 def _json(obj: Any) -> str:

@@ -46,7 +46,8 @@ def run_grid(points: Iterable[Mapping[str, Any]], worker: str | Callable, out: s
              seed: int = 0, *, context: Any = None, engine: str | Engine = "local",
              workers: int | None = None, address: str | None = None,
              timeout_s: float | None = None, retry_failed: bool = False, progress: bool = True,
-             desc: str = "sweep", write_csv: bool = True) -> SweepRows:
+             desc: str = "sweep", write_csv: bool = True,
+             paths: Mapping[str, Any] | None = None) -> SweepRows:
     """Run every point of a grid not yet finished in ``out``; return all rows.
 
     Args:
@@ -69,6 +70,10 @@ def run_grid(points: Iterable[Mapping[str, Any]], worker: str | Callable, out: s
         progress: show a tqdm bar (points, rate and ETA).
         desc: label of the progress bar.
         write_csv: write ``rows.csv`` at the end (off when the caller writes its own table).
+        paths: JSON-able locations the worker needs but that do not change its results
+            (the results folder, input files): passed to the worker as
+            ``context | {"paths": paths}`` (``context`` must then be a dict) and left out
+            of the grid's identity, so a results folder can move and still resume.
 
     Returns:
         :class:`SweepRows`: one dict per point in grid order, ``{**point, **values,
@@ -88,11 +93,14 @@ def run_grid(points: Iterable[Mapping[str, Any]], worker: str | Callable, out: s
     else:
         eng, own = make_engine(engine, workers, address, timeout_s), True
     try:
-        json.dumps(context)
+        json.dumps([context, paths])
     except (TypeError, ValueError) as exc:
         raise ValueError(f"context is invalid: must be JSON-able ({exc})") from None
+    if paths is not None and not isinstance(context, dict):
+        raise ValueError("context is invalid with paths=...: must be a dict")
+    sent = context if paths is None else context | {"paths": dict(paths)}
     out = Path(out)
-    open_folder(out, grid_record(name, seed, context, keys))
+    open_folder(out, grid_record(name, seed, context, keys, paths))
     log = RowLog(out / "rows.jsonl")
     in_grid = set(keys)
     done = {k: r for k, r in log.read().items() if k in in_grid}
@@ -105,7 +113,7 @@ def run_grid(points: Iterable[Mapping[str, Any]], worker: str | Callable, out: s
                    disable=not progress, smoothing=0.1)
         try:
             used = eng.name
-            for task, oc in eng.imap_unordered(name, context, todo):
+            for task, oc in eng.imap_unordered(name, sent, todo):
                 row = {"key": task.key, "seed": task.seed, "status": oc.status,
                        "error": oc.error, "values": oc.values,
                        "wall_s": None if math.isnan(oc.wall_s) else round(oc.wall_s, 6),
