@@ -147,3 +147,14 @@ def test_killed_sweep_resumes_with_no_lost_or_duplicated_rows(tmp_path):
     assert (part / "rows.csv").read_bytes() == (tmp_path / "full" / "rows.csv").read_bytes()
     assert full == rows and all(r["status"] == "ok" for r in rows)
     assert np.all(np.diff([r["ber_exact"] for r in rows]) < 0)
+
+
+def test_a_folder_in_use_by_a_running_sweep_is_refused(tmp_path):
+    from optim.sweep.grid import folder_lock
+
+    with folder_lock(tmp_path):  # as a sweep running in another process holds it
+        with pytest.raises(ValueError, match=rf"out={tmp_path} is in use by another running "
+                                             rf"sweep \(pid {os.getpid()}\)"):
+            run_grid(_grid(100)[:1], PROBE, tmp_path, workers=1, progress=False)
+    rows = run_grid(_grid(100)[:1], PROBE, tmp_path, workers=1, progress=False)
+    assert rows[0]["status"] == "ok"

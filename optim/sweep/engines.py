@@ -1,10 +1,10 @@
 """Engines that run grid points: ``local`` (a process pool) and ``ray`` (a Ray cluster).
 
-An engine receives the worker's import name and the run's context once, then
-maps :class:`Task` objects to :class:`Outcome` objects in any order
-(:meth:`Engine.imap_unordered`). That is the whole interface: another engine
-(Dask, a batch queue) is one subclass in one module, added with
-:func:`register_engine`.
+An engine maps :class:`Task` objects of one worker and one context to
+:class:`Outcome` objects in any order (:meth:`Engine.imap_unordered`), and
+keeps its processes between grids until :meth:`Engine.close`. That is the
+whole interface: another engine (Dask, a batch queue) is one subclass in one
+module, added with :func:`register_engine`.
 
 The worker is a module-level function ``worker(point, seed, context) -> dict``
 named ``"package.module:function"``; every engine resolves it by name in its own

@@ -18,13 +18,15 @@ The results folder holds
 from __future__ import annotations
 
 import csv
+import fcntl
 import hashlib
 import io
 import json
 import math
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +144,29 @@ def open_folder(out: Path, record: dict) -> None:
                              f"another folder, or the same grid to resume")
         return
     write_atomic(path, json.dumps(record, indent=1))
+
+
+@contextmanager
+def folder_lock(out: Path) -> Iterator[None]:
+    """Hold ``out/.lock`` (an OS lock, freed when the process dies): two sweeps never
+    append to one folder at once; the second is refused in one line."""
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "a+") as f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "?"
+            raise ValueError(f"out={out} is in use by another running sweep (pid {holder}): "
+                             f"wait for it, or use another folder") from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
 # ----------------------------------------------------------------------------- rows

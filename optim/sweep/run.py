@@ -14,6 +14,7 @@ from .engines import Engine, Task, make_engine, worker_name
 from .grid import (
     RowLog,
     check_points,
+    folder_lock,
     grid_record,
     open_folder,
     point_seed,
@@ -100,35 +101,36 @@ def run_grid(points: Iterable[Mapping[str, Any]], worker: str | Callable, out: s
         raise ValueError("context is invalid with paths=...: must be a dict")
     sent = context if paths is None else context | {"paths": dict(paths)}
     out = Path(out)
-    open_folder(out, grid_record(name, seed, context, keys, paths))
-    log = RowLog(out / "rows.jsonl")
-    in_grid = set(keys)
-    done = {k: r for k, r in log.read().items() if k in in_grid}
-    todo = [Task(k, p, point_seed(seed, p)) for p, k in zip(pts, keys)
-            if k not in done or (retry_failed and done[k]["status"] != "ok")]
-    n_resumed = len(keys) - len(todo)
-    used = ""
-    if todo:
-        bar = tqdm(total=len(keys), initial=n_resumed, desc=desc, unit="pt",
-                   disable=not progress, smoothing=0.1)
-        try:
-            used = eng.name
-            for task, oc in eng.imap_unordered(name, sent, todo):
-                row = {"key": task.key, "seed": task.seed, "status": oc.status,
-                       "error": oc.error, "values": oc.values,
-                       "wall_s": None if math.isnan(oc.wall_s) else round(oc.wall_s, 6),
-                       "where": oc.where}
-                log.append(row)
-                done[task.key] = row
-                bar.update()
-        finally:
-            log.close()
-            bar.close()
-            if own:
-                eng.close()
-    rows = SweepRows(tidy_rows(pts, keys, done))
-    if write_csv:
-        write_rows_csv(out / "rows.csv", rows)
+    with folder_lock(out):
+        open_folder(out, grid_record(name, seed, context, keys, paths))
+        log = RowLog(out / "rows.jsonl")
+        in_grid = set(keys)
+        done = {k: r for k, r in log.read().items() if k in in_grid}
+        todo = [Task(k, p, point_seed(seed, p)) for p, k in zip(pts, keys)
+                if k not in done or (retry_failed and done[k]["status"] != "ok")]
+        n_resumed = len(keys) - len(todo)
+        used = ""
+        if todo:
+            bar = tqdm(total=len(keys), initial=n_resumed, desc=desc, unit="pt",
+                       disable=not progress, smoothing=0.1)
+            try:
+                used = eng.name
+                for task, oc in eng.imap_unordered(name, sent, todo):
+                    row = {"key": task.key, "seed": task.seed, "status": oc.status,
+                           "error": oc.error, "values": oc.values,
+                           "wall_s": None if math.isnan(oc.wall_s) else round(oc.wall_s, 6),
+                           "where": oc.where}
+                    log.append(row)
+                    done[task.key] = row
+                    bar.update()
+            finally:
+                log.close()
+                bar.close()
+                if own:
+                    eng.close()
+        rows = SweepRows(tidy_rows(pts, keys, done))
+        if write_csv:
+            write_rows_csv(out / "rows.csv", rows)
     rows.n_resumed, rows.ran_now = n_resumed, frozenset(t.key for t in todo)
     rows.wall_s, rows.engine = time.perf_counter() - t0, used
     return rows
