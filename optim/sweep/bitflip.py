@@ -111,13 +111,14 @@ def _open_sweep_folder(out: Path, config: dict) -> Path:
 def run_ber_sweep(out: str | os.PathLike, images: str | os.PathLike | None = None,
                   models: str | os.PathLike | Sequence | None = None, ber_min: float = 1e-9,
                   ber_max: float = 1e-1, points: int = 16, trials: int = 2, seed: int = 0,
-                  workers: int = 2, max_images: int | None = None, timeout_s: float = 120.0,
+                  workers: int | None = 2, max_images: int | None = None, timeout_s: float = 120.0,
                   progress: bool = True, sampling: str = "conditional", engine: str = "local",
                   address: str | None = None) -> dict[str, Path]:
     """Run (or resume) a bit-flip sweep into ``out`` on a sweep engine.
 
     Arguments as :func:`semcodec.sweep.run_sweep`, plus ``engine`` (``local`` or
     ``ray``) and ``address`` (Ray cluster; None starts a local one of ``workers`` CPUs).
+    ``workers=None``: every CPU (of this machine, or of the cluster at ``address``).
 
     Returns:
         ``{"results", "clean", "config", "summary"}`` paths; ``summary`` (JSON) holds
@@ -126,7 +127,7 @@ def run_ber_sweep(out: str | os.PathLike, images: str | os.PathLike | None = Non
     t0 = time.perf_counter()
     out = Path(out)
     bers = ber_grid(ber_min, ber_max, points)
-    if int(workers) < 1:
+    if workers is not None and int(workers) < 1:
         raise ValueError(f"workers={workers} is invalid: must be >= 1")
     config, files = sweep_config(images, models, bers, trials, seed, max_images, sampling)
     cfg_path = _open_sweep_folder(out, config)
@@ -136,7 +137,7 @@ def run_ber_sweep(out: str | os.PathLike, images: str | os.PathLike | None = Non
     settings = {k: v for k, v in config.items() if k not in ("models", "images")}
     paths = {"models": config["models"], "images": config["images"], "out": str(out.resolve())}
     run = {"context": settings, "paths": paths, "write_csv": False, "progress": progress}
-    with make_engine(engine, int(workers), address, timeout_s) as eng:
+    with make_engine(engine, workers, address, timeout_s) as eng:
         # one engine for both phases: its workers load the models once
         enc_points = [{"m": m, "i": i} for m in range(n_m) for i in range(n_i)]
         enc = run_grid(enc_points, "semcodec.sweep_points:encode_point",
@@ -187,7 +188,7 @@ def run_ber_sweep(out: str | os.PathLike, images: str | os.PathLike | None = Non
     _write_table(clean_path, CLEAN_COLUMNS, list(enc))
     _write_table(res_path, RESULT_COLUMNS, rows)
     stats.update(trial_phase_s=round(time.perf_counter() - t_trials, 3), rows=len(rows),
-                 wall_time_s=round(time.perf_counter() - t0, 3), workers=int(workers),
+                 wall_time_s=round(time.perf_counter() - t0, 3), workers=eng.workers,
                  engine=engine, n_models=n_m, n_images=n_i, n_points=n_b, n_trials=n_t)
     summary_path = out / "summary.json"
     write_atomic(summary_path, json.dumps(stats, indent=2))
