@@ -158,3 +158,26 @@ def test_a_folder_in_use_by_a_running_sweep_is_refused(tmp_path):
             run_grid(_grid(100)[:1], PROBE, tmp_path, workers=1, progress=False)
     rows = run_grid(_grid(100)[:1], PROBE, tmp_path, workers=1, progress=False)
     assert rows[0]["status"] == "ok"
+
+
+def test_a_new_engine_is_one_small_subclass(tmp_path):
+    """The interface a Dask engine would implement: imap_unordered + register_engine."""
+    from optim.sweep import ENGINES, Engine, Outcome, register_engine
+    from optim.sweep.engines import call_worker
+
+    class InProcess(Engine):
+        name = "inprocess-test"
+
+        def imap_unordered(self, worker, context, tasks):
+            for t in reversed(list(tasks)):  # any order
+                yield t, call_worker(worker, t.point, t.seed, context, "inprocess")
+
+    register_engine(InProcess)
+    try:
+        rows = run_grid(_grid(2000), PROBE, tmp_path / "x", seed=5, engine="inprocess-test",
+                        progress=False)
+    finally:
+        del ENGINES["inprocess-test"]
+    local = run_grid(_grid(2000), PROBE, tmp_path / "l", seed=5, workers=2, progress=False)
+    assert rows == local and isinstance(Outcome("ok"), Outcome)
+    assert (tmp_path / "x" / "rows.csv").read_bytes() == (tmp_path / "l" / "rows.csv").read_bytes()
