@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from scripts import argtypes as at
+from scripts.engine_args import add_engine_args, check_engine_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trials", type=at.positive_int, default=2,
                    help="trials per (model, rho_b, image)")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="base seed of the bit flips")
-    p.add_argument("--workers", type=at.positive_int, default=2, help="decode worker processes")
+    add_engine_args(p, workers=2)
     p.add_argument("--sampling", default="conditional", choices=["conditional", "plain"],
                    help="conditional: trials given >= 1 flip, weighted by P(>= 1 flip) "
                         "(low noise at low rho_b); plain: plain channel draws")
@@ -40,18 +41,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> None:
     import json
 
+    from optim.sweep.bitflip import run_ber_sweep
     from scripts.runinfo import run_record
-    from semcodec.sweep import ber_grid, resolve_inputs, run_sweep
+    from semcodec.sweep import ber_grid, resolve_inputs
 
     # refuse a bad grid, image folder or ladder before the output folder is made
     ber_grid(args.ber_min, args.ber_max, args.points)
     resolve_inputs(args.images, args.models, args.max_images)
+    check_engine_args(args)
     with run_record(args.out, seed=args.seed) as meta:
-        paths = run_sweep(args.out, images=args.images, models=args.models,
-                          ber_min=args.ber_min, ber_max=args.ber_max, points=args.points,
-                          trials=args.trials, seed=args.seed, workers=args.workers,
-                          max_images=args.max_images, timeout_s=args.timeout,
-                          sampling=args.sampling)
+        paths = run_ber_sweep(args.out, images=args.images, models=args.models,
+                              ber_min=args.ber_min, ber_max=args.ber_max, points=args.points,
+                              trials=args.trials, seed=args.seed, workers=args.workers,
+                              max_images=args.max_images, timeout_s=args.timeout,
+                              sampling=args.sampling, engine=args.engine,
+                              address=args.address)
         summary = json.loads(paths["summary"].read_text())
         meta.update(sweep=summary, images=args.images or "shipped test split",
                     models=args.models or "shipped ladder")
