@@ -7,6 +7,7 @@ as a :class:`TaskFailure` instead of taking the run down.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
@@ -24,6 +25,22 @@ class TaskFailure:
 
     kind: str
     detail: str = ""
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Start children with SIGINT ignored: a Ctrl-C that lands while a spawned worker is
+    still importing would otherwise print its traceback (CPython installs its
+    KeyboardInterrupt handler only when SIGINT is not ignored at start-up)."""
+    try:
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals cannot be changed here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _worker_main(conn: Connection, factory: Callable[..., Callable[[Any], Any]],
@@ -59,7 +76,8 @@ class _Worker:
     def __init__(self, ctx, factory, args) -> None:
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker_main, args=(child, factory, args), daemon=True)
-        self.proc.start()
+        with _sigint_ignored():
+            self.proc.start()
         child.close()
         self.task: Any = None
         self.busy = False

@@ -99,7 +99,7 @@ def test_other_settings_and_bad_engine_options_are_refused(setup, tmp_path):
     env = os.environ | {"PYTHONPATH": str(REPO)}
     base = [sys.executable, "-m", "scripts.cli", "ber-sweep", "--images", str(kw["images"]),
             "--models", str(kw["models"]), "--out", str(tmp_path / "cli")]
-    for extra, msg in ((["--workers", "0"], "--workers 0 is invalid"),
+    for extra, msg in ((["--workers", "0"], "--workers=0 is invalid"),
                        (["--address", "auto"], "--address auto needs --engine ray"),
                        (["--engine", "dask"], "invalid choice: 'dask'")):
         p = subprocess.run(base + extra, cwd=REPO, capture_output=True, text=True, env=env,
