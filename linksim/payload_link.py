@@ -79,18 +79,21 @@ def choose_code(rc: float, blocklength: int = 256, bits_per_symbol: int | None =
 
     Raises ValueError naming the value when the 5G code cannot carry it.
     """
-    m = bits_per_symbol_for_rate(rc) if bits_per_symbol is None else bits_per_symbol
-    if m not in BITS_PER_SYMBOL:
-        raise ValueError(f"bits_per_symbol={bits_per_symbol!r} is invalid: must be one of "
-                         f"{BITS_PER_SYMBOL} (BPSK or square QAM)")
     if int(blocklength) != blocklength or blocklength < 1:
         raise ValueError(f"blocklength={blocklength!r} is invalid: must be an integer >= 1")
     if not (np.isfinite(float(rc)) and float(rc) > 0):
         raise ValueError(f"rc={rc!r} is invalid: must be > 0 bit per channel use")
     k = int(round(float(rc) * int(blocklength)))
+    # the rule looks at the realised rate k / L, so rounding never pushes k/n out of range
+    m = bits_per_symbol_for_rate(k / int(blocklength)) if bits_per_symbol is None \
+        else bits_per_symbol
+    if m not in BITS_PER_SYMBOL:
+        raise ValueError(f"bits_per_symbol={bits_per_symbol!r} is invalid: must be one of "
+                         f"{BITS_PER_SYMBOL} (BPSK or square QAM)")
     n = int(blocklength) * int(m)
     if not MIN_CODE_RATE <= k / n <= MAX_CODE_RATE:
-        raise ValueError(f"rc={rc!r} with bits_per_symbol={m} is invalid: LDPC rate "
+        raise ValueError(f"rc={rc!r} (k={k} at L={blocklength}) with bits_per_symbol={m} is "
+                         f"invalid: LDPC rate "
                          f"{k}/{n} outside the 5G range [{MIN_CODE_RATE:.3f}, "
                          f"{MAX_CODE_RATE:.4f}]")
     k2, n2 = check_code(k / n, m, int(blocklength))
