@@ -85,8 +85,15 @@ def choose_code(rc: float, blocklength: int = 256, bits_per_symbol: int | None =
         raise ValueError(f"rc={rc!r} is invalid: must be > 0 bit per channel use")
     k = int(round(float(rc) * int(blocklength)))
     # the rule looks at the realised rate k / L, so rounding never pushes k/n out of range
-    m = bits_per_symbol_for_rate(k / int(blocklength)) if bits_per_symbol is None \
-        else bits_per_symbol
+    if bits_per_symbol is None:
+        try:
+            m = bits_per_symbol_for_rate(k / int(blocklength))
+        except ValueError:
+            raise ValueError(f"rc={rc!r} is invalid: the 5G LDPC code with BPSK..256QAM "
+                             f"carries R_c in [{MIN_RATE:.2f}, {MAX_RATE:.4f}] bit per channel "
+                             f"use (k = round(R_c L) = {k} at L = {blocklength})") from None
+    else:
+        m = bits_per_symbol
     if m not in BITS_PER_SYMBOL:
         raise ValueError(f"bits_per_symbol={bits_per_symbol!r} is invalid: must be one of "
                          f"{BITS_PER_SYMBOL} (BPSK or square QAM)")
