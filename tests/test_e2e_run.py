@@ -153,3 +153,16 @@ def test_a_design_file_from_an_older_run_loads(tmp_path):
     check_designs([des], ("bitflip", "ldpc"))
     paths, _, index = resolve_codecs([des])
     assert paths[index[0]].name == "q1.ckpt"
+
+
+def test_figure_ascc_3_e2e_draws_any_designs_file(run_dir, tmp_path):
+    out = tmp_path / "fig"
+    assert main(["figure", "ascc-3-e2e", "--designs", str(run_dir / "designs.json"),
+                 "--e2e", str(run_dir / "out"), "--out", str(out)]) == 0
+    rows = _rows(out / "fig3_e2e.csv")
+    assert sum(r["kind"] == "measured" for r in rows) == 4  # 2 designs x 2 channels
+    assert sum(r["kind"] == "predicted" for r in rows) == 2
+    assert (out / "fig3_e2e.png").stat().st_size > 10_000 and (out / "meta.json").is_file()
+    # predictions only (no e2e run) still draw
+    assert main(["figure", "ascc-3-e2e", "--designs", str(run_dir / "designs.json"),
+                 "--out", str(tmp_path / "fig2")]) == 0
