@@ -58,7 +58,8 @@ def measure_table(out: str | os.PathLike, rcs: Sequence[float] = DEFAULT_RCS,
                   blocklength: int = 256, num_iter: int = 20, max_bits: float = 2.5e6,
                   min_block_errors: int = 100, step_db: float = 0.5, below_db: float = 0.5,
                   above_db: float = 6.0, seed: int = 0,
-                  deep: dict[float, float] | None = None, progress: bool = True,
+                  deep: dict[float, float] | None = None, finalize: bool = False,
+                  progress: bool = True,
                   on_point: Callable[[dict], None] | None = None) -> Path:
     """Measure (or resume) the table into ``out``; returns the path of ``ldpc_table.json``.
 
@@ -71,6 +72,8 @@ def measure_table(out: str | os.PathLike, rcs: Sequence[float] = DEFAULT_RCS,
         step_db, below_db, above_db: the SINR grid of each row (see :func:`sinr_grid`).
         seed: every point draws from ``SeedSequence([seed, row, point])``.
         deep: ``{R_c: max_bits}`` overrides for rows that should reach deeper.
+        finalize: measure nothing; write ``ldpc_table.json`` from the points an interrupted
+            run has measured so far (its rows may then be incomplete; the file says so).
     """
     from tqdm import tqdm
 
@@ -115,6 +118,8 @@ def measure_table(out: str | os.PathLike, rcs: Sequence[float] = DEFAULT_RCS,
                 key = (repr(code.rc), repr(s))
                 if key in done:
                     row = done[key]
+                elif finalize:
+                    break
                 else:
                     link = link or LDPCQAMLink(code.code_rate, code.bits_per_symbol,
                                                blocklength, num_iter)
@@ -145,6 +150,9 @@ def measure_table(out: str | os.PathLike, rcs: Sequence[float] = DEFAULT_RCS,
            "channel": "AWGN at the SINR (interference treated as Gaussian noise), Gray QAM, "
                       "APP demapper",
            "decoder": f"Sionna PHY 5G NR LDPC, BP boxplus-phi, {int(num_iter)} iterations",
+           "complete": not finalize or all(
+               any(int(p["block_errors"]) == 0 for p in points if p["rc"] == c.rc)
+               or sum(p["rc"] == c.rc for p in points) == len(g) for c, g in zip(codes, grids)),
            "points": points}
     path = out / "ldpc_table.json"
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    default=[], help="give the row of this R_c a larger bit budget (repeatable)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True)
+    p.add_argument("--finalize", action="store_true",
+                   help="measure nothing: write the table from the points of an interrupted "
+                        "run in --out (same settings)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
 
@@ -46,7 +49,7 @@ def run(args: argparse.Namespace) -> None:
         path = measure_table(out, args.rc, args.blocklength, args.num_iter, args.max_bits,
                              args.min_block_errors, args.step_db, args.below_db,
                              args.above_db, args.seed, deep=dict(args.deep),
-                             progress=not args.no_progress)
+                             finalize=args.finalize, progress=not args.no_progress)
         model = LDPCTableBERModel.from_json(path)
         png = plot_table(model, out / "ldpc_table.png")
         meta.update(notes="AWGN at the SINR (interference treated as Gaussian noise); "
