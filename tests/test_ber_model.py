@@ -132,3 +132,30 @@ def test_shipped_table_model_is_monotone_matches_its_points_and_lags_eq4():
     # a real code at L = 256 needs more SINR than the normal approximation
     eq4 = FBLBERModel(256)
     assert model.sinr_db_for_ber(1.0, 1e-4) > eq4.sinr_db_for_ber(1.0, 1e-4) + 0.5
+
+
+def test_measure_table_counts_resume_and_finalize(tmp_path):
+    from linksim.phy_table import measure_table
+
+    kw = dict(rcs=(0.5,), max_bits=1500, min_block_errors=5, step_db=2.0, below_db=0.5,
+              above_db=3.0, seed=2, progress=False)
+    path = measure_table(tmp_path / "t", **kw)
+    doc = load_table(path)
+    assert doc["blocklength"] == 256 and doc["complete"]
+    for p in doc["points"]:
+        assert p["ber"] == p["bit_errors"] / p["bits"] and p["bits"] == p["blocks"] * p["k"]
+        assert p["bler"] == p["block_errors"] / p["blocks"]
+        assert p["block_errors"] >= 5 or p["blocks"] == math.ceil(1500 / p["k"])
+    # a row ends at its first point without block errors (or its grid)
+    assert all(p["block_errors"] > 0 for p in doc["points"][:-1])
+    assert doc["points"][0]["ber"] > 0.05  # under the Shannon limit: the code fails
+    before = (tmp_path / "t" / "points.csv").read_bytes()
+    assert load_table(measure_table(tmp_path / "t", **kw)) == doc  # resumed: nothing redone
+    assert (tmp_path / "t" / "points.csv").read_bytes() == before
+    # an interrupted run (last row lost) is finalised from what it has
+    lines = before.decode().splitlines(keepends=True)
+    (tmp_path / "t" / "points.csv").write_text("".join(lines[:2]))
+    part = load_table(measure_table(tmp_path / "t", finalize=True, **kw))
+    assert len(part["points"]) == 1 and not part["complete"]
+    with pytest.raises(ValueError, match="other settings"):
+        measure_table(tmp_path / "t", **(kw | {"seed": 3}))
