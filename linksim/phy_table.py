@@ -50,8 +50,11 @@ def sinr_grid(rc: float, step_db: float = 0.5, below_db: float = 0.5, above_db: 
     return [round(lo + j * step_db, 6) for j in range(n)]
 
 
-def _point_seed(seed: int, i: int, j: int) -> int:
-    return int(np.random.SeedSequence([int(seed), i, j]).generate_state(1)[0])
+def _point_seed(seed: int, rc: float, sinr_db: float) -> int:
+    """Seed of one point, from its (R_c, SINR) only: rows measured in separate runs (same
+    settings) give the same points as one run, so their points.csv files may be joined."""
+    key = [int(seed), int(round(rc * 1e6)), int(round((sinr_db + 1000.0) * 1e6))]
+    return int(np.random.SeedSequence(key).generate_state(1)[0])
 
 
 def measure_table(out: str | os.PathLike, rcs: Sequence[float] = DEFAULT_RCS,
@@ -70,7 +73,7 @@ def measure_table(out: str | os.PathLike, rcs: Sequence[float] = DEFAULT_RCS,
         max_bits: information bits per point at most (codewords = ceil(max_bits / k)).
         min_block_errors: a point stops after this many block errors.
         step_db, below_db, above_db: the SINR grid of each row (see :func:`sinr_grid`).
-        seed: every point draws from ``SeedSequence([seed, row, point])``.
+        seed: every point draws from a seed of ``(seed, R_c, SINR)`` (:func:`_point_seed`).
         deep: ``{R_c: max_bits}`` overrides for rows that should reach deeper.
         finalize: measure nothing; write ``ldpc_table.json`` from the points an interrupted
             run has measured so far (its rows may then be incomplete; the file says so).
@@ -91,11 +94,10 @@ def measure_table(out: str | os.PathLike, rcs: Sequence[float] = DEFAULT_RCS,
     settings = {"blocklength": int(blocklength), "num_iter": int(num_iter),
                 "max_bits": float(max_bits), "min_block_errors": int(min_block_errors),
                 "step_db": float(step_db), "below_db": float(below_db),
-                "above_db": float(above_db), "seed": int(seed), "rcs": rcs,
+                "above_db": float(above_db), "seed": int(seed),
                 "deep": {repr(float(r)): float(b) for r, b in (deep or {}).items()}}
-    bad = sorted(set(settings["deep"]) - {repr(r) for r in rcs})
-    if bad:
-        raise ValueError(f"deep rates {bad} are invalid: each must be one of --rc {rcs}")
+    if any(not float(r) > 0 for r in settings["deep"]):
+        raise ValueError(f"deep={deep!r} is invalid: keys must be coding rates > 0")
     cfg = out / "table_settings.json"
     if cfg.is_file() and json.loads(cfg.read_text()) != settings:
         raise ValueError(f"out={out} holds a table with other settings: use another --out "
@@ -112,7 +114,7 @@ def measure_table(out: str | os.PathLike, rcs: Sequence[float] = DEFAULT_RCS,
         w = csv.DictWriter(fh, fieldnames=POINT_COLUMNS, lineterminator="\n")
         if new:
             w.writeheader()
-        for i, (code, grid) in enumerate(zip(codes, grids)):
+        for code, grid in zip(codes, grids):
             link = None
             for j, s in enumerate(grid):
                 key = (repr(code.rc), repr(s))
@@ -125,7 +127,7 @@ def measure_table(out: str | os.PathLike, rcs: Sequence[float] = DEFAULT_RCS,
                                                blocklength, num_iter)
                     budget = settings["deep"].get(repr(code.rc), float(max_bits))
                     max_blocks = max(1, math.ceil(budget / code.k))
-                    m = measure_ber(link, s, max_blocks, _point_seed(seed, i, j),
+                    m = measure_ber(link, s, max_blocks, _point_seed(seed, code.rc, s),
                                     min_block_errors, batch=min(200, max_blocks))
                     row = {"rc": code.rc, "rc_eff": code.rc_eff, "k": code.k, "n": code.n,
                            "bits_per_symbol": code.bits_per_symbol,
@@ -145,7 +147,7 @@ def measure_table(out: str | os.PathLike, rcs: Sequence[float] = DEFAULT_RCS,
     bar.close()
     points = [_typed(done[(repr(c.rc), repr(s))]) for c, g in zip(codes, grids) for s in g
               if (repr(c.rc), repr(s)) in done]
-    doc = {"version": TABLE_VERSION, "kind": TABLE_KIND, **settings,
+    doc = {"version": TABLE_VERSION, "kind": TABLE_KIND, **settings, "rcs": rcs,
            "modulation_rule": [list(x) for x in MODULATION_RULE],
            "channel": "AWGN at the SINR (interference treated as Gaussian noise), Gray QAM, "
                       "APP demapper",
