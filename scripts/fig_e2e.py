@@ -109,27 +109,29 @@ def run(args: argparse.Namespace) -> None:
         plt = _plt()
         fig, ax = plt.subplots(figsize=(8, 5))
         cmap = plt.get_cmap("tab10")
-        groups = sorted({(r["scheme"], r["abr"]) for r in rows},
-                        key=lambda g: (g[0], -math.inf if math.isnan(g[1]) else g[1]))
-        for n, (scheme, abr) in enumerate(groups):
+        # a Fig. 3 grid: one line per (scheme, ABR); designs without P_T: one per codec too
+        def key(r: dict) -> tuple:
+            abr = "n/a" if math.isnan(r["abr"]) else f"{r['abr']:g}"
+            return (r["scheme"], abr) + (() if use_pt else (r["model"],))
+
+        for n, g in enumerate(sorted({key(r) for r in rows})):
             col = cmap(n % 10)
-            ls = "-" if scheme == "ascc" else "--"
-            name = "ASCC" if scheme == "ascc" else "DJSCC-WF-ZF"
-            pred = sorted((r for r in rows if r["kind"] == "predicted" and r["scheme"] == scheme
-                           and (r["abr"] == abr or (math.isnan(r["abr"]) and math.isnan(abr)))),
+            ls = "-" if g[0] == "ascc" else "--"
+            name = ("ASCC" if g[0] == "ascc" else "DJSCC-WF-ZF") + f", ABR={g[1]}" + (
+                f", {g[2]}" if len(g) > 2 else "")
+            pred = sorted((r for r in rows if r["kind"] == "predicted" and key(r) == g),
                           key=lambda r: r["x"])
             ax.plot([r["x"] for r in pred], [r["msssim"] for r in pred], ls, color=col,
-                    label=f"{name}, ABR={abr:g} (predicted)")
+                    label=f"{name} (predicted)")
             for ch, (mk, label) in MARKERS.items():
                 mes = [r for r in rows if r["kind"] == "measured" and r["channel"] == ch
-                       and r["scheme"] == scheme
-                       and (r["abr"] == abr or (math.isnan(r["abr"]) and math.isnan(abr)))]
+                       and key(r) == g]
                 if mes:
                     err = [[r["msssim"] - r["lo"] if math.isfinite(r["lo"]) else 0 for r in mes],
                            [r["hi"] - r["msssim"] if math.isfinite(r["hi"]) else 0 for r in mes]]
                     ax.errorbar([r["x"] for r in mes], [r["msssim"] for r in mes], yerr=err,
                                 fmt=mk, color=col, mfc="none" if ch == "ldpc" else col, ms=6,
-                                capsize=3, label=f"{name}, ABR={abr:g}: {label}")
+                                capsize=3, label=f"{name}: {label}")
         ax.set(xlabel="P_T [dBm]" if use_pt else "SINR at the CRE [dB] (designs carry no P_T)",
                ylabel="MS-SSIM",
                title="ASCC Fig. 3 end to end: lines predicted (eq. (7) at the design's ρ_b), "
