@@ -14,7 +14,7 @@ eq. (23) form). Its slope is the closed form of :func:`linksim.farfield.fbl.u_lo
 ``ldpc`` interpolates an ``issc phy-table`` table (:mod:`linksim.phy_table`) in the log
 domain:
 
-1. Each row (one R_c) keeps its points with at least ``min_block_errors`` block errors
+1. Each row (one R_c) keeps its points with at least ``min_block_errors`` (3) block errors
    (fewer are too noisy to interpolate; they stay in the table). log10 BER is made
    non-increasing in SINR by weighted isotonic regression (pool adjacent violators,
    weights = block errors); a monotone measured row is left exactly as measured.
@@ -48,7 +48,7 @@ from .farfield import fbl
 from .phy_table import SHIPPED_TABLE, load_table
 
 BER_MODELS = ("fbl", "ldpc")
-MIN_BLOCK_ERRORS = 5
+MIN_BLOCK_ERRORS = 3
 
 
 class BERModel(Protocol):
