@@ -11,11 +11,17 @@ Both answer the same questions, vectorised (numpy broadcasting over ``rc`` and `
 ``fbl`` is ASCC eq. (4) via :mod:`linksim.farfield` (``exact_dispersion=False`` gives the
 eq. (23) form). Its slope is the closed form of :func:`linksim.farfield.fbl.u_log_ber`.
 
-``ldpc`` interpolates an ``issc phy-table`` table (:mod:`linksim.phy_table`) in the log
-domain:
+``ldpc`` and ``ldpc-ber`` interpolate an ``issc phy-table`` table (:mod:`linksim.phy_table`)
+in the log domain. ``ldpc`` interpolates the quantity ASCC eq. (4) calls rho_b, the block
+error rate divided by the ``R_c L`` information bits of a block (one bit error per failed
+block), measured on the real code; ``ldpc-ber`` interpolates the measured bit error rate.
+The difference matters: a failed LDPC codeword carries ~10-20 bit errors in one burst, and
+the S-curves (fitted on independent flips) follow the rate of error events, not of bits
+(see ``docs/e2e.md``: at equal measured BER the LDPC chain's MS-SSIM stays near the clean
+one, while rho_b = BLER / (R_c L) predicts it). Interpolation:
 
 1. Each row (one R_c) keeps its points with at least ``min_block_errors`` (3) block errors
-   (fewer are too noisy to interpolate; they stay in the table). log10 BER is made
+   (fewer are too noisy to interpolate; they stay in the table). log10 rho_b is made
    non-increasing in SINR by weighted isotonic regression (pool adjacent violators,
    weights = block errors); a monotone measured row is left exactly as measured.
 2. Along SINR (dB) the row is piecewise linear between its points, flat below the first
@@ -47,7 +53,10 @@ from scipy.optimize import brentq
 from .farfield import fbl
 from .phy_table import SHIPPED_TABLE, load_table
 
-BER_MODELS = ("fbl", "ldpc")
+BER_MODELS = ("fbl", "ldpc", "ldpc-ber")
+#: what the table model interpolates: ASCC eq. (4)'s rho_b = block error rate / (R_c L)
+#: ("event", the ``ldpc`` model) or the measured bit error rate ("ber", ``ldpc-ber``)
+QUANTITIES = ("event", "ber")
 MIN_BLOCK_ERRORS = 3
 
 
@@ -183,9 +192,12 @@ class LDPCTableBERModel(_Common):
         min_block_errors: points with fewer block errors are not interpolated.
     """
 
-    name = "ldpc"
-
-    def __init__(self, table: dict[str, Any], min_block_errors: int = MIN_BLOCK_ERRORS) -> None:
+    def __init__(self, table: dict[str, Any], min_block_errors: int = MIN_BLOCK_ERRORS,
+                 quantity: str = "event") -> None:
+        if quantity not in QUANTITIES:
+            raise ValueError(f"quantity={quantity!r} is invalid: must be one of {QUANTITIES}")
+        self.quantity = quantity
+        self.name = "ldpc" if quantity == "event" else "ldpc-ber"
         self.table = table
         self.blocklength = int(table["blocklength"])
         rows: dict[float, list[dict]] = {}
@@ -199,7 +211,8 @@ class LDPCTableBERModel(_Common):
                 continue
             self.rows.append(_Row(rc, float(pts[0]["rc_eff"]),
                                   np.array([p["sinr_db"] for p in pts], dtype=float),
-                                  np.log10([p["ber"] for p in pts]),
+                                  np.log10([p["ber"] if quantity == "ber" else
+                                            p["bler"] / p["k"] for p in pts]),
                                   np.array([p["block_errors"] for p in pts], dtype=float),
                                   self.blocklength))
         if len(self.rows) < 2:
@@ -209,8 +222,9 @@ class LDPCTableBERModel(_Common):
 
     @classmethod
     def from_json(cls, path: str | os.PathLike = SHIPPED_TABLE,
-                  min_block_errors: int = MIN_BLOCK_ERRORS) -> LDPCTableBERModel:
-        return cls(load_table(path), min_block_errors)
+                  min_block_errors: int = MIN_BLOCK_ERRORS, quantity: str = "event"
+                  ) -> LDPCTableBERModel:
+        return cls(load_table(path), min_block_errors, quantity)
 
     @property
     def rc_range(self) -> tuple[float, float]:
@@ -257,15 +271,16 @@ class LDPCTableBERModel(_Common):
 
 def make_ber_model(name: str, blocklength: int = 256, table: str | os.PathLike | None = None
                    ) -> FBLBERModel | LDPCTableBERModel:
-    """The BER model called ``name`` (``fbl`` or ``ldpc``) at blocklength ``L``.
+    """The BER model called ``name`` (``fbl``, ``ldpc`` or ``ldpc-ber``) at blocklength ``L``.
 
     ``table`` is the ``ldpc_table.json`` of the ``ldpc`` model (default: the shipped one);
     its blocklength must equal ``blocklength``.
     """
     if name == "fbl":
         return FBLBERModel(blocklength)
-    if name == "ldpc":
-        model = LDPCTableBERModel.from_json(SHIPPED_TABLE if table is None else table)
+    if name in ("ldpc", "ldpc-ber"):
+        model = LDPCTableBERModel.from_json(SHIPPED_TABLE if table is None else table,
+                                            quantity="event" if name == "ldpc" else "ber")
         if model.blocklength != int(blocklength):
             raise ValueError(f"blocklength={blocklength} is invalid for LDPC table "
                              f"{table or SHIPPED_TABLE}: it was measured at L = "
@@ -292,7 +307,8 @@ def plot_table(model: LDPCTableBERModel, path: str | os.PathLike) -> Path:
         col = cmap(n / max(1, len(by_rc) - 1) * 0.9)
         pts = sorted(by_rc[rc], key=lambda p: p["sinr_db"])
         s = np.array([p["sinr_db"] for p in pts])
-        b = np.array([p["ber"] if p["bit_errors"] else np.nan for p in pts])
+        b = np.array([(p["ber"] if model.quantity == "ber" else p["bler"] / p["k"])
+                      if p["bit_errors"] else np.nan for p in pts])
         ax.semilogy(s, b, "o", color=col, ms=4, label=f"R_c={rc:g} ({pts[0]['bits_per_symbol']}"
                     f" bit/sym, rate {pts[0]['code_rate']:.3f})")
         grid = np.linspace(s.min(), s.max() + 2.0, 200)
@@ -300,7 +316,9 @@ def plot_table(model: LDPCTableBERModel, path: str | os.PathLike) -> Path:
         if model.rc_range[0] <= rc <= model.rc_range[1]:
             ax.semilogy(grid, model.ber(rc, g), "-", color=col, lw=1)
         ax.semilogy(grid, eq4.ber(pts[0]["rc_eff"], g), "--", color=col, lw=0.8)
-    ax.set(xlabel="SINR [dB]", ylabel="bit error rate", ylim=(1e-9, 0.5),
+    ax.set(xlabel="SINR [dB]", ylim=(1e-9, 0.5),
+           ylabel="bit error rate" if model.quantity == "ber" else
+           "ρ_b = block error rate / (R_c L)  (ASCC eq. (4) definition)",
            title=f"5G LDPC at L={model.blocklength}: measured (dots), ldpc model (solid), "
                  f"ASCC eq. (4) (dashed)")
     ax.title.set_fontsize(9)

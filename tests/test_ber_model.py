@@ -38,7 +38,19 @@ ROWS = {0.5: [(-3.0, 0.1), (-2.0, 1e-2), (-1.0, 1e-3), (0.0, 1e-4)],
 
 @pytest.fixture(scope="module")
 def model():
-    return LDPCTableBERModel(synthetic_table(ROWS))
+    return LDPCTableBERModel(synthetic_table(ROWS), quantity="ber")
+
+
+def test_default_table_model_is_eq4s_rho_b_block_errors_per_information_bit():
+    """``ldpc`` interpolates BLER / (R_c L), the quantity ASCC eq. (4) calls rho_b."""
+    table = synthetic_table(ROWS)
+    m = LDPCTableBERModel(table)
+    assert m.name == "ldpc" and m.quantity == "event"
+    for p in table["points"]:
+        got = m.ber(p["rc"], 10 ** (p["sinr_db"] / 10))
+        assert got == pytest.approx(p["bler"] / p["k"], rel=1e-9)
+    with pytest.raises(ValueError, match="quantity='bits' is invalid"):
+        LDPCTableBERModel(table, quantity="bits")
 
 
 def test_fbl_model_is_eq4_and_its_slope_matches_finite_differences():
@@ -118,8 +130,10 @@ def test_sinr_grid_starts_below_the_shannon_limit():
 
 
 @pytest.mark.skipif(not SHIPPED_TABLE.is_file(), reason="shipped table not installed")
-def test_shipped_table_model_is_monotone_matches_its_points_and_lags_eq4():
-    model = make_ber_model("ldpc", 256)
+@pytest.mark.parametrize("name", ["ldpc", "ldpc-ber"])
+def test_shipped_table_model_is_monotone_matches_its_points_and_lags_eq4(name):
+    model = make_ber_model(name, 256)
+    assert model.name == name
     lo, hi = model.rc_range
     s = np.linspace(-8, 25, 331)
     for rc in np.linspace(lo, hi, 23):
