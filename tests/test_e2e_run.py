@@ -22,7 +22,8 @@ Q1_SHA = read_checkpoint(SHIPPED_CODECS / "q1.ckpt")["sha256"]
 def _designs():
     clean = dataclasses.replace(design_at("q1", 1.0, 25.0, ladder_sha256=Q1_SHA), ber_pred=0.0)
     noisy = dataclasses.replace(design_at("q1", 0.5, -2.0, ladder_sha256=Q1_SHA), ber_pred=3e-3)
-    return [clean, noisy]
+    lost = dataclasses.replace(design_at("q1", 0.5, -12.0, ladder_sha256=Q1_SHA), ber_pred=0.5)
+    return [clean, noisy, lost]
 
 
 def _rows(path: Path) -> list[dict]:
@@ -49,9 +50,19 @@ def test_tables_have_the_issue_columns_and_every_trial(run_dir):
     assert (out / "results.csv").read_text().splitlines()[0] == ",".join(RESULT_COLUMNS)
     assert (out / "summary.csv").read_text().splitlines()[0] == ",".join(SUMMARY_COLUMNS)
     rows = _rows(out / "results.csv")
-    assert len(rows) == 2 * 2 * 2 * 2  # designs x images x channels x trials
+    assert len(rows) == 3 * 2 * 2 * 2  # designs x images x channels x trials
     assert {r["channel"] for r in rows} == {"bitflip", "ldpc"}
-    assert all(r["decode_failed"] == "0" for r in rows)
+    assert all(r["decode_failed"] == "0" for r in rows if r["design"] != "2")
+
+
+def test_a_payload_lost_entirely_is_measured_not_a_crash(run_dir):
+    rows = [r for r in _rows(run_dir / "out" / "results.csv") if r["design"] == "2"]
+    assert len(rows) == 8
+    for r in rows:
+        assert r["decode_failed"] in ("0", "1")
+        assert 0.0 <= float(r["msssim_meas"]) < 0.5 and float(r["mse_meas"]) > 0.01
+        if r["channel"] == "ldpc":
+            assert float(r["bler_meas"]) == 1.0 and float(r["ber_meas"]) > 0.1
 
 
 def test_zero_flips_and_error_free_ldpc_give_the_clean_reconstruction(run_dir):
@@ -160,8 +171,8 @@ def test_figure_ascc_3_e2e_draws_any_designs_file(run_dir, tmp_path):
     assert main(["figure", "ascc-3-e2e", "--designs", str(run_dir / "designs.json"),
                  "--e2e", str(run_dir / "out"), "--out", str(out)]) == 0
     rows = _rows(out / "fig3_e2e.csv")
-    assert sum(r["kind"] == "measured" for r in rows) == 4  # 2 designs x 2 channels
-    assert sum(r["kind"] == "predicted" for r in rows) == 2
+    assert sum(r["kind"] == "measured" for r in rows) == 6  # 3 designs x 2 channels
+    assert sum(r["kind"] == "predicted" for r in rows) == 3
     assert (out / "fig3_e2e.png").stat().st_size > 10_000 and (out / "meta.json").is_file()
     # predictions only (no e2e run) still draw
     assert main(["figure", "ascc-3-e2e", "--designs", str(run_dir / "designs.json"),
