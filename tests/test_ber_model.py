@@ -173,3 +173,12 @@ def test_measure_table_counts_resume_and_finalize(tmp_path):
     assert len(part["points"]) == 1 and not part["complete"]
     with pytest.raises(ValueError, match="other settings"):
         measure_table(tmp_path / "t", **(kw | {"seed": 3}))
+
+
+def test_phy_table_cli_refuses_a_rate_the_code_cannot_carry(tmp_path, capsys):
+    from scripts.cli import main
+
+    assert main(["phy-table", "--rc", "1.0", "9.0", "--out", str(tmp_path / "t"),
+                 "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "rc=9.0 is invalid" in err and "[0.20, 7.4063]" in err and len(err.splitlines()) == 1
