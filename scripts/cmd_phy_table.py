@@ -1,0 +1,58 @@
+"""``issc phy-table``: measured 5G LDPC BER/BLER over a grid of (R_c, SINR) at the scenario's L.
+
+The table feeds the ``ldpc`` BER model (:mod:`linksim.ber_model`); the product ships one
+in ``data/phy/`` (see ``docs/e2e.md`` for the command and its Monte Carlo counts).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from linksim.phy_table import DEFAULT_RCS
+
+    p = sub.add_parser("phy-table", help="measured LDPC BER/BLER table over (R_c, SINR) for the "
+                                         "ldpc BER model")
+    p.add_argument("--rc", type=float, nargs="+", default=list(DEFAULT_RCS),
+                   help="coding rates R_c (information bits per channel use)")
+    p.add_argument("--blocklength", type=int, default=256, help="L channel uses per codeword")
+    p.add_argument("--num-iter", type=int, default=20, help="BP iterations")
+    p.add_argument("--max-bits", type=float, default=2.5e6,
+                   help="information bits per point at most")
+    p.add_argument("--min-block-errors", type=int, default=100, help="stop a point after these")
+    p.add_argument("--step-db", type=float, default=0.5, help="SINR step of every row (dB)")
+    p.add_argument("--below-db", type=float, default=0.5,
+                   help="first SINR of a row: this far under the Shannon limit of its R_c")
+    p.add_argument("--above-db", type=float, default=6.0,
+                   help="last SINR of a row: this far over the Shannon limit")
+    p.add_argument("--deep", type=float, nargs=2, action="append", metavar=("RC", "BITS"),
+                   default=[], help="give the row of this R_c a larger bit budget (repeatable)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True)
+    p.add_argument("--finalize", action="store_true",
+                   help="measure nothing: write the table from the points of an interrupted "
+                        "run in --out (same settings)")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from linksim.ber_model import LDPCTableBERModel, plot_table
+    from linksim.phy_table import measure_table
+    from scripts.runinfo import run_record
+
+    out = Path(args.out)
+    with run_record(out, seed=args.seed) as meta:
+        path = measure_table(out, args.rc, args.blocklength, args.num_iter, args.max_bits,
+                             args.min_block_errors, args.step_db, args.below_db,
+                             args.above_db, args.seed, deep=dict(args.deep),
+                             finalize=args.finalize, progress=not args.no_progress)
+        model = LDPCTableBERModel.from_json(path)
+        png = plot_table(model, out / "ldpc_table.png")
+        meta.update(notes="AWGN at the SINR (interference treated as Gaussian noise); "
+                          "modulation rule of linksim.payload_link; a row stops at its "
+                          "first point without block errors", table=str(path), figure=str(png))
+    print(f"table -> {path}")

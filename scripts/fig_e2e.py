@@ -1,0 +1,149 @@
+"""Figure ``ascc-3-e2e``: ASCC Fig. 3 (MS-SSIM against P_T per scheme and ABR) with the
+predicted curves as lines and the measured end-to-end points (``issc e2e``: bit flips and the
+5G LDPC chain) as markers with 95% intervals. Also the predicted-vs-measured scatter that
+``issc e2e`` writes beside its tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import os
+from pathlib import Path
+
+MARKERS = {"bitflip": ("o", "bit flips at predicted ρ_b"), "ldpc": ("s", "5G LDPC chain")}
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _err(s: dict) -> tuple[float, float]:
+    if not (math.isfinite(s["msssim_lo"]) and math.isfinite(s["msssim_hi"])):
+        return 0.0, 0.0
+    return s["msssim_meas"] - s["msssim_lo"], s["msssim_hi"] - s["msssim_meas"]
+
+
+def plot_predicted_vs_measured(summary: list[dict], path: str | os.PathLike) -> Path:
+    """Measured MS-SSIM (95% interval) against predicted, one marker per design and channel."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    for ch, (mk, label) in MARKERS.items():
+        rows = [s for s in summary if s["channel"] == ch]
+        if not rows:
+            continue
+        lo_hi = list(zip(*(_err(s) for s in rows)))
+        ax.errorbar([s["msssim_pred"] for s in rows], [s["msssim_meas"] for s in rows],
+                    yerr=lo_hi, fmt=mk, ms=5, capsize=3, label=label)
+    v = [s[k] for s in summary for k in ("msssim_pred", "msssim_meas")
+         if math.isfinite(s[k])] or [0.0, 1.0]
+    lo, hi = min(v) - 0.02, max(v) + 0.02
+    ax.plot([lo, hi], [lo, hi], "k--", lw=0.8, label="measured = predicted")
+    ax.set(xlabel="predicted MS-SSIM (S-curve at the design's ρ_b)",
+           ylabel="measured MS-SSIM (mean over images, 95% CI)",
+           title="End to end: predicted vs measured")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _read_summary(folder: Path) -> list[dict]:
+    path = folder / "summary.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: is {folder} an `issc e2e` output "
+                                f"folder?")
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    num = {"design", "pt_dbm", "abr", "rc", "sinr_db", "ber_pred", "ber_meas", "msssim_pred",
+           "msssim_meas", "msssim_lo", "msssim_hi"}
+    return [{k: (float(v) if k in num else v) for k, v in r.items()} for r in rows]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--designs", required=True, help="designs.json (any run of `issc ascc`)")
+    p.add_argument("--e2e", default=None,
+                   help="an `issc e2e` output folder for the measured markers (optional)")
+    p.add_argument("--out", required=True)
+
+
+def run(args: argparse.Namespace) -> None:
+    """ASCC Fig. 3 with measured end-to-end MS-SSIM (bit flips, LDPC) and 95% intervals."""
+    from optim.ascc import load_designs
+    from scripts.runinfo import run_record, write_csv_atomic
+
+    out = Path(args.out)
+    designs = load_designs(args.designs)
+    if not designs:
+        raise ValueError(f"designs file {args.designs} holds no designs")
+    measured = _read_summary(Path(args.e2e)) if args.e2e else []
+    use_pt = all(math.isfinite(d.pt_dbm) for d in designs)
+    xname = "pt_dbm" if use_pt else "sinr_db"
+    with run_record(out, seed=None, designs=str(args.designs), e2e=args.e2e) as meta:
+        rows = []
+        for k, d in enumerate(designs):
+            x = d.pt_dbm if use_pt else d.sinr_db
+            rows.append({"design": k, "scheme": d.scheme, "abr": d.abr, "x": x, "kind":
+                         "predicted", "channel": "", "model": d.model_name,
+                         "msssim": d.msssim_pred, "lo": math.nan, "hi": math.nan})
+        for s in measured:
+            if int(s["design"]) >= len(designs):
+                raise ValueError(f"e2e folder {args.e2e} has design {int(s['design'])}, the "
+                                 f"designs file only {len(designs)}: not the same designs")
+            d = designs[int(s["design"])]
+            rows.append({"design": int(s["design"]), "scheme": d.scheme, "abr": d.abr,
+                         "x": d.pt_dbm if use_pt else d.sinr_db, "kind": "measured",
+                         "channel": s["channel"], "model": s["model"],
+                         "msssim": s["msssim_meas"], "lo": s["msssim_lo"],
+                         "hi": s["msssim_hi"]})
+        write_csv_atomic(out / "fig3_e2e.csv", rows)
+        plt = _plt()
+        fig, ax = plt.subplots(figsize=(8, 5))
+        cmap = plt.get_cmap("tab10")
+        # a Fig. 3 grid: one line per (scheme, ABR); designs without P_T: one per codec too
+        def key(r: dict) -> tuple:
+            abr = "n/a" if math.isnan(r["abr"]) else f"{r['abr']:g}"
+            return (r["scheme"], abr) + (() if use_pt else (r["model"],))
+
+        for n, g in enumerate(sorted({key(r) for r in rows})):
+            col = cmap(n % 10)
+            ls = "-" if g[0] == "ascc" else "--"
+            name = ("ASCC" if g[0] == "ascc" else "DJSCC-WF-ZF") + f", ABR={g[1]}" + (
+                f", {g[2]}" if len(g) > 2 else "")
+            pred = sorted((r for r in rows if r["kind"] == "predicted" and key(r) == g),
+                          key=lambda r: r["x"])
+            ax.plot([r["x"] for r in pred], [r["msssim"] for r in pred], ls, color=col,
+                    label=f"{name} (predicted)")
+            for ch, (mk, label) in MARKERS.items():
+                mes = [r for r in rows if r["kind"] == "measured" and r["channel"] == ch
+                       and key(r) == g]
+                if mes:
+                    err = [[r["msssim"] - r["lo"] if math.isfinite(r["lo"]) else 0 for r in mes],
+                           [r["hi"] - r["msssim"] if math.isfinite(r["hi"]) else 0 for r in mes]]
+                    ax.errorbar([r["x"] for r in mes], [r["msssim"] for r in mes], yerr=err,
+                                fmt=mk, color=col, mfc="none" if ch == "ldpc" else col, ms=6,
+                                capsize=3, label=f"{name}: {label}")
+        ax.set(xlabel="P_T [dBm]" if use_pt else "SINR at the CRE [dB] (designs carry no P_T)",
+               ylabel="MS-SSIM",
+               title="ASCC Fig. 3 end to end: lines predicted (eq. (7) at the design's ρ_b), "
+                     "markers measured (95% CI)" + ("" if measured else " - no --e2e given"))
+        ax.title.set_fontsize(9)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(out / "fig3_e2e.png", dpi=120)
+        plt.close(fig)
+        meta.update(x_axis=xname, n_designs=len(designs), n_measured=len(measured))
+    print(f"figure -> {out / 'fig3_e2e.png'}")
+
+
+FIGURES = {"ascc-3-e2e": (add_arguments, run)}
