@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from semcodec.atomic_io import write_atomic
-from semcodec.sweep import _Appender, _fmt, _read_rows, _rewrite_sorted
+from semcodec.sweep_tables import RowAppender, cell, read_rows, rewrite_sorted
 
 from ..ascc.design import LinkDesign, load_designs, save_designs
 from .summary import SUMMARY_COLUMNS, summarise
@@ -152,7 +152,7 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
     """
     from tqdm import tqdm
 
-    from semcodec.robust_decode import IsolatedPool, TaskFailure
+    from semcodec.isolated_pool import IsolatedPool, TaskFailure
 
     t0 = time.perf_counter()
     out = Path(out)
@@ -195,8 +195,8 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
 
     names = config["codec_names"]
     clean_path, res_path = out / "clean.csv", out / "results.csv"
-    clean_rows = _read_rows(clean_path, CLEAN_COLUMNS)
-    res_rows = _read_rows(res_path, RESULT_COLUMNS)
+    clean_rows = read_rows(clean_path, CLEAN_COLUMNS)
+    res_rows = read_rows(res_path, RESULT_COLUMNS)
     i_of = {n: k for k, n in enumerate(image_names)}
     done_clean = {(r["model"], r["image"]) for r in clean_rows}
     done = {(int(r["design"]), r["channel"], i_of[r["image"]], int(r["trial"]))
@@ -211,7 +211,7 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
     counts = {"crashes": 0, "timeouts": 0, "errors": 0, "resumed_rows": len(done)}
 
     with IsolatedPool(e2e_factory, (config,), workers=int(workers), timeout_s=timeout_s) as pool:
-        app = _Appender(clean_path, CLEAN_COLUMNS)
+        app = RowAppender(clean_path, CLEAN_COLUMNS)
         try:
             for task, res in tqdm(pool.imap_unordered(clean_tasks), total=len(clean_tasks),
                                   desc="e2e clean", unit="img", disable=not progress):
@@ -220,10 +220,10 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
                                        f"{names[task[1]]} failed: {res.kind} {res.detail}")
                 row = {"model": names[task[1]], "image": image_names[task[2]], **res}
                 app.write(row)
-                clean_rows.append({c: _fmt(row[c]) for c in CLEAN_COLUMNS})
+                clean_rows.append({c: cell(row[c]) for c in CLEAN_COLUMNS})
         finally:
             app.close()
-        app = _Appender(res_path, RESULT_COLUMNS)
+        app = RowAppender(res_path, RESULT_COLUMNS)
         try:
             bar = tqdm(total=n_total, initial=len(done), desc="e2e", unit="trial",
                        disable=not progress)
@@ -240,7 +240,7 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
                        "ber_pred": des.ber_pred, "mse_pred": des.mse_pred,
                        "msssim_pred": des.msssim_pred, **res}
                 app.write(row)
-                res_rows.append({c: _fmt(row[c]) for c in RESULT_COLUMNS})
+                res_rows.append({c: cell(row[c]) for c in RESULT_COLUMNS})
                 bar.update()
             bar.close()
         finally:
@@ -248,15 +248,15 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
         counts.update(crashes=pool.n_crashes, timeouts=pool.n_timeouts,
                       errors=counts["errors"] + pool.n_errors)
 
-    _rewrite_sorted(clean_path, CLEAN_COLUMNS, clean_rows,
+    rewrite_sorted(clean_path, CLEAN_COLUMNS, clean_rows,
                     key=lambda r: (names.index(r["model"]), i_of[r["image"]]))
-    _rewrite_sorted(res_path, RESULT_COLUMNS, res_rows,
+    rewrite_sorted(res_path, RESULT_COLUMNS, res_rows,
                     key=lambda r: (int(r["design"]), CHANNELS.index(r["channel"]),
                                    i_of[r["image"]], int(r["trial"])))
     clean = {(r["model"], r["image"]): float(r["ms_ssim"]) for r in clean_rows}
     summary = summarise(res_rows, clean, {d: des.ber_model for d, des in enumerate(dlist)})
     sum_path = out / "summary.csv"
-    lines = [",".join(SUMMARY_COLUMNS)] + [",".join(_fmt(s[c]) for c in SUMMARY_COLUMNS)
+    lines = [",".join(SUMMARY_COLUMNS)] + [",".join(cell(s[c]) for c in SUMMARY_COLUMNS)
                                            for s in summary]
     write_atomic(sum_path, "\n".join(lines) + "\n")
     return {"results": res_path, "clean": clean_path, "summary": sum_path,
