@@ -135,7 +135,7 @@ class FBLBERModel(_Common):
     def log10_ber_and_slope(self, rc: ArrayLike, sinr: ArrayLike
                             ) -> tuple[np.ndarray | float, np.ndarray | float]:
         """(log10 rho_b, d log10 rho_b / d R_c): the closed form of ASCC eq. (23)'s U(R_c)."""
-        return fbl.u_log_ber(rc, sinr, self.blocklength, self.exact_dispersion)
+        return fbl.u_log_ber(sinr, rc, self.blocklength, self.exact_dispersion)
 
 
 def _isotonic_decreasing(y: np.ndarray, w: np.ndarray) -> np.ndarray:

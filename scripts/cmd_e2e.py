@@ -5,36 +5,45 @@ from __future__ import annotations
 
 import argparse
 
+from scripts import argtypes as at
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("e2e", help="real images through optimised links: measured vs predicted "
                                    "MS-SSIM")
-    p.add_argument("--designs", required=True, help="designs.json written by `issc ascc`")
-    p.add_argument("--images", default=None,
+    p.add_argument("--designs", type=at.existing_file, required=True,
+                   help="designs.json written by `issc ascc`")
+    p.add_argument("--images", type=at.existing_dir, default=None,
                    help="image folder (default: the shipped photos of --split)")
     p.add_argument("--split", default="val", choices=("train", "val", "test", "all"),
                    help="shipped photos used when --images is not given (val: held out from "
                         "codec training and the S-curve fit)")
-    p.add_argument("--max-images", type=int, default=None, help="use the first N images")
-    p.add_argument("--crop", type=int, default=None, help="centred square crop (pixels)")
+    p.add_argument("--max-images", type=at.positive_int, default=None,
+                   help="use the first N images")
+    p.add_argument("--crop", type=at.positive_int, default=None,
+                   help="centred square crop (pixels)")
     p.add_argument("--channel", default="both", help="bitflip, ldpc or both")
-    p.add_argument("--trials", type=int, default=2, help="trials per design, image, channel")
-    p.add_argument("--ladder", default=None, help="codec ladder folder (default: shipped)")
-    p.add_argument("--num-iter", type=int, default=20, help="LDPC BP iterations")
-    p.add_argument("--workers", type=int, default=2, help="isolated worker processes")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True)
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--trials", type=at.positive_int, default=2,
+                   help="trials per design, image, channel")
+    p.add_argument("--ladder", type=at.existing_dir, default=None,
+                   help="codec ladder folder (default: shipped)")
+    p.add_argument("--num-iter", type=at.positive_int, default=20, help="LDPC BP iterations")
+    p.add_argument("--workers", type=at.positive_int, default=2, help="isolated worker processes")
+    p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of flips and noise")
+    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> None:
     from pathlib import Path
 
+    from optim.ascc import load_designs
     from optim.e2e import format_summary, run_e2e
     from scripts.fig_e2e import plot_predicted_vs_measured
     from scripts.runinfo import run_record
 
+    load_designs(args.designs)  # refuse a file that is not a designs file before --out exists
     out = Path(args.out)
     with run_record(out, seed=args.seed) as meta:
         res = run_e2e(out, args.designs, images=args.images, channel=args.channel,

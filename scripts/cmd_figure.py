@@ -34,8 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("figure", help="regenerate a figure of the papers (PNG + CSV + meta.json)")
     figs = p.add_subparsers(dest="figure", metavar="NAME")
     for name, (add_arguments, run) in sorted(figure_table().items()):
-        fp = figs.add_parser(name, help=(run.__doc__ or "").strip().splitlines()[0]
-                             if run.__doc__ else None)
+        first = (run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else None
+        # argparse %-formats help strings: a literal "95%" would break --help
+        fp = figs.add_parser(name, help=first.replace("%", "%%") if first else None)
         add_arguments(fp)
         fp.set_defaults(func=run)
     p.set_defaults(func=_no_figure(p))

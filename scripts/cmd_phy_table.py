@@ -8,32 +8,37 @@ from __future__ import annotations
 
 import argparse
 
+from scripts import argtypes as at
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     from linksim.phy_table import DEFAULT_RCS
 
     p = sub.add_parser("phy-table", help="measured LDPC BER/BLER table over (R_c, SINR) for the "
                                          "ldpc BER model")
-    p.add_argument("--rc", type=float, nargs="+", default=list(DEFAULT_RCS),
+    p.add_argument("--rc", type=at.positive_float, nargs="+", default=list(DEFAULT_RCS),
                    help="coding rates R_c (information bits per channel use)")
-    p.add_argument("--blocklength", type=int, default=256, help="L channel uses per codeword")
-    p.add_argument("--num-iter", type=int, default=20, help="BP iterations")
-    p.add_argument("--max-bits", type=float, default=2.5e6,
+    p.add_argument("--blocklength", type=at.positive_int, default=256,
+                   help="L channel uses per codeword")
+    p.add_argument("--num-iter", type=at.positive_int, default=20, help="BP iterations")
+    p.add_argument("--max-bits", type=at.positive_float, default=2.5e6,
                    help="information bits per point at most")
-    p.add_argument("--min-block-errors", type=int, default=100, help="stop a point after these")
-    p.add_argument("--step-db", type=float, default=0.5, help="SINR step of every row (dB)")
-    p.add_argument("--below-db", type=float, default=0.5,
+    p.add_argument("--min-block-errors", type=at.positive_int, default=100,
+                   help="stop a point after these")
+    p.add_argument("--step-db", type=at.positive_float, default=0.5,
+                   help="SINR step of every row (dB)")
+    p.add_argument("--below-db", type=at.finite_float, default=0.5,
                    help="first SINR of a row: this far under the Shannon limit of its R_c")
-    p.add_argument("--above-db", type=float, default=6.0,
+    p.add_argument("--above-db", type=at.finite_float, default=6.0,
                    help="last SINR of a row: this far over the Shannon limit")
     p.add_argument("--deep", type=float, nargs=2, action="append", metavar=("RC", "BITS"),
                    default=[], help="give the row of this R_c a larger bit budget (repeatable)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of the channel noise")
+    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
     p.add_argument("--finalize", action="store_true",
                    help="measure nothing: write the table from the points of an interrupted "
                         "run in --out (same settings)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 

@@ -12,6 +12,8 @@ import math
 import os
 from pathlib import Path
 
+from scripts import argtypes as at
+
 MARKERS = {"bitflip": ("o", "bit flips at predicted ρ_b"), "ldpc": ("s", "5G LDPC chain")}
 
 
@@ -73,7 +75,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--designs", required=True, help="designs.json (any run of `issc ascc`)")
     p.add_argument("--e2e", default=None,
                    help="an `issc e2e` output folder for the measured markers (optional)")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
 
 
 def run(args: argparse.Namespace) -> None:
