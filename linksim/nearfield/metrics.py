@@ -51,7 +51,7 @@ def semantic_rate(sinr: torch.Tensor, rho: torch.Tensor, iota: float = 1.0) -> t
 def secrecy_rate(rate: torch.Tensor, leaked: torch.Tensor, clamp: bool = True) -> torch.Tensor:
     """Worst-case semantic secrecy rate S_k = [R_k - max_l R_{l|k}]^+, NF eq. (22).
 
-    As fixed in design.md: the maximum over targets applies to the leaked rate
+    As fixed in docs/design.md: the maximum over targets applies to the leaked rate
     (the worst eavesdropper), with rho_{l|k} = rho_k (knowledge base exposed).
     Args: rate (K,); leaked (L, K). ``clamp=False`` returns the margin before
     [.]^+, which is smooth almost everywhere (what an optimiser should climb).
@@ -62,8 +62,14 @@ def secrecy_rate(rate: torch.Tensor, leaked: torch.Tensor, clamp: bool = True) -
 
 
 def information_efficiency(secrecy: torch.Tensor, rate: torch.Tensor) -> torch.Tensor:
-    """E_k = S_k / R_k in [0, 1], NF eq. (23). (K,)."""
-    return secrecy / rate
+    """E_k = S_k / R_k in [0, 1], NF eq. (23). (K,).
+
+    Where R_k = 0 nothing reaches user k and S_k = 0: E_k is 0 there (no secure
+    information delivered), not 0/0 = NaN; gradients stay finite.
+    """
+    positive = rate > 0
+    safe = torch.where(positive, rate, torch.ones_like(rate))
+    return torch.where(positive, secrecy / safe, torch.zeros_like(secrecy))
 
 
 def semantic_computing_power(rho: torch.Tensor, nu: float) -> torch.Tensor:
@@ -94,8 +100,8 @@ def processing_power(f: torch.Tensor, kappa: float, cycles_per_bit: float,
     """CPU power per target, watts, (L,).
 
     ``"kappa_f3"`` (default): the standard CMOS model P_l = kappa f_l^3.
-    ``"eq27"``: NF eq. (27) as printed, P_l = kappa f_l^3 Q_l (design.md explains
-    why the printed form cannot meet Table I's budget).
+    ``"eq27"``: NF eq. (27) as printed, P_l = kappa f_l^3 Q_l (docs/design.md
+    explains why the printed form cannot meet Table I's budget).
     """
     if model not in CPU_POWER_MODELS:
         raise ValueError(f"model={model!r} is invalid: must be one of {CPU_POWER_MODELS}")

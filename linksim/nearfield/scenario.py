@@ -9,14 +9,26 @@ channel, SINR and rate is a torch function of ``pos`` (autodiff gives exact
 gradients for the position optimiser). Beamformers ``W`` (N_t, K) are in
 sqrt(W), covariances ``R``, ``Rx`` (N_t, N_t) in watts, complex128.
 
-Choices where the paper is silent (all overridable in the TOML scenario):
-the transmit grid pitch equals the side sqrt(C_i) of the square movable regions
-(regions tile without overlapping); the centre element (present when N_tx and
-N_tz are odd) is u_0 and does not move (eq. (28g), i != 0); the receive array
-is a half-wavelength grid centred on u_0 (co-located, Sec. II); user and target
-positions lie inside the Rayleigh distance; each target's N_s scatterers are
-drawn uniformly in a ball around its centre with CN(0, reflection_var)
-reflection coefficients, from ``geometry_seed``.
+Choices where the paper is silent (all overridable in the TOML scenario; see
+``docs/linksim_nearfield.md``): the transmit grid pitch (per axis, ``tx_spacing_x_m``,
+``tx_spacing_z_m``) equals the side sqrt(C_i) of the square movable regions (regions tile
+without overlapping); ``region_area_m2 = 0`` gives a fixed-position array (no movable
+region; the dense and sparse UPAs of NF Fig. 8). The reference point u_0 is the array
+centroid (the origin): with N_tx and N_tz odd it is the centre element, which does not move
+(NF eq. (28g), i != 0); with an even count per side no element sits there, u_0 is a point
+between elements and every element moves. The receive array is a half-wavelength grid
+centred on u_0 (co-located, Sec. II). User and target positions lie in the radiating near
+field, beyond the aperture D and inside the Rayleigh distance 2 D^2 / lambda (an object
+beyond it draws a warning, not a refusal). Each target's N_s scatterers are drawn uniformly
+in a ball around its centre with CN(0, reflection_var) reflection coefficients, from
+``geometry_seed``.
+
+The sensing limit: NF eq. (16) in Table I's units binds only when an eigenvalue of R_x falls
+below ~5e-8 W, so xi = 0.5 never constrains a design. With ``crb_normalisation = "budget"``
+(default) the limit reads CRB(G) / CRB_min <= xi, where CRB_min = sigma_r^2 N_r N_t^2 /
+(F P_t) is the smallest CRB any covariance within the budget reaches (isotropic, Tr R_x =
+P_t): a normalisation by the array size. xi >= 1 then says how far from the best sensing
+a design may be (xi = 2: 3 dB); ``"none"`` keeps eq. (16) as printed.
 """
 
 from __future__ import annotations
@@ -24,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -45,16 +58,19 @@ from .geometry import (
     spherical_to_cartesian,
 )
 
-_POSITIVE = ("carrier_ghz", "region_area_m2", "tx_spacing_m", "rx_spacing_wavelengths",
+_POSITIVE = ("carrier_ghz", "tx_spacing_x_m", "tx_spacing_z_m", "rx_spacing_wavelengths",
              "t_max_s", "data_bits", "cycles_per_bit", "kappa", "f_max_hz", "iota",
-             "reflection_var", "crb_limit")
-_NON_NEGATIVE = ("nu", "f_required_hz", "scatterer_radius_m")
+             "reflection_var", "crb_limit", "bleu_floor")
+_NON_NEGATIVE = ("nu", "f_required_hz", "scatterer_radius_m", "region_area_m2")
+CRB_NORMALISATIONS = ("budget", "none")
+DEFAULT_GENRES = ("news", "editorial", "reviews", "religion", "hobbies", "lore", "government",
+                  "learned", "fiction", "mystery")
 _COUNTS = ("n_tx", "n_tz", "n_rx", "n_rz", "frames", "scatterers_per_target")
 
 
 @dataclass(frozen=True)
 class NFScenario:
-    """NF-ISCSC scenario; defaults are NF Table I and design.md (see module docstring)."""
+    """NF-ISCSC scenario; defaults are NF Table I and docs/design.md (see module docstring)."""
 
     carrier_ghz: float = 50.0
     n_tx: int = 3
@@ -63,12 +79,14 @@ class NFScenario:
     n_rz: int = 5
     frames: int = 100
     region_area_m2: float = 0.0025
-    tx_spacing_m: float = 0.05
+    tx_spacing_x_m: float = 0.05
+    tx_spacing_z_m: float = 0.05
     rx_spacing_wavelengths: float = 0.5
-    tx_power_dbm: float = 25.0
+    power_budget_dbm: float = 25.0
     noise_comm_dbm: float = -30.0
     noise_radar_dbm: float = -40.0
-    crb_limit: float = 0.5
+    crb_limit: float = 2.0
+    crb_normalisation: str = "budget"
     t_max_s: float = 0.1
     data_bits: float = 0.5e6
     cycles_per_bit: float = 110.0
@@ -78,6 +96,8 @@ class NFScenario:
     f_max_hz: float = 3e9
     iota: float = 1.0
     nu: float = 0.01
+    bleu_floor: float = 0.3
+    users_genre: tuple[str, ...] = ()
     users_theta_deg: tuple[float, ...] = (60.0, 80.0, 95.0, 110.0, 125.0)
     users_phi_deg: tuple[float, ...] = (80.0, 95.0, 85.0, 100.0, 90.0)
     users_d_m: tuple[float, ...] = (4.0, 6.0, 5.0, 7.0, 3.5)
@@ -100,7 +120,8 @@ class NFScenario:
             except (TypeError, ValueError):
                 raise ValueError(f"{name}={getattr(self, name)!r} is invalid: must be a list of "
                                  "numbers") from None
-        for name in _POSITIVE + _NON_NEGATIVE + _COUNTS + ("tx_power_dbm", "noise_comm_dbm",
+        object.__setattr__(self, "users_genre", tuple(str(g) for g in self.users_genre))
+        for name in _POSITIVE + _NON_NEGATIVE + _COUNTS + ("power_budget_dbm", "noise_comm_dbm",
                                                          "noise_radar_dbm"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -119,12 +140,22 @@ class NFScenario:
             v = getattr(self, name)
             if int(v) != v or v <= 0:
                 raise ValueError(f"{name}={v!r} is invalid: must be a positive integer")
-        for name in ("tx_power_dbm", "noise_comm_dbm", "noise_radar_dbm"):
+        for name in ("power_budget_dbm", "noise_comm_dbm", "noise_radar_dbm"):
             if not math.isfinite(getattr(self, name)):
                 raise ValueError(f"{name}={getattr(self, name)!r} is invalid: must be finite dBm")
         if self.phase_model not in PHASE_MODELS:
             raise ValueError(f"phase_model={self.phase_model!r} is invalid: must be one of "
                              f"{PHASE_MODELS}")
+        if self.crb_normalisation not in CRB_NORMALISATIONS:
+            raise ValueError(f"crb_normalisation={self.crb_normalisation!r} is invalid: must be "
+                             f"one of {CRB_NORMALISATIONS}")
+        if self.crb_normalisation == "budget" and self.crb_limit < 1.0:
+            raise ValueError(f"crb_limit={self.crb_limit} is invalid: with crb_normalisation="
+                             "'budget' the CRB is at least 1 (the whole budget isotropic); "
+                             "need xi >= 1")
+        if self.bleu_floor > 1.0:
+            raise ValueError(f"bleu_floor={self.bleu_floor} is invalid: must be a BLEU "
+                             "fraction in (0, 1]")
         if self.cpu_power_model not in met.CPU_POWER_MODELS:
             raise ValueError(f"cpu_power_model={self.cpu_power_model!r} is invalid: must be one "
                              f"of {met.CPU_POWER_MODELS}")
@@ -137,6 +168,10 @@ class NFScenario:
             raise ValueError(f"targets=({len(self.targets_theta_deg)}, "
                              f"{len(self.targets_phi_deg)}, {len(self.targets_d_m)}) is invalid: "
                              "theta, phi, d lists need one equal, non-zero length L")
+        if len(self.users_genre) not in (0, 1, self.K):
+            raise ValueError(f"users_genre has {len(self.users_genre)} entries, which is "
+                             f"invalid: need one Brown genre per user (K={self.K}), or one for "
+                             "all")
         n_t, n_r, kl = self.n_tx * self.n_tz, self.n_rx * self.n_rz, self.K + self.L
         if not kl <= n_t < n_r:
             raise ValueError(f"K+L={kl} (N_t={n_t}, N_r={n_r}) is invalid: NF Sec. II requires "
@@ -145,15 +180,24 @@ class NFScenario:
             raise ValueError(f"frames={self.frames} is invalid: must exceed N_tx N_tz={n_t} "
                              "(NF Sec. II-A, X must have full row rank)")
         side = math.sqrt(self.region_area_m2)
-        if side > self.tx_spacing_m * (1 + 1e-9) and max(self.n_tx, self.n_tz) > 1:
-            raise ValueError(f"region_area_m2={self.region_area_m2} is invalid: its side "
-                             f"{side:.4g} m exceeds tx_spacing_m={self.tx_spacing_m}, so movable "
-                             "regions overlap; need sqrt(C_i) <= tx_spacing_m")
+        for axis, count, pitch in (("x", self.n_tx, self.tx_spacing_x_m),
+                                   ("z", self.n_tz, self.tx_spacing_z_m)):
+            if count > 1 and side > pitch * (1 + 1e-9):
+                raise ValueError(f"region_area_m2={self.region_area_m2} is invalid: its side "
+                                 f"{side:.4g} m exceeds tx_spacing_{axis}_m={pitch}, so movable "
+                                 f"regions overlap; need sqrt(C_i) <= tx_spacing_{axis}_m")
+        far = []
         for kind, dists in (("users_d_m", self.users_d_m), ("targets_d_m", self.targets_d_m)):
             for v in dists:
                 if not v > self.aperture_m:
                     raise ValueError(f"{kind}={v} is invalid: objects must be farther than the "
                                      f"array aperture D={self.aperture_m:.4g} m")
+                if v > self.rayleigh_distance_m:
+                    far.append(f"{kind}={v}")
+        if far:
+            warnings.warn(f"{', '.join(far)} m lie beyond the Rayleigh distance "
+                          f"{self.rayleigh_distance_m:.4g} m: far field (the exact "
+                          "spherical-wave model still applies)", stacklevel=3)
         scat_d = np.linalg.norm(self._scatterers_np, axis=-1)
         if scat_d.min() <= self.aperture_m:
             raise ValueError(f"scatterer distance={scat_d.min():.4g} m is invalid: must exceed "
@@ -176,6 +220,10 @@ class NFScenario:
             else:
                 flat[key] = value
         flat.update(overrides)
+        if "tx_spacing_m" in flat:  # one pitch for both axes (the older key)
+            pitch = flat.pop("tx_spacing_m")
+            flat.setdefault("tx_spacing_x_m", pitch)
+            flat.setdefault("tx_spacing_z_m", pitch)
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(flat) - known)
         if unknown:
@@ -196,6 +244,13 @@ class NFScenario:
         return len(self.targets_d_m)
 
     @property
+    def user_genres(self) -> tuple[str, ...]:
+        """Each user's knowledge base (a Brown genre; NF eq. (19) rho_LB per user): K names.
+        ``users_genre`` empty cycles :data:`DEFAULT_GENRES`; one name serves every user."""
+        names = self.users_genre or DEFAULT_GENRES
+        return tuple(names[k % len(names)] for k in range(self.K))
+
+    @property
     def n_t(self) -> int:
         return self.n_tx * self.n_tz
 
@@ -209,8 +264,14 @@ class NFScenario:
         return SPEED_OF_LIGHT / (self.carrier_ghz * 1e9)
 
     @property
-    def tx_power_w(self) -> float:
-        return float(dbm_to_watt(self.tx_power_dbm))
+    def power_budget_w(self) -> float:
+        """P_t of NF eq. (28c), watts."""
+        return float(dbm_to_watt(self.power_budget_dbm))
+
+    @property
+    def movable(self) -> bool:
+        """False for a fixed-position array (``region_area_m2 = 0``)."""
+        return self.region_area_m2 > 0
 
     @property
     def noise_comm_w(self) -> float:
@@ -228,8 +289,8 @@ class NFScenario:
     def aperture_m(self) -> float:
         """Largest array diagonal (transmit incl. movable regions, or receive), metres."""
         side = self.region_side_m
-        tx = math.hypot((self.n_tx - 1) * self.tx_spacing_m + side,
-                        (self.n_tz - 1) * self.tx_spacing_m + side)
+        tx = math.hypot((self.n_tx - 1) * self.tx_spacing_x_m + side,
+                        (self.n_tz - 1) * self.tx_spacing_z_m + side)
         pitch = self.rx_spacing_wavelengths * self.wavelength
         rx = math.hypot((self.n_rx - 1) * pitch, (self.n_rz - 1) * pitch)
         return max(tx, rx)
@@ -242,12 +303,13 @@ class NFScenario:
     # ---------------------------------------------------------------- geometry
     def tx_nominal(self) -> torch.Tensor:
         """Nominal (grid) transmit positions: float64 (N_t, 2), metres."""
-        return planar_grid(self.n_tx, self.n_tz, self.tx_spacing_m, self.tx_spacing_m)
+        return planar_grid(self.n_tx, self.n_tz, self.tx_spacing_x_m, self.tx_spacing_z_m)
 
     def movable_mask(self) -> torch.Tensor:
-        """bool (N_t,): False for the fixed centroid element u_0 (eq. (28g))."""
+        """bool (N_t,): False for the fixed centroid element u_0 (NF eq. (28g)) and for
+        every element of a fixed-position array."""
         nominal = self.tx_nominal()
-        return nominal.abs().sum(dim=1) > 1e-12
+        return (nominal.abs().sum(dim=1) > 1e-12) & self.movable
 
     def region_bounds(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Lower and upper corners of each C_i: two float64 (N_t, 2); equal for u_0."""
@@ -279,15 +341,18 @@ class NFScenario:
 
     def user_points(self) -> torch.Tensor:
         """User positions b_k: float64 (K, 3), metres."""
-        return spherical_to_cartesian(torch.deg2rad(torch.tensor(self.users_theta_deg)),
-                                      torch.deg2rad(torch.tensor(self.users_phi_deg)),
-                                      torch.tensor(self.users_d_m))
+        # float64 before the degree conversion: float32 angles put 0.3 um into b_k
+        return spherical_to_cartesian(
+            torch.deg2rad(torch.tensor(self.users_theta_deg, dtype=DTYPE)),
+            torch.deg2rad(torch.tensor(self.users_phi_deg, dtype=DTYPE)),
+            torch.tensor(self.users_d_m, dtype=DTYPE))
 
     def target_centres(self) -> torch.Tensor:
         """Target centres: float64 (L, 3), metres."""
-        return spherical_to_cartesian(torch.deg2rad(torch.tensor(self.targets_theta_deg)),
-                                      torch.deg2rad(torch.tensor(self.targets_phi_deg)),
-                                      torch.tensor(self.targets_d_m))
+        return spherical_to_cartesian(
+            torch.deg2rad(torch.tensor(self.targets_theta_deg, dtype=DTYPE)),
+            torch.deg2rad(torch.tensor(self.targets_phi_deg, dtype=DTYPE)),
+            torch.tensor(self.targets_d_m, dtype=DTYPE))
 
     @cached_property
     def _draws(self) -> tuple[np.ndarray, np.ndarray]:
@@ -385,7 +450,7 @@ class NFScenario:
         w_k = sqrt(comm_fraction P / K) h_k^H / ||h_k||, R = (1 - comm_fraction) P / N_t I,
         so Tr(R_x) = P (default P = P_t). Returns W (N_t, K), R (N_t, N_t), complex128.
         """
-        power = self.tx_power_w if power_w is None else power_w
+        power = self.power_budget_w if power_w is None else power_w
         if not power > 0:
             raise ValueError(f"power_w={power!r} is invalid: must be > 0")
         if not 0 <= comm_fraction < 1:
@@ -410,7 +475,7 @@ class NFScenario:
             Ht = self.target_channels(pos).numpy()
         return {"user_gram": H.conj()[:, :, None] * H[:, None, :],
                 "target_gram": Ht.conj()[:, :, None] * Ht[:, None, :],
-                "noise_comm_w": self.noise_comm_w, "power_budget_w": self.tx_power_w,
+                "noise_comm_w": self.noise_comm_w, "power_budget_w": self.power_budget_w,
                 "crb_trace_limit": self.crb_trace_limit()}
 
     # ----------------------------------------------------------------- sensing
@@ -419,17 +484,34 @@ class NFScenario:
         return sens.extended_fim(np.asarray(Rx), self.frames, self.noise_radar_w, self.n_r)
 
     def crb(self, Rx: Any) -> float:
-        """CRB(G) of NF eq. (16), dimensionless (sum over the N_r N_t entries of G)."""
+        """CRB(G) of NF eq. (16) as printed, dimensionless (sum over the N_r N_t entries of
+        G); +inf when R_x is singular (G is then not identifiable)."""
         return sens.extended_crb(np.asarray(Rx), self.frames, self.noise_radar_w, self.n_r)
 
+    def crb_reference(self) -> float:
+        """The CRB unit of ``crb_limit``: CRB_min = sigma_r^2 N_r N_t^2 / (F P_t), the CRB of
+        the isotropic full-budget covariance (``"budget"``), or 1 (``"none"``)."""
+        if self.crb_normalisation == "none":
+            return 1.0
+        return self.noise_radar_w * self.n_r * self.n_t ** 2 / (self.frames
+                                                                  * self.power_budget_w)
+
+    def crb_normalised(self, Rx: Any) -> float:
+        """CRB(G) in the units of ``crb_limit`` (see module docstring); +inf if singular."""
+        return self.crb(Rx) / self.crb_reference()
+
     def crb_trace_limit(self, xi: float | None = None) -> float:
-        """eq. (28b) as Tr(R_x^{-1}) <= this value (1/W); xi defaults to ``crb_limit``."""
-        return sens.crb_trace_limit(self.crb_limit if xi is None else xi, self.frames,
+        """NF eq. (28b) as Tr(R_x^{-1}) <= this value (1/W); xi (in the units of
+        ``crb_limit``) defaults to ``crb_limit``."""
+        xi = self.crb_limit if xi is None else xi
+        return sens.crb_trace_limit(xi * self.crb_reference(), self.frames,
                                     self.noise_radar_w, self.n_r)
 
     def crb_constraints_cvxpy(self, Rx: Any, xi: float | None = None) -> list:
-        """cvxpy LMI constraints for CRB(G) <= xi on a Hermitian (N_t, N_t) variable."""
-        return sens.crb_constraints_cvxpy(Rx, self.crb_limit if xi is None else xi, self.frames,
+        """cvxpy LMI constraints for CRB(G) <= xi on a Hermitian (N_t, N_t) variable in
+        watts (xi in the units of ``crb_limit``)."""
+        xi = self.crb_limit if xi is None else xi
+        return sens.crb_constraints_cvxpy(Rx, xi * self.crb_reference(), self.frames,
                                           self.noise_radar_w, self.n_r)
 
     def point_target_fim(self, zeta: Any, Rx: Any, pos: torch.Tensor | None = None,
@@ -475,23 +557,25 @@ class NFScenario:
         p_proc = self.processing_power(f, model)
         total = p_cs + p_comp + float(p_proc.sum())
         latency = self.latency(f)
-        crb = self.crb(Rx)
+        crb = self.crb_normalised(Rx)
         out = {"P_cs_w": p_cs, "P_comp_w": p_comp, "P_process_w": p_proc.tolist(),
-               "P_total_w": total, "P_t_w": self.tx_power_w, "cpu_power_model": model,
+               "P_total_w": total, "P_t_w": self.power_budget_w, "cpu_power_model": model,
                "latency_s": latency.tolist(), "f_hz": f.tolist(), "crb": crb,
+               "crb_limit": self.crb_limit,
+               "crb_normalisation": self.crb_normalisation,
                "violations": []}
-        if total > self.tx_power_w * (1 + 1e-9):
+        if total > self.power_budget_w * (1 + 1e-9):
             out["violations"].append(
                 f"power: P_C&S={p_cs:.4g} + P_Comp={p_comp:.4g} + sum P_process="
                 f"{float(p_proc.sum()):.4g} ({model}) = {total:.4g} W exceeds P_t="
-                f"{self.tx_power_w:.4g} W (eq. 28c)")
+                f"{self.power_budget_w:.4g} W (NF eq. (28c))")
         if float(latency.max()) > self.t_max_s * (1 + 1e-9):
             out["violations"].append(f"latency: max T_l={float(latency.max()):.4g} s exceeds "
-                                     f"T_max={self.t_max_s} s (eq. 28d)")
+                                     f"T_max={self.t_max_s} s (NF eq. (28d))")
         if float(f.sum()) > self.f_max_hz * (1 + 1e-9):
             out["violations"].append(f"cpu: sum f_l={float(f.sum()):.4g} Hz exceeds "
-                                     f"F_max={self.f_max_hz:.4g} Hz (eq. 28e)")
+                                     f"F_max={self.f_max_hz:.4g} Hz (NF eq. (28e))")
         if crb > self.crb_limit:
             out["violations"].append(f"sensing: CRB={crb:.4g} exceeds xi={self.crb_limit} "
-                                     "(eq. 28b)")
+                                     f"({self.crb_normalisation} normalisation, NF eq. (28b))")
         return out

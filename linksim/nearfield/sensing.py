@@ -39,14 +39,14 @@ def extended_crb(Rx: np.ndarray, frames: int, noise: float, n_rx: int) -> float:
 
     This is the bound on E||G_hat - G||_F^2 (sum over all N_r N_t entries), W^-1 units
     cancel: G is an amplitude gain, so the CRB is dimensionless.
-    Raises ValueError when R_x is singular (G is then not identifiable).
+    Returns +inf when R_x is singular (rank < N_t: G is then not identifiable, the FIM is
+    singular), as the far-field CRB does; a constraint CRB <= xi then fails cleanly.
     """
     _check_frames(frames, noise)
     Rx = np.asarray(Rx)
     eig = np.linalg.eigvalsh((Rx + Rx.conj().T) / 2)
     if eig.min() <= 1e-14 * max(eig.max(), 1e-300):
-        raise ValueError(f"Rx min eigenvalue={eig.min():.3g} is invalid: R_x must be positive "
-                         "definite (rank N_t) for the CRB of G to be finite")
+        return math.inf
     return float(noise * n_rx / frames * np.sum(1.0 / eig))
 
 
@@ -87,29 +87,6 @@ def psd_sqrt(R: np.ndarray) -> np.ndarray:
     if eig.min() < -1e-9 * max(abs(eig).max(), 1e-300):
         raise ValueError(f"R min eigenvalue={eig.min():.3g} is invalid: a covariance must be PSD")
     return (vec * np.sqrt(np.clip(eig, 0.0, None))) @ vec.conj().T
-
-
-def draw_transmit_signal(W: np.ndarray, R: np.ndarray, frames: int,
-                         rng: np.random.Generator, R_sqrt: np.ndarray | None = None) -> np.ndarray:
-    """X = W_c C^H + W_r of NF eq. (2), Gaussian symbols, E[X X^H] / F = R_x.
-
-    C has i.i.d. CN(0, 1) entries (unit-power, uncorrelated streams, the
-    assumptions under eq. (3)); W_r = R^{1/2} S with S i.i.d. CN(0, 1).
-    Args: W (N_t, K) sqrt(W); R (N_t, N_t) W; R_sqrt: precomputed
-    :func:`psd_sqrt` of R (saves an eigendecomposition per draw). Returns complex128 (N_t, F).
-    """
-    _check_frames(frames)
-    W = np.asarray(W)
-    symbols = _complex_normal(rng, (W.shape[1], frames))
-    radar = (psd_sqrt(R) if R_sqrt is None else R_sqrt) @ _complex_normal(rng, (W.shape[0], frames))
-    return W @ symbols + radar
-
-
-def simulate_echoes(G: np.ndarray, X: np.ndarray, noise: float,
-                    rng: np.random.Generator) -> np.ndarray:
-    """Z = G X + N, NF eq. (10). Returns complex128 (N_r, F)."""
-    G = np.asarray(G)
-    return G @ X + np.sqrt(noise) * _complex_normal(rng, (G.shape[0], X.shape[1]))
 
 
 def _h(A: np.ndarray) -> np.ndarray:
@@ -216,16 +193,20 @@ def point_target_fim(zeta: torch.Tensor, tx: torch.Tensor, rx: torch.Tensor,
     # dG/dzeta column by column with the double-vjp trick (J v = d/du [J^T u] v): plain
     # reverse mode, because torch's forward-mode set-up costs seconds on first use.
     # create_graph (only when tx needs it) keeps the columns differentiable in positions.
-    z = zeta.detach().clone().requires_grad_(True)
-    out = torch.view_as_real(point_target_echo(z, tx, rx, wavelength, model, path_loss, beta))
-    u = torch.zeros_like(out, requires_grad=True)
-    (vjp,) = torch.autograd.grad(out, z, grad_outputs=u, create_graph=True)
     keep = torch.is_grad_enabled() and (tx.requires_grad or rx.requires_grad)
-    cols = []
-    for p in range(3):
-        (col,) = torch.autograd.grad(vjp[p], u, create_graph=keep, retain_graph=True)
-        cols.append(torch.view_as_complex(col))
+    with torch.enable_grad():  # the derivatives in zeta need autograd even under no_grad()
+        z = zeta.detach().clone().requires_grad_(True)
+        out = torch.view_as_real(point_target_echo(z, tx, rx, wavelength, model, path_loss,
+                                                   beta))
+        u = torch.zeros_like(out, requires_grad=True)
+        (vjp,) = torch.autograd.grad(out, z, grad_outputs=u, create_graph=True)
+        cols = []
+        for p in range(3):
+            (col,) = torch.autograd.grad(vjp[p], u, create_graph=keep, retain_graph=True)
+            cols.append(torch.view_as_complex(col))
     dG = torch.stack(cols)  # (3, N_r, N_t)
+    if not keep:
+        dG = dG.detach()
     Rx = torch.as_tensor(Rx, dtype=torch.complex128)
     inner = torch.einsum("pmi,ij,qmj->pq", dG, Rx, dG.conj())
     return 2.0 * frames / noise * inner.real
