@@ -10,7 +10,7 @@ Public names:
 - sub-problems: :mod:`.beamforming_sca` (1), :mod:`.positions` (2), :mod:`.extraction` (3).
 """
 
-from .alternating import NFOptions, NFRun, POSITION_STRATEGIES, demo_run, optimise, run_nf
+from .alternating import POSITION_STRATEGIES, NFOptions, NFRun, demo_run, optimise, run_nf
 from .design import NFDesign, load_design, save_design
 from .feasibility import InfeasibleError, precheck, verify_design
 
