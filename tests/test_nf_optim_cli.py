@@ -81,3 +81,20 @@ def test_bad_input_is_refused_in_one_line(tmp_path, capsys, extra, args, match):
     assert rc == 2
     assert len(err) == 1
     assert re.search(match, err[0]), err[0]
+
+
+@pytest.mark.slow
+def test_figures_nf5_nf6_write_png_csv_meta(tmp_path):
+    scn = _toml(tmp_path)
+    assert main(["figure", "nf-5", "--scenario", scn, "--iterations", "3", "--ranges", "0.02",
+                 "0.05", "--out", str(tmp_path / "f5")]) == 0
+    rows = list(csv.DictReader((tmp_path / "f5" / "results.csv").open()))
+    for r in ("0.02", "0.05"):
+        vals = [float(x["min_secrecy"]) for x in rows if x["range_m"] == r]
+        assert len(vals) >= 2 and all(b >= a for a, b in zip(vals, vals[1:]))
+    assert main(["figure", "nf-6", "--scenario", scn, "--iterations", "3",
+                 "--out", str(tmp_path / "f6")]) == 0
+    res = json.loads((tmp_path / "f6" / "results.json").read_text())
+    assert res["ratio_bfgs_over_taylor"] > 0
+    for d, png in (("f5", "nf_fig5.png"), ("f6", "nf_fig6.png")):
+        assert (tmp_path / d / png).is_file() and (tmp_path / d / "meta.json").is_file()
