@@ -80,7 +80,7 @@ def test_bad_call_arguments_are_refused():
     W, R = s.baseline_beamformers()
     with pytest.raises(ValueError, match="power_w=0"):
         s.baseline_beamformers(power_w=0.0)
-    with pytest.raises(ValueError, match="rho="):
+    with pytest.raises(ValueError, match="extraction_ratio="):
         s.link_metrics(None, W, R, [0.0, 0.5, 0.5, 0.5, 0.5])
     # a singular R_x leaves G unidentifiable: CRB = +inf (as in the far field), not an error
     assert s.crb(np.diag([1.0] * 8 + [0.0])) == math.inf

@@ -43,9 +43,11 @@ def leakage_sinr(H_t: torch.Tensor, W: torch.Tensor, R: torch.Tensor,
     return gains / (gains.sum(dim=1, keepdim=True) - gains + sensing[:, None] + noise)
 
 
-def semantic_rate(sinr: torch.Tensor, rho: torch.Tensor, iota: float = 1.0) -> torch.Tensor:
-    """R = iota / rho * log2(1 + sinr), NF eqs. (18), (20); rho broadcasts on the user axis."""
-    return iota / rho * torch.log2(1.0 + sinr)
+def semantic_rate(sinr: torch.Tensor, extraction_ratio: torch.Tensor,
+                  iota: float = 1.0) -> torch.Tensor:
+    """R = iota / rho * log2(1 + sinr), NF eqs. (18), (20); the extraction ratio rho
+    broadcasts on the user axis."""
+    return iota / extraction_ratio * torch.log2(1.0 + sinr)
 
 
 def secrecy_rate(rate: torch.Tensor, leaked: torch.Tensor, clamp: bool = True) -> torch.Tensor:
@@ -72,9 +74,9 @@ def information_efficiency(secrecy: torch.Tensor, rate: torch.Tensor) -> torch.T
     return torch.where(positive, secrecy / safe, torch.zeros_like(secrecy))
 
 
-def semantic_computing_power(rho: torch.Tensor, nu: float) -> torch.Tensor:
+def semantic_computing_power(extraction_ratio: torch.Tensor, nu: float) -> torch.Tensor:
     """P^Comp = -nu * sum_k ln(rho_k), NF eq. (24). Watts, scalar."""
-    return -nu * torch.log(torch.as_tensor(rho, dtype=torch.float64)).sum()
+    return -nu * torch.log(torch.as_tensor(extraction_ratio, dtype=torch.float64)).sum()
 
 
 def cs_power(Rx: torch.Tensor) -> torch.Tensor:
