@@ -245,3 +245,28 @@ def test_default_scenario_trace_never_decreases_and_bfgs_beats_fixed():
         assert run.design.constraints["feasible"]
     assert bfgs.metrics["min_secrecy"] >= fixed.metrics["min_secrecy"]
     assert math.isfinite(bfgs.metrics["crb_raw"])
+
+
+def test_run_nf_is_plain_data_and_a_function_of_scenario_options_seed():
+    import dataclasses
+    import json
+
+    from optim.nearfield import run_nf
+
+    scn = small(users_genre=("news", "humor"))
+    opts = dict(max_iterations=2, sca_iterations=1, randomisation_draws=20,
+                position_iterations=5)
+    a = run_nf(dataclasses.asdict(scn), opts, 7)
+    b = run_nf(scn, NFOptions(**opts), 7)
+    assert json.loads(json.dumps(a)) == a            # plain data, JSON-ready
+    assert a["design"]["W"] == b["design"]["W"]
+    assert [r["min_margin"] for r in a["trace"]] == [r["min_margin"] for r in b["trace"]]
+    assert a["design"]["constraints"]["feasible"]
+
+
+@pytest.mark.slow
+def test_demo_run_is_feasible_plain_data():
+    from optim.nearfield import demo_run
+
+    out = demo_run(0)
+    assert out["design"]["constraints"]["feasible"] and out["metrics"]["min_secrecy"] > 0

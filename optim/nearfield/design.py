@@ -29,6 +29,17 @@ def _cjson(M: np.ndarray) -> dict[str, list]:
     return {"re": M.real.tolist(), "im": M.imag.tolist()}
 
 
+def _plain(x: Any) -> Any:
+    """Tuples -> lists, numpy scalars -> Python numbers (what JSON gives back)."""
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
 def _cload(d: dict[str, list]) -> np.ndarray:
     return np.asarray(d["re"], dtype=float) + 1j * np.asarray(d["im"], dtype=float)
 
@@ -65,8 +76,8 @@ class NFDesign:
                 "f_hz": np.asarray(self.f_hz, dtype=float).tolist(),
                 "rho": np.asarray(self.rho, dtype=float).tolist(),
                 "rho_lb": np.asarray(self.rho_lb, dtype=float).tolist(),
-                "constraints": self.constraints, "scenario": self.scenario,
-                "options": self.options}
+                "constraints": _plain(self.constraints), "scenario": _plain(self.scenario),
+                "options": _plain(self.options)}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> NFDesign:
