@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="FA position strategy (fixed: the nominal grid)")
     p.add_argument("--no-semantic", action="store_true",
                    help="conventional ISAC: rho_k = 1, no semantic computing")
-    p.add_argument("--max-iterations", type=int, default=8, help="AO iterations at most")
+    p.add_argument("--max-iterations", type=int, default=15, help="AO iterations at most")
     p.add_argument("--varsigma", type=float, default=1e-3,
                    help="stop when min_k S_k changes by at most this (bits/s/Hz)")
     p.add_argument("--seed", type=int, default=0)
