@@ -210,13 +210,15 @@ def solve_beamforming(scn: NFScenario, sdp: BeamformingSDP, pos: np.ndarray, rho
         if new - trace[-2] < sca_tol:
             break
     relaxed = trace[-1]
+    f_min = np.full(scn.L, scn.min_cpu_frequency())  # the latency limit exactly, least power
     if len(trace) == 1:  # no SDP step succeeded: the incumbent stands
-        return BeamformingResult(W0, Rx0, f, inc_obj, inc_obj, 0.0, 1, trace, status,
+        return BeamformingResult(W0, Rx0, f_min, inc_obj, inc_obj, 0.0, 1, trace, status,
                                  "incumbent")
+    f = np.maximum(f, f_min)  # solver round-off must not break the latency limit (28d)
     Wr, obj, kept = randomise(H, Ht, Wl, Rx, noise, rho, scn.iota, draws, rng)
     max_rank = max(_rank(Wl[k]) for k in range(scn.K))
     if obj < inc_obj:
-        return BeamformingResult(W0, Rx0, f, inc_obj, relaxed, relaxed - obj, max_rank,
+        return BeamformingResult(W0, Rx0, f_min, inc_obj, relaxed, relaxed - obj, max_rank,
                                  trace, status, "incumbent")
     return BeamformingResult(Wr, Rx, f, obj, relaxed, relaxed - obj, max_rank, trace,
                              status, kept)
