@@ -160,8 +160,9 @@ def optimise(scn: NFScenario, options: NFOptions | None = None, seed: int = 0,
         return float(margins_np(H, Ht, W, Rx, scn.noise_comm_w, rho, scn.iota).min())
 
     trace: list[dict[str, Any]] = []
-    diag: dict[str, Any] = {"sca_status": [], "max_rank": [], "randomisation_loss": [],
-                            "position_iterations": [], "extraction_end": []}
+    diag: dict[str, Any] = {"sca_status": [], "max_rank": [], "principal_share": [],
+                            "randomisation_loss": [], "kept": [], "position_iterations": [],
+                            "extraction_end": []}
 
     def record(e: int, stage: str, seconds: float) -> float:
         m = objective()
@@ -181,6 +182,8 @@ def optimise(scn: NFScenario, options: NFOptions | None = None, seed: int = 0,
         diag["sca_status"].append(bf.status)
         diag["max_rank"].append(bf.max_rank)
         diag["randomisation_loss"].append(bf.randomisation_loss)
+        diag["principal_share"].append(bf.principal_share)
+        diag["kept"].append(bf.kept)
         record(e, "beamforming", time.perf_counter() - t0)
 
         t0 = time.perf_counter()

@@ -56,6 +56,7 @@ class BeamformingResult:
     sca_trace: list[float] = field(default_factory=list)
     status: str = "optimal"
     kept: str = "draw"
+    principal_share: float = 1.0  # min_k lambda_max(W_k) / Tr(W_k): 1 = exactly rank one
 
 
 def channels_np(scn: NFScenario, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -217,11 +218,13 @@ def solve_beamforming(scn: NFScenario, sdp: BeamformingSDP, pos: np.ndarray, rho
     f = np.maximum(f, f_min)  # solver round-off must not break the latency limit (28d)
     Wr, obj, kept = randomise(H, Ht, Wl, Rx, noise, rho, scn.iota, draws, rng)
     max_rank = max(_rank(Wl[k]) for k in range(scn.K))
+    share = min(float(np.linalg.eigvalsh((Wl[k] + Wl[k].conj().T) / 2)[-1]
+                      / max(np.trace(Wl[k]).real, 1e-300)) for k in range(scn.K))
     if obj < inc_obj:
         return BeamformingResult(W0, Rx0, f_min, inc_obj, relaxed, relaxed - obj, max_rank,
-                                 trace, status, "incumbent")
+                                 trace, status, "incumbent", share)
     return BeamformingResult(Wr, Rx, f, obj, relaxed, relaxed - obj, max_rank, trace,
-                             status, kept)
+                             status, kept, share)
 
 
 def initial_design(scn: NFScenario, pos: np.ndarray, rho: np.ndarray) -> tuple[np.ndarray,
