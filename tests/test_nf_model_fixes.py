@@ -106,3 +106,15 @@ def test_information_efficiency_is_zero_not_nan_when_nothing_arrives():
     assert e.tolist() == [0.0, 0.5]
     e.sum().backward()
     assert torch.isfinite(rate.grad).all()
+
+
+def test_shipped_nf_scenarios_load():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+    one = NFScenario.from_toml(root / "nf_one_target.toml")
+    assert (one.K, one.L, one.movable) == (5, 1, True)
+    with pytest.warns(UserWarning, match="far field"):
+        dense = NFScenario.from_toml(root / "nf_dense_upa.toml")
+    assert not dense.movable and dense.tx_spacing_x_m == pytest.approx(dense.wavelength / 2,
+                                                                       rel=1e-4)

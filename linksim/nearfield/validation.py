@@ -105,8 +105,9 @@ def validate(scn: Any) -> None:
             if not v > scn.aperture_m:
                 raise ValueError(f"{kind}={v} is invalid: objects must be farther than the "
                                  f"array aperture D={scn.aperture_m:.4g} m")
-            if v > scn.rayleigh_distance_m:
-                far.append(f"{kind}={v}")
+        beyond = [v for v in dists if v > scn.rayleigh_distance_m]
+        if beyond:
+            far.append(f"{kind}={beyond[0] if len(beyond) == 1 else beyond}")
     if far:
         warnings.warn(f"{', '.join(far)} m lie beyond the Rayleigh distance "
                       f"{scn.rayleigh_distance_m:.4g} m: far field (the exact "
