@@ -74,8 +74,10 @@ class BeamformingSDP:
         self.scn = scn
         K, L, N = scn.K, scn.L, scn.n_t
         self.p = scn.power_budget_w
-        self.Qu = [cp.Parameter((N, N), hermitian=True) for _ in range(K)]
-        self.Qt = [cp.Parameter((N, N), hermitian=True) for _ in range(L)]
+        # Gram matrices Q = g^H g as real and imaginary parts: cvxpy caches the compiled
+        # problem only for real parameters (complex ones recompile it at every solve)
+        self.Qu = [(cp.Parameter((N, N)), cp.Parameter((N, N))) for _ in range(K)]
+        self.Qt = [(cp.Parameter((N, N)), cp.Parameter((N, N))) for _ in range(L)]
         self.inv_b0 = cp.Parameter(K, nonneg=True)
         self.inv_d0 = cp.Parameter(L, nonneg=True)
         self.const_b = cp.Parameter(K)
@@ -91,9 +93,13 @@ class BeamformingSDP:
         cpu_coeff = scn.kappa * 1e27 / self.p * (scn.cycles_per_bit
                                                  if scn.cpu_power_model == "eq27" else 1.0)
         f_min = scn.min_cpu_frequency() / 1e9
-        tr = [[cp.real(cp.trace(Q @ X)) for X in self.W] for Q in self.Qu]
-        a = [cp.real(cp.trace(self.Qu[k] @ self.Rx)) + 1.0 for k in range(K)]
-        d = [cp.real(cp.trace(self.Qt[j] @ self.Rx)) + 1.0 for j in range(L)]
+        def re_tr(Q: tuple, X: cp.Expression) -> cp.Expression:
+            # Re tr(Q X) = tr(Q_re X_re) - tr(Q_im X_im) for Hermitian Q, X
+            return cp.trace(Q[0] @ cp.real(X)) - cp.trace(Q[1] @ cp.imag(X))
+
+        tr = [[re_tr(Q, X) for X in self.W] for Q in self.Qu]
+        a = [re_tr(self.Qu[k], self.Rx) + 1.0 for k in range(K)]
+        d = [re_tr(self.Qt[j], self.Rx) + 1.0 for j in range(L)]
         cons = [cp.bmat([[T, off], [off, self.Rx]]) >> 0, cp.real(cp.trace(T)) <= 1.0,
                 self.Rx - sum(self.W) >> 0,
                 cp.real(cp.trace(self.Rx)) + cpu_coeff * cp.sum(cp.power(self.f, 3))
@@ -108,7 +114,7 @@ class BeamformingSDP:
         for k in range(K):
             user = cp.log(a[k]) - cp.multiply(self.inv_b0[k], b[k]) - self.const_b[k]
             for j in range(L):
-                c_jk = d[j] - cp.real(cp.trace(self.Qt[j] @ self.W[k]))
+                c_jk = d[j] - re_tr(self.Qt[j], self.W[k])
                 cons.append(user + cp.log(c_jk) - cp.multiply(self.inv_d0[j], dv[j])
                             - self.const_d[j] >= cp.multiply(self.weight[k], zeta))
         self.problem = cp.Problem(cp.Maximize(zeta), cons)
@@ -121,10 +127,10 @@ class BeamformingSDP:
         scn, p = self.scn, self.p
         gain = p / scn.noise_comm_w
         Gu, Gt = H * math.sqrt(gain), Ht * math.sqrt(gain)
-        for k in range(scn.K):
-            self.Qu[k].value = np.outer(Gu[k].conj(), Gu[k])
-        for j in range(scn.L):
-            self.Qt[j].value = np.outer(Gt[j].conj(), Gt[j])
+        for params, G in ((self.Qu, Gu), (self.Qt, Gt)):
+            for (q_re, q_im), g in zip(params, G):
+                Q = np.outer(g.conj(), g)
+                q_re.value, q_im.value = Q.real, Q.imag
         # Taylor points (NF eq. (32)) in noise units
         a0 = np.einsum("kn,nm,km->k", Gu, Rx / p, Gu.conj()).real + 1.0
         own0 = np.einsum("kn,knm,km->k", Gu, Wl / p, Gu.conj()).real
