@@ -16,7 +16,7 @@ class BudgetMixin:
 
     # --------------------------------------------------------------- computing
     def min_cpu_frequency(self) -> float:
-        """Smallest f_l with T_l <= T_max (eq. (26)), Hz; the same for every target."""
+        """Smallest f_l with T_l <= T_max (NF eq. (26)), Hz; the same for every target."""
         return met.min_cpu_frequency(self.data_bits, self.cycles_per_bit, self.t_max_s,
                                      self.f_required_hz)
 
@@ -25,7 +25,7 @@ class BudgetMixin:
         return met.task_latency(f, self.data_bits, self.cycles_per_bit, self.f_required_hz)
 
     def processing_power(self, f: Any, model: str | None = None) -> torch.Tensor:
-        """P_l^process (L,) watts: kappa f^3 (default) or eq. (27) as printed."""
+        """P_l^process (L,) watts: kappa f^3 (default) or NF eq. (27) as printed."""
         return met.processing_power(f, self.kappa, self.cycles_per_bit,
                                     model or self.cpu_power_model)
 
@@ -35,7 +35,7 @@ class BudgetMixin:
 
     def power_report(self, Rx: Any, extraction_ratio: Any, f: Any | None = None,
                      model: str | None = None) -> dict[str, Any]:
-        """Every budget term of eqs. (28b)-(28e) and which one breaks.
+        """Every budget term of NF eqs. (28b)-(28e) and which one breaks.
 
         f defaults to :meth:`min_cpu_frequency` for every target. Returns floats
         (watts, seconds, Hz) and ``violations``: a list of one-line messages

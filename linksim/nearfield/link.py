@@ -35,9 +35,9 @@ class LinkMixin:
 
         extraction_ratio: (K,) semantic extraction ratios rho_k in (0, 1] (NF eq. (1); named
         apart from other rhos). Returns a dict with
-        ``sinr`` (K,), ``leak_sinr`` (L, K), ``rate`` R_k (K,) eq. (18),
-        ``leaked_rate`` R_{l|k} (L, K) eq. (20), ``secrecy`` S_k (K,) eq. (22),
-        ``secrecy_margin`` (K,) S_k before [.]^+, ``efficiency`` E_k (K,) eq. (23).
+        ``sinr`` (K,), ``leak_sinr`` (L, K), ``rate`` R_k (K,) NF eq. (18),
+        ``leaked_rate`` R_{l|k} (L, K) NF eq. (20), ``secrecy`` S_k (K,) NF eq. (22),
+        ``secrecy_margin`` (K,) S_k before [.]^+, ``efficiency`` E_k (K,) NF eq. (23).
         """
         ratio = torch.as_tensor(extraction_ratio, dtype=DTYPE)
         if ratio.shape != (self.K,) or bool(((ratio <= 0) | (ratio > 1)).any()):
@@ -78,7 +78,7 @@ class LinkMixin:
         Q_l = h_l^H h_l, complex128 Hermitian, so that |h w|^2 = tr(Q w w^H) and
         h R h^H = tr(Q R) are linear in the lifted W_k = w_k w_k^H and R_x; plus
         ``noise_comm_w``, ``power_budget_w`` (P_t) and ``crb_trace_limit``
-        (Tr(R_x^{-1}) <= this, eq. (28b); or use :meth:`crb_constraints_cvxpy`).
+        (Tr(R_x^{-1}) <= this, NF eq. (28b); or use :meth:`crb_constraints_cvxpy`).
         """
         with torch.no_grad():
             H = self.user_channels(pos).numpy()

@@ -114,6 +114,6 @@ def processing_power(f: torch.Tensor, kappa: float, cycles_per_bit: float,
 
 def min_cpu_frequency(bits: float, cycles_per_bit: float, t_max: float,
                       f_required: float = 0.0) -> float:
-    """Smallest f_l meeting T_l <= T_max in eq. (26): fbar + U Q / T_max, Hz."""
+    """Smallest f_l meeting T_l <= T_max in NF eq. (26): fbar + U Q / T_max, Hz."""
     return f_required + bits * cycles_per_bit / t_max
 

@@ -28,7 +28,7 @@ below ~5e-8 W, so xi = 0.5 never constrains a design. With ``crb_normalisation =
 (default) the limit reads CRB(G) / CRB_min <= xi, where CRB_min = sigma_r^2 N_r N_t^2 /
 (F P_t) is the smallest CRB any covariance within the budget reaches (isotropic, Tr R_x =
 P_t): a normalisation by the array size. xi >= 1 then says how far from the best sensing
-a design may be (xi = 2: 3 dB); ``"none"`` keeps eq. (16) as printed.
+a design may be (xi = 2: 3 dB); ``"none"`` keeps NF eq. (16) as printed.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The objective of NF problem (28): per-(user, target) secrecy margins and min_k S_k.
 
 With R_x = sum_k w_k w_k^H + R (NF eq. (3)) every SINR needs only |h w_k|^2 and h R_x h^H:
-1 + gamma_k = A_k / B_k and 1 + Gamma_{l|k} = D_l / C_{l|k} with the A, B, C, D of NF
-eq. (31) (B_k = A_k - |h_k w_k|^2, C_{l|k} = D_l - |h_l w_k|^2), so the margin of user k
+1 + gamma_k = A_k / B_k and 1 + Gamma_{l|k} = D_l / C_{l|k} with the A, B, C, D of
+NF eq. (31) (B_k = A_k - |h_k w_k|^2, C_{l|k} = D_l - |h_l w_k|^2), so the margin of user k
 against target l is
 
     m_{k,l} = iota / rho_k * log2(A_k C_{l|k} / (B_k D_l))          (NF eqs. (22), (30))

@@ -3,12 +3,12 @@
 Four strategies, measured the same way (min_k S_k at the returned positions):
 
 - :func:`projected_bfgs` - NF Algorithm 1: projected BFGS (inverse-Hessian update of NF
-  Lemma 1, eq. (43)) with backtracking line search (Armijo) and the box projection of NF
-  eq. (42), on a smooth lower bound g(u) of min_{k,l} m_{k,l}(u): the soft-min
+  Lemma 1, NF eq. (43)) with backtracking line search (Armijo) and the box projection of
+  NF eq. (42), on a smooth lower bound g(u) of min_{k,l} m_{k,l}(u): the soft-min
   -T ln sum_{k,l} exp(-m_{k,l} / T) <= min_{k,l} m_{k,l} (gap <= T ln(K L)). Exact
   gradients by autodiff (torch). The first inverse Hessian is the identity scaled so the
   first step moves 0.1 wavelength (the paper allows any positive definite start).
-- :func:`taylor_benchmark` - the benchmark of NF Sec. IV-C1, eqs. (35)-(39): each log term
+- :func:`taylor_benchmark` - the benchmark of NF Sec. IV-C1, NF eqs. (35)-(39): each log term
   of NF eq. (31) replaced by its second-order Taylor bound at u_e with the Hessian replaced
   by a scalar (``curvature_factor`` x the spectral radius of the exact autodiff Hessian, the
   paper's "maximum eigenvalue"), so every margin has a concave quadratic lower bound near
@@ -170,7 +170,7 @@ def projected_bfgs(obj: PositionObjective, x0: np.ndarray, max_iter: int = 30,
         y = grad_n - grad                      # of g; BFGS on f = -g uses -y, -grad
         sy = -float(s @ y)
         if sy > 1e-12 * np.linalg.norm(s) * np.linalg.norm(y):
-            rho = 1.0 / sy                     # NF Lemma 1 (eq. (43)) on f = -g
+            rho = 1.0 / sy                     # NF Lemma 1 (NF eq. (43)) on f = -g
             V = np.eye(n) + rho * np.outer(s, y)
             Hinv = V @ Hinv @ V.T + rho * np.outer(s, s)
         res.steps.append({"tau": tau, "g_old": g, "g_new": gn, "ascent": ascent,
