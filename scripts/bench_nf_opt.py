@@ -2,8 +2,8 @@
 (Algorithm 1) against the second-order Taylor benchmark, side by side in one run.
 
 Part 1 (default scenario, K = 5, 3x3 FAs): ``--ao-iterations`` AO iterations with each
-position strategy from the same start and seed; seconds per AO iteration and per
-sub-problem (beamforming SDP, positions, extraction) from the trace.
+position strategy from the same start and seed, ``--repeats`` times alternating; median
+seconds per AO iteration and per sub-problem (beamforming SDP, positions, extraction).
 Part 2 (3x3, 6x6, 8x8 FAs, receive arrays one element larger per side): the positions
 sub-problem alone, Algorithm 1 against the benchmark, ``--position-iterations`` each on the
 same beams (sub-problem 1 at the nominal grid for 3x3; for 6x6 and 8x8, where one SDP is
@@ -27,23 +27,30 @@ from linksim.nearfield import NFScenario
 from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
 
 
-def ao_part(scn: NFScenario, iterations: int, seed: int) -> list[dict]:
+def ao_part(scn: NFScenario, iterations: int, seed: int, repeats: int) -> list[dict]:
+    """Both strategies, alternating (bfgs, taylor, bfgs, ...) so that a load change on a
+    shared machine hits both alike; per-iteration times are medians over the repeats."""
     from optim.nearfield import NFOptions, optimise
 
+    samples: dict[str, list[dict]] = {"bfgs": [], "taylor": []}
+    for _ in range(repeats):
+        for strategy in ("bfgs", "taylor"):
+            t0 = time.perf_counter()
+            run = optimise(scn, NFOptions(positions=strategy, max_iterations=iterations,
+                                          varsigma=1e-12), seed)
+            wall = time.perf_counter() - t0
+            tr = [r for r in run.trace if r["iteration"] > 0]
+            n = max(r["iteration"] for r in tr)
+            per = {st: sum(r["seconds"] for r in tr if r["stage"] == st) / n
+                   for st in ("beamforming", "positions", "extraction")}
+            samples[strategy].append({"ao_iterations": n, "wall_s": wall,
+                                      "min_secrecy": run.metrics["min_secrecy"],
+                                      **{f"s_{k}": v for k, v in per.items()},
+                                      "s_per_ao_iteration": sum(per.values())})
     rows = []
-    for strategy in ("bfgs", "taylor"):
-        t0 = time.perf_counter()
-        run = optimise(scn, NFOptions(positions=strategy, max_iterations=iterations,
-                                      varsigma=1e-12), seed)
-        wall = time.perf_counter() - t0
-        tr = [r for r in run.trace if r["iteration"] > 0]
-        n = max(r["iteration"] for r in tr)
-        per = {st: sum(r["seconds"] for r in tr if r["stage"] == st) / n
-               for st in ("beamforming", "positions", "extraction")}
-        rows.append({"strategy": strategy, "n_t": scn.n_t, "ao_iterations": n,
-                     "s_per_ao_iteration": sum(per.values()),
-                     **{f"s_{k}": v for k, v in per.items()},
-                     "wall_s": wall, "min_secrecy": run.metrics["min_secrecy"]})
+    for strategy, runs in samples.items():
+        med = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
+        rows.append({"strategy": strategy, "n_t": scn.n_t, "repeats": repeats, **med})
     return rows
 
 
@@ -93,6 +100,7 @@ def positions_part(n: int, iterations: int, seed: int) -> list[dict]:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--ao-iterations", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=2, help="alternating AO runs per strategy")
     p.add_argument("--position-iterations", type=int, default=10)
     p.add_argument("--arrays", type=int, nargs="+", default=[3, 6, 8])
     p.add_argument("--seed", type=int, default=0)
@@ -100,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     out = Path(args.out)
     with run_record(out, seed=args.seed, cpus=len(os.sched_getaffinity(0))) as meta:
-        ao = ao_part(NFScenario(), args.ao_iterations, args.seed)
+        ao = ao_part(NFScenario(), args.ao_iterations, args.seed, args.repeats)
         write_csv_atomic(out / "ao.csv", ao)
         for r in ao:
             print(f"AO {r['strategy']:7s}: {r['s_per_ao_iteration']:.2f} s/iteration "
