@@ -118,3 +118,11 @@ def test_shipped_nf_scenarios_load():
         dense = NFScenario.from_toml(root / "nf_dense_upa.toml")
     assert not dense.movable and dense.tx_spacing_x_m == pytest.approx(dense.wavelength / 2,
                                                                        rel=1e-4)
+    lam = dense.wavelength
+    for name, sx, sz in (("nf_sparse_x_upa", 0.05, lam / 2), ("nf_sparse_z_upa", lam / 2, 0.05),
+                         ("nf_sparse_upa", 0.05, 0.05)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the one-axis sparse arrays are small
+            s = NFScenario.from_toml(root / f"{name}.toml")
+        assert not s.movable
+        assert (s.tx_spacing_x_m, s.tx_spacing_z_m) == pytest.approx((sx, sz), rel=1e-4)
