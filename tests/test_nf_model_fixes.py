@@ -126,3 +126,10 @@ def test_shipped_nf_scenarios_load():
             s = NFScenario.from_toml(root / f"{name}.toml")
         assert not s.movable
         assert (s.tx_spacing_x_m, s.tx_spacing_z_m) == pytest.approx((sx, sz), rel=1e-4)
+
+
+def test_older_toml_keys_still_load(tmp_path):
+    p = tmp_path / "old.toml"
+    p.write_text("tx_power_dbm = 20.0\ntx_spacing_m = 0.06\n")
+    s = NFScenario.from_toml(p)
+    assert s.power_budget_dbm == 20.0 and s.tx_spacing_x_m == s.tx_spacing_z_m == 0.06

@@ -114,6 +114,8 @@ class NFScenario(LayoutMixin, LinkMixin, SensingBoundsMixin, BudgetMixin):
             else:
                 flat[key] = value
         flat.update(overrides)
+        if "tx_power_dbm" in flat:  # the older name of P_t
+            flat.setdefault("power_budget_dbm", flat.pop("tx_power_dbm"))
         if "tx_spacing_m" in flat:  # one pitch for both axes (the older key)
             pitch = flat.pop("tx_spacing_m")
             flat.setdefault("tx_spacing_x_m", pitch)
