@@ -72,8 +72,8 @@ def test_fresnel_on_grid_is_kronecker_of_eqs_8_and_9():
     # NF eq. (7): a_t = a_tx (x) a_tz on the nominal grid (z index fastest)
     theta, phi, d = 1.1, 1.3, 3.0
     lam, k = SCN.wavelength, 2 * math.pi / SCN.wavelength
-    xs = (np.arange(SCN.n_tx) - (SCN.n_tx - 1) / 2) * SCN.tx_spacing_m
-    zs = (np.arange(SCN.n_tz) - (SCN.n_tz - 1) / 2) * SCN.tx_spacing_m
+    xs = (np.arange(SCN.n_tx) - (SCN.n_tx - 1) / 2) * SCN.tx_spacing_x_m
+    zs = (np.arange(SCN.n_tz) - (SCN.n_tz - 1) / 2) * SCN.tx_spacing_z_m
     a_x = np.exp(1j * k * (xs * math.cos(theta) * math.sin(phi)
                            - xs ** 2 * (1 - math.cos(theta) ** 2 * math.sin(phi) ** 2) / (2 * d)))
     a_z = np.exp(1j * k * (zs * math.cos(phi) - zs ** 2 * math.sin(phi) ** 2 / (2 * d)))

@@ -70,7 +70,7 @@ def test_crb_lmi_gives_the_closed_form_minimum_power():
     prob.solve(solver=cp.CLARABEL)
     c = scn.crb_trace_limit(xi)
     assert prob.value == pytest.approx(9 / c, rel=1e-5)
-    assert scn.crb(Rx.value) == pytest.approx(xi, rel=1e-4)
+    assert scn.crb_normalised(Rx.value) == pytest.approx(xi, rel=1e-4)
 
 
 def _zeta():

@@ -3,7 +3,9 @@ elements, a fixed receive UPA, K semantic users, L extended targets.
 
 Public names (what ``optim`` and users may import from here):
 
-- :class:`NFScenario` - NF Table I scenario: geometry, channels, SINRs, CRB, budgets.
+- :class:`NFScenario` - NF Table I scenario: geometry, channels, SINRs, CRB, budgets (its
+  methods live by topic in ``layout``, ``link``, ``bounds``, ``budgets``; refusals in
+  ``validation``).
 - ``channels`` / ``metrics`` / ``sensing`` / ``geometry`` - the building blocks
   (NF eqs. (1)-(27)), as modules.
 - :func:`extended_crb`, :func:`crb_constraints_cvxpy`, :func:`ls_mse_experiment` - CRB of the

@@ -52,7 +52,7 @@ def echo_matrix(tx: torch.Tensor, rx: torch.Tensor, scatterers: torch.Tensor,
 
     Eq. (10) prints a_r^H; we use the transpose a_r^T, which is what reciprocity
     gives for a wave travelling out and back and what NF eq. (B.5) writes (both
-    phase terms with the same sign). The extended-target CRB (eq. (16)) does not
+    phase terms with the same sign). The extended-target CRB (NF eq. (16)) does not
     depend on G at all, so this choice only affects the echo's structure.
 
     Args:

@@ -114,11 +114,6 @@ def steering_vector(positions: torch.Tensor, points: torch.Tensor, wavelength: f
                                                                    wavelength, model))
 
 
-def nusw_amplitude(positions: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
-    """NUSW free-space amplitude 1 / sqrt(4 pi ||u_i - b_q||^2) (NF eq. (4)): float64 (Q, N)."""
-    return 1.0 / (math.sqrt(4.0 * math.pi) * distances(positions, points))
-
-
 def rayleigh_distance(aperture: float, wavelength: float) -> float:
     """2 D^2 / lambda, metres (NF Sec. I)."""
     return 2.0 * aperture ** 2 / wavelength

@@ -43,15 +43,17 @@ def leakage_sinr(H_t: torch.Tensor, W: torch.Tensor, R: torch.Tensor,
     return gains / (gains.sum(dim=1, keepdim=True) - gains + sensing[:, None] + noise)
 
 
-def semantic_rate(sinr: torch.Tensor, rho: torch.Tensor, iota: float = 1.0) -> torch.Tensor:
-    """R = iota / rho * log2(1 + sinr), NF eqs. (18), (20); rho broadcasts on the user axis."""
-    return iota / rho * torch.log2(1.0 + sinr)
+def semantic_rate(sinr: torch.Tensor, extraction_ratio: torch.Tensor,
+                  iota: float = 1.0) -> torch.Tensor:
+    """R = iota / rho * log2(1 + sinr), NF eqs. (18), (20); the extraction ratio rho
+    broadcasts on the user axis."""
+    return iota / extraction_ratio * torch.log2(1.0 + sinr)
 
 
 def secrecy_rate(rate: torch.Tensor, leaked: torch.Tensor, clamp: bool = True) -> torch.Tensor:
     """Worst-case semantic secrecy rate S_k = [R_k - max_l R_{l|k}]^+, NF eq. (22).
 
-    As fixed in design.md: the maximum over targets applies to the leaked rate
+    As fixed in docs/design.md: the maximum over targets applies to the leaked rate
     (the worst eavesdropper), with rho_{l|k} = rho_k (knowledge base exposed).
     Args: rate (K,); leaked (L, K). ``clamp=False`` returns the margin before
     [.]^+, which is smooth almost everywhere (what an optimiser should climb).
@@ -62,13 +64,19 @@ def secrecy_rate(rate: torch.Tensor, leaked: torch.Tensor, clamp: bool = True) -
 
 
 def information_efficiency(secrecy: torch.Tensor, rate: torch.Tensor) -> torch.Tensor:
-    """E_k = S_k / R_k in [0, 1], NF eq. (23). (K,)."""
-    return secrecy / rate
+    """E_k = S_k / R_k in [0, 1], NF eq. (23). (K,).
+
+    Where R_k = 0 nothing reaches user k and S_k = 0: E_k is 0 there (no secure
+    information delivered), not 0/0 = NaN; gradients stay finite.
+    """
+    positive = rate > 0
+    safe = torch.where(positive, rate, torch.ones_like(rate))
+    return torch.where(positive, secrecy / safe, torch.zeros_like(secrecy))
 
 
-def semantic_computing_power(rho: torch.Tensor, nu: float) -> torch.Tensor:
+def semantic_computing_power(extraction_ratio: torch.Tensor, nu: float) -> torch.Tensor:
     """P^Comp = -nu * sum_k ln(rho_k), NF eq. (24). Watts, scalar."""
-    return -nu * torch.log(torch.as_tensor(rho, dtype=torch.float64)).sum()
+    return -nu * torch.log(torch.as_tensor(extraction_ratio, dtype=torch.float64)).sum()
 
 
 def cs_power(Rx: torch.Tensor) -> torch.Tensor:
@@ -94,8 +102,8 @@ def processing_power(f: torch.Tensor, kappa: float, cycles_per_bit: float,
     """CPU power per target, watts, (L,).
 
     ``"kappa_f3"`` (default): the standard CMOS model P_l = kappa f_l^3.
-    ``"eq27"``: NF eq. (27) as printed, P_l = kappa f_l^3 Q_l (design.md explains
-    why the printed form cannot meet Table I's budget).
+    ``"eq27"``: NF eq. (27) as printed, P_l = kappa f_l^3 Q_l (docs/design.md
+    explains why the printed form cannot meet Table I's budget).
     """
     if model not in CPU_POWER_MODELS:
         raise ValueError(f"model={model!r} is invalid: must be one of {CPU_POWER_MODELS}")
@@ -106,6 +114,6 @@ def processing_power(f: torch.Tensor, kappa: float, cycles_per_bit: float,
 
 def min_cpu_frequency(bits: float, cycles_per_bit: float, t_max: float,
                       f_required: float = 0.0) -> float:
-    """Smallest f_l meeting T_l <= T_max in eq. (26): fbar + U Q / T_max, Hz."""
+    """Smallest f_l meeting T_l <= T_max in NF eq. (26): fbar + U Q / T_max, Hz."""
     return f_required + bits * cycles_per_bit / t_max
 

@@ -2,7 +2,7 @@
 checks them, and the point-target FIM of NF Appendix B.
 
 Extended targets (NF Sec. III-A): the BS estimates the whole echo matrix G
-(N_r x N_t) from Z = G X + N (eq. (10)), N with i.i.d. CN(0, sigma_r^2) entries.
+(N_r x N_t) from Z = G X + N (NF eq. (10)), N with i.i.d. CN(0, sigma_r^2) entries.
 Numpy complex128 for these (they feed the SDP); torch for the point-target FIM,
 which depends on the fluid-antenna positions and is differentiated by autodiff.
 """
@@ -28,7 +28,7 @@ def extended_fim(Rx: np.ndarray, frames: int, noise: float, n_rx: int) -> np.nda
     """FIM of g = vec(G), NF eq. (15): J = F / sigma_r^2 * R_x^T (x) I_{N_r}.
 
     Args: Rx (N_t, N_t) watts; frames F; noise sigma_r^2 watts; n_rx = N_r.
-    Returns complex128 (N_t N_r, N_t N_r) (column-major vec, as in eq. (14)).
+    Returns complex128 (N_t N_r, N_t N_r) (column-major vec, as in NF eq. (14)).
     """
     _check_frames(frames, noise)
     return frames / noise * np.kron(np.asarray(Rx).T, np.eye(n_rx))
@@ -39,14 +39,14 @@ def extended_crb(Rx: np.ndarray, frames: int, noise: float, n_rx: int) -> float:
 
     This is the bound on E||G_hat - G||_F^2 (sum over all N_r N_t entries), W^-1 units
     cancel: G is an amplitude gain, so the CRB is dimensionless.
-    Raises ValueError when R_x is singular (G is then not identifiable).
+    Returns +inf when R_x is singular (rank < N_t: G is then not identifiable, the FIM is
+    singular), as the far-field CRB does; a constraint CRB <= xi then fails cleanly.
     """
     _check_frames(frames, noise)
     Rx = np.asarray(Rx)
     eig = np.linalg.eigvalsh((Rx + Rx.conj().T) / 2)
     if eig.min() <= 1e-14 * max(eig.max(), 1e-300):
-        raise ValueError(f"Rx min eigenvalue={eig.min():.3g} is invalid: R_x must be positive "
-                         "definite (rank N_t) for the CRB of G to be finite")
+        return math.inf
     return float(noise * n_rx / frames * np.sum(1.0 / eig))
 
 
@@ -89,35 +89,12 @@ def psd_sqrt(R: np.ndarray) -> np.ndarray:
     return (vec * np.sqrt(np.clip(eig, 0.0, None))) @ vec.conj().T
 
 
-def draw_transmit_signal(W: np.ndarray, R: np.ndarray, frames: int,
-                         rng: np.random.Generator, R_sqrt: np.ndarray | None = None) -> np.ndarray:
-    """X = W_c C^H + W_r of NF eq. (2), Gaussian symbols, E[X X^H] / F = R_x.
-
-    C has i.i.d. CN(0, 1) entries (unit-power, uncorrelated streams, the
-    assumptions under eq. (3)); W_r = R^{1/2} S with S i.i.d. CN(0, 1).
-    Args: W (N_t, K) sqrt(W); R (N_t, N_t) W; R_sqrt: precomputed
-    :func:`psd_sqrt` of R (saves an eigendecomposition per draw). Returns complex128 (N_t, F).
-    """
-    _check_frames(frames)
-    W = np.asarray(W)
-    symbols = _complex_normal(rng, (W.shape[1], frames))
-    radar = (psd_sqrt(R) if R_sqrt is None else R_sqrt) @ _complex_normal(rng, (W.shape[0], frames))
-    return W @ symbols + radar
-
-
-def simulate_echoes(G: np.ndarray, X: np.ndarray, noise: float,
-                    rng: np.random.Generator) -> np.ndarray:
-    """Z = G X + N, NF eq. (10). Returns complex128 (N_r, F)."""
-    G = np.asarray(G)
-    return G @ X + np.sqrt(noise) * _complex_normal(rng, (G.shape[0], X.shape[1]))
-
-
 def _h(A: np.ndarray) -> np.ndarray:
     return np.swapaxes(A, -1, -2).conj()
 
 
 def ls_estimate(Z: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Least-squares (= ML under white Gaussian noise) estimate of G from eq. (14).
+    """Least-squares (= ML under white Gaussian noise) estimate of G from NF eq. (14).
 
     G_hat = Z X^H (X X^H)^{-1}. Args: Z (..., N_r, F), X (..., N_t, F) (leading
     batch axes allowed). Returns (..., N_r, N_t).
@@ -129,13 +106,13 @@ def ls_estimate(Z: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 def ls_mse_experiment(G: np.ndarray, W: np.ndarray, R: np.ndarray, frames: int, noise: float,
                       trials: int, rng: np.random.Generator, chunk: int = 100) -> dict[str, float]:
-    """Monte Carlo MSE of the LS estimator of G against the CRB of eq. (16).
+    """Monte Carlo MSE of the LS estimator of G against the CRB of NF eq. (16).
 
-    Each trial draws a fresh signal X (eq. (2)) and noise, estimates G and records
+    Each trial draws a fresh signal X (NF eq. (2)) and noise, estimates G and records
     ||G_hat - G||_F^2. Two references are reported:
 
-    - ``crb_design``: eq. (16) at the design covariance R_x = W W^H + R;
-    - ``crb_realised``: eq. (16) at the sample covariance X X^H / F of each
+    - ``crb_design``: NF eq. (16) at the design covariance R_x = W W^H + R;
+    - ``crb_realised``: NF eq. (16) at the sample covariance X X^H / F of each
       trial (the CRB conditional on the transmitted frames), averaged.
 
     LS attains ``crb_realised`` exactly in expectation. Against ``crb_design`` it
@@ -163,7 +140,7 @@ def ls_mse_experiment(G: np.ndarray, W: np.ndarray, R: np.ndarray, frames: int, 
         Z = G @ X + np.sqrt(noise) * _complex_normal(rng, (n, n_rx, frames))
         G_hat = ls_estimate(Z, X)
         errors.append(np.sum(np.abs(G_hat - G) ** 2, axis=(-2, -1)))
-        # eq. (16) at R_x = X X^H / F: sigma^2 N_r / F Tr(F (X X^H)^{-1})
+        # NF eq. (16) at R_x = X X^H / F: sigma^2 N_r / F Tr(F (X X^H)^{-1})
         eig = np.linalg.eigvalsh(X @ _h(X))
         crb_real.append(noise * n_rx * np.sum(1.0 / eig, axis=-1))
     errors, crb_real = np.concatenate(errors), np.concatenate(crb_real)
@@ -187,8 +164,8 @@ def point_target_echo(zeta: torch.Tensor, tx: torch.Tensor, rx: torch.Tensor, wa
     """Point-target echo matrix G(theta, phi, d) of NF eq. (B.1). Returns (N_r, N_t).
 
     ``path_loss=False`` follows Appendix B ("ignoring the path-loss coefficient"):
-    G = beta a_r^T a_t, the phase of eq. (B.5). With ``path_loss=True`` the Psi of
-    eq. (10) multiplies it entrywise.
+    G = beta a_r^T a_t, the phase of NF eq. (B.5). With ``path_loss=True`` the Psi of
+    NF eq. (10) multiplies it entrywise.
     """
     point = spherical_to_cartesian(zeta[0], zeta[1], zeta[2]).reshape(1, 3)
     a_t = steering_vector(tx, point, wavelength, model)[0]
@@ -216,16 +193,20 @@ def point_target_fim(zeta: torch.Tensor, tx: torch.Tensor, rx: torch.Tensor,
     # dG/dzeta column by column with the double-vjp trick (J v = d/du [J^T u] v): plain
     # reverse mode, because torch's forward-mode set-up costs seconds on first use.
     # create_graph (only when tx needs it) keeps the columns differentiable in positions.
-    z = zeta.detach().clone().requires_grad_(True)
-    out = torch.view_as_real(point_target_echo(z, tx, rx, wavelength, model, path_loss, beta))
-    u = torch.zeros_like(out, requires_grad=True)
-    (vjp,) = torch.autograd.grad(out, z, grad_outputs=u, create_graph=True)
     keep = torch.is_grad_enabled() and (tx.requires_grad or rx.requires_grad)
-    cols = []
-    for p in range(3):
-        (col,) = torch.autograd.grad(vjp[p], u, create_graph=keep, retain_graph=True)
-        cols.append(torch.view_as_complex(col))
+    with torch.enable_grad():  # the derivatives in zeta need autograd even under no_grad()
+        z = zeta.detach().clone().requires_grad_(True)
+        out = torch.view_as_real(point_target_echo(z, tx, rx, wavelength, model, path_loss,
+                                                   beta))
+        u = torch.zeros_like(out, requires_grad=True)
+        (vjp,) = torch.autograd.grad(out, z, grad_outputs=u, create_graph=True)
+        cols = []
+        for p in range(3):
+            (col,) = torch.autograd.grad(vjp[p], u, create_graph=keep, retain_graph=True)
+            cols.append(torch.view_as_complex(col))
     dG = torch.stack(cols)  # (3, N_r, N_t)
+    if not keep:
+        dG = dG.detach()
     Rx = torch.as_tensor(Rx, dtype=torch.complex128)
     inner = torch.einsum("pmi,ij,qmj->pq", dG, Rx, dG.conj())
     return 2.0 * frames / noise * inner.real

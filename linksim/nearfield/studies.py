@@ -3,7 +3,7 @@
 - :func:`crb_limit_sweep`: LS-estimator MSE against the CRB limit xi, the
   content of NF Fig. 10;
 - :func:`fresnel_error_sweep`: phase and steering-vector error of the Fresnel
-  (eqs. (8)-(9) as printed and complete second order) and plane-wave models
+  (NF eqs. (8)-(9) as printed and complete second order) and plane-wave models
   against the exact spherical wave, over distance.
 """
 
@@ -42,7 +42,7 @@ def crb_limit_sweep(scn: NFScenario, xis: Iterable[float], trials: int,
     Yields one row per xi with the fields of :func:`ls_mse_experiment` plus ``xi``
     and the transmit power ``power_w`` of the binding design. The ratio MSE / CRB
     does not depend on the power scale or on G (LS is unbiased and its error is
-    independent of G), so these rows test the estimator against eq. (16) at any xi.
+    independent of G), so these rows test the estimator against NF eq. (16) at any xi.
     """
     frames = scn.frames if frames is None else frames
     G = scn.echo_matrix().numpy()

@@ -15,6 +15,9 @@ step 0.01 for the smallest rho with g >= 0 (the scan guards against several cros
 bisect the last cell to 1e-6, and return rho* = F(rho_hi): where the precisions are constant
 on the final cell (no sentence changes its kept count inside it) that value is an exact
 fixed point, F(rho*) = rho*, so exp(1 - 1/rho*) prod_g p_g(rho*)^{w_g} = varrho to rounding.
+Where they are not (a kept count jumps inside the cell, so no exact fixed point exists),
+F(rho_hi) can lie below the jump with a modelled BLEU under the floor; then the conservative
+end rho_hi itself is returned (modelled BLEU >= varrho there, within 1e-6 of the infimum).
 Plain iteration rho <- F(rho) is not used: F decreases in rho, so the iteration oscillates
 and need not converge.
 
@@ -245,6 +248,11 @@ def solve_rho_lb(model: UserTextModel, bleu_floor: float, ref_rho: float = DEFAU
                                  what=f"eq. (19) at bleu_floor={f:g} ({split} precisions)")
         star = model.eq19_map(b, f, split)
         if not math.isfinite(star) or star > b:
+            star = b
+        # The conservative end: F(b) is a fixed point only when the precisions are constant
+        # on [F(b), b]; when a sentence changes its kept count in between, the modelled
+        # BLEU at F(b) falls below the floor, so return b (modelled BLEU >= floor there).
+        if model.eq19_map(star, f, split) > star + 1e-12:
             star = b
         res = abs(model.eq19_map(star, f, split) - star)
         return star, res <= 1e-12, res

@@ -1,0 +1,120 @@
+"""Validation of an :class:`~linksim.nearfield.scenario.NFScenario` (one-line errors).
+
+Called from ``NFScenario.__post_init__``: refuses what the NF model cannot represent (NF
+Sec. II: K + L <= N_tx N_tz < N_rx N_rz, F > N_tx N_tz, objects beyond the aperture,
+movable regions that overlap) and warns when an object lies in the far field.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import metrics as met
+from .geometry import PHASE_MODELS
+
+POSITIVE = ("carrier_ghz", "tx_spacing_x_m", "tx_spacing_z_m", "rx_spacing_wavelengths",
+            "t_max_s", "data_bits", "cycles_per_bit", "kappa", "f_max_hz", "iota",
+            "reflection_var", "crb_limit", "bleu_floor")
+NON_NEGATIVE = ("nu", "f_required_hz", "scatterer_radius_m", "region_area_m2")
+COUNTS = ("n_tx", "n_tz", "n_rx", "n_rz", "frames", "scatterers_per_target")
+CRB_NORMALISATIONS = ("budget", "none")
+
+
+def validate(scn: Any) -> None:
+    """Normalise list fields to tuples and raise ValueError (one line) on a bad scenario."""
+    for name in ("users_theta_deg", "users_phi_deg", "users_d_m", "targets_theta_deg",
+                 "targets_phi_deg", "targets_d_m"):
+        try:
+            object.__setattr__(scn, name, tuple(float(v) for v in getattr(scn, name)))
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}={getattr(scn, name)!r} is invalid: must be a list of "
+                             "numbers") from None
+    object.__setattr__(scn, "users_genre", tuple(str(g) for g in scn.users_genre))
+    for name in POSITIVE + NON_NEGATIVE + COUNTS + ("power_budget_dbm", "noise_comm_dbm",
+                                                     "noise_radar_dbm"):
+        v = getattr(scn, name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ValueError(f"{name}={v!r} is invalid: must be a number")
+    if isinstance(scn.geometry_seed, bool) or not isinstance(scn.geometry_seed, int) or (
+            scn.geometry_seed < 0):
+        raise ValueError(f"geometry_seed={scn.geometry_seed!r} is invalid: must be an "
+                         "integer >= 0")
+    for name in POSITIVE:
+        if not getattr(scn, name) > 0:
+            raise ValueError(f"{name}={getattr(scn, name)!r} is invalid: must be > 0")
+    for name in NON_NEGATIVE:
+        if not getattr(scn, name) >= 0:
+            raise ValueError(f"{name}={getattr(scn, name)!r} is invalid: must be >= 0")
+    for name in COUNTS:
+        v = getattr(scn, name)
+        if int(v) != v or v <= 0:
+            raise ValueError(f"{name}={v!r} is invalid: must be a positive integer")
+    for name in ("power_budget_dbm", "noise_comm_dbm", "noise_radar_dbm"):
+        if not math.isfinite(getattr(scn, name)):
+            raise ValueError(f"{name}={getattr(scn, name)!r} is invalid: must be finite dBm")
+    if scn.phase_model not in PHASE_MODELS:
+        raise ValueError(f"phase_model={scn.phase_model!r} is invalid: must be one of "
+                         f"{PHASE_MODELS}")
+    if scn.crb_normalisation not in CRB_NORMALISATIONS:
+        raise ValueError(f"crb_normalisation={scn.crb_normalisation!r} is invalid: must be "
+                         f"one of {CRB_NORMALISATIONS}")
+    if scn.crb_normalisation == "budget" and scn.crb_limit < 1.0:
+        raise ValueError(f"crb_limit={scn.crb_limit} is invalid: with crb_normalisation="
+                         "'budget' the CRB is at least 1 (the whole budget isotropic); "
+                         "need xi >= 1")
+    if scn.bleu_floor > 1.0:
+        raise ValueError(f"bleu_floor={scn.bleu_floor} is invalid: must be a BLEU "
+                         "fraction in (0, 1]")
+    if scn.cpu_power_model not in met.CPU_POWER_MODELS:
+        raise ValueError(f"cpu_power_model={scn.cpu_power_model!r} is invalid: must be one "
+                         f"of {met.CPU_POWER_MODELS}")
+    if not (len(scn.users_theta_deg) == len(scn.users_phi_deg) == len(scn.users_d_m) > 0):
+        raise ValueError(f"users=({len(scn.users_theta_deg)}, {len(scn.users_phi_deg)}, "
+                         f"{len(scn.users_d_m)}) is invalid: theta, phi, d lists need one "
+                         "equal, non-zero length K")
+    if not (len(scn.targets_theta_deg) == len(scn.targets_phi_deg)
+            == len(scn.targets_d_m) > 0):
+        raise ValueError(f"targets=({len(scn.targets_theta_deg)}, "
+                         f"{len(scn.targets_phi_deg)}, {len(scn.targets_d_m)}) is invalid: "
+                         "theta, phi, d lists need one equal, non-zero length L")
+    if len(scn.users_genre) not in (0, 1, scn.K):
+        raise ValueError(f"users_genre has {len(scn.users_genre)} entries, which is "
+                         f"invalid: need one Brown genre per user (K={scn.K}), or one for "
+                         "all")
+    n_t, n_r, kl = scn.n_tx * scn.n_tz, scn.n_rx * scn.n_rz, scn.K + scn.L
+    if not kl <= n_t < n_r:
+        raise ValueError(f"K+L={kl} (N_t={n_t}, N_r={n_r}) is invalid: NF Sec. II requires "
+                         "K + L <= N_tx N_tz < N_rx N_rz")
+    if scn.frames <= n_t:
+        raise ValueError(f"frames={scn.frames} is invalid: must exceed N_tx N_tz={n_t} "
+                         "(NF Sec. II-A, X must have full row rank)")
+    side = math.sqrt(scn.region_area_m2)
+    for axis, count, pitch in (("x", scn.n_tx, scn.tx_spacing_x_m),
+                               ("z", scn.n_tz, scn.tx_spacing_z_m)):
+        if count > 1 and side > pitch * (1 + 1e-9):
+            raise ValueError(f"region_area_m2={scn.region_area_m2} is invalid: its side "
+                             f"{side:.4g} m exceeds tx_spacing_{axis}_m={pitch}, so movable "
+                             f"regions overlap; need sqrt(C_i) <= tx_spacing_{axis}_m")
+    far = []
+    for kind, dists in (("users_d_m", scn.users_d_m), ("targets_d_m", scn.targets_d_m)):
+        for v in dists:
+            if not v > scn.aperture_m:
+                raise ValueError(f"{kind}={v} is invalid: objects must be farther than the "
+                                 f"array aperture D={scn.aperture_m:.4g} m")
+        beyond = [v for v in dists if v > scn.rayleigh_distance_m]
+        if beyond:
+            far.append(f"{kind}={beyond[0] if len(beyond) == 1 else beyond}")
+    if far:
+        warnings.warn(f"{', '.join(far)} m lie beyond the Rayleigh distance "
+                      f"{scn.rayleigh_distance_m:.4g} m: far field (the exact "
+                      "spherical-wave model still applies)", stacklevel=4)
+    scat_d = np.linalg.norm(scn._scatterers_np, axis=-1)
+    if scat_d.min() <= scn.aperture_m:
+        raise ValueError(f"scatterer distance={scat_d.min():.4g} m is invalid: must exceed "
+                         f"the array aperture D={scn.aperture_m:.4g} m (reduce "
+                         "scatterer_radius_m or move the target)")
+
