@@ -12,21 +12,25 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from scripts import argtypes as at
 from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("nf", help="NF Algorithm 2: optimise beams, FA positions and rho")
-    p.add_argument("--scenario", default=None, help="NF scenario TOML (default: built-in)")
+    p.add_argument("--scenario", type=at.existing_file, default=None,
+                   help="NF scenario TOML (default: built-in)")
     p.add_argument("--positions", default="bfgs", choices=["bfgs", "taylor", "random", "fixed"],
                    help="FA position strategy (fixed: the nominal grid)")
     p.add_argument("--no-semantic", action="store_true",
                    help="conventional ISAC: rho_k = 1, no semantic computing")
-    p.add_argument("--max-iterations", type=int, default=15, help="AO iterations at most")
-    p.add_argument("--varsigma", type=float, default=1e-3,
+    p.add_argument("--max-iterations", type=at.positive_int, default=15,
+                   help="AO iterations at most")
+    p.add_argument("--varsigma", type=at.positive_float, default=1e-3,
                    help="stop when min_k S_k changes by at most this (bits/s/Hz)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--seed", type=at.nonneg_int, default=0,
+                   help="seed of the Gaussian randomisation and random positions")
+    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
     p.set_defaults(func=run)
 
 

@@ -16,14 +16,16 @@ import dataclasses
 import time
 from pathlib import Path
 
+from scripts import argtypes as at
 from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scenario", default=None, help="NF scenario TOML (default: built-in)")
-    p.add_argument("--iterations", type=int, default=40, help="Algorithm 1 iterations")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--scenario", type=at.existing_file, default=None,
+                   help="NF scenario TOML (default: built-in)")
+    p.add_argument("--iterations", type=at.positive_int, default=40, help="Algorithm 1 iterations")
+    p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of the run")
+    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
 
 
 def _beams(scn, seed: int, sca_iterations: int = 3):

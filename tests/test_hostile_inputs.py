@@ -191,6 +191,13 @@ CASES: list[tuple[str, str]] = [
     ("phy-table --rc nan --out {out}", "--rc=nan"),
     ("phy-table --seed -1 --out {out}", "--seed=-1"),
     ("phy-table --out {afile}", "{afile}"),
+    ("nf --scenario {adir} --out {out}", "{adir}"),
+    ("nf --scenario {binary} --out {out}", "{binary}"),
+    ("nf --scenario {badtoml} --out {out}", "{badtoml} is not valid TOML"),
+    ("nf --varsigma 0 --out {out}", "--varsigma=0"),
+    ("nf --max-iterations 0 --out {out}", "--max-iterations=0"),
+    ("nf --positions magic --out {out}", "magic"),
+    ("nf --seed -1 --out {out}", "--seed=-1"),
     ("figure nosuchfigure --out {out}", "nosuchfigure"),
     # --- fit-scurves
     ("fit-scurves --sweep {missing} --out {out}", "{missing}"),

@@ -60,8 +60,8 @@ def test_nf_verb_writes_design_trace_metrics_meta_png(tmp_path):
 
 
 @pytest.mark.parametrize("extra, args, match", [
-    ("", ["--varsigma", "0"], "varsigma=0.0 is invalid"),
-    ("", ["--max-iterations", "0"], "max_iterations=0 is invalid"),
+    ("", ["--varsigma", "0"], "--varsigma=0 is invalid"),
+    ("", ["--max-iterations", "0"], "--max-iterations=0 is invalid"),
     ("bleu_floor = 1.5\n", [], "bleu_floor=1.5 is invalid"),
     ("region_area_m2 = 0.01\n", [], "region_area_m2=0.01 is invalid.*overlap"),
     ("n_tx = 1\nn_tz = 2\n", [], r"K\+L=3 .*K \+ L <= N_tx N_tz"),
