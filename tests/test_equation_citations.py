@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SCOPE = ["semcodec", "scripts", "linksim/phy.py", "linksim/units.py", "linksim/farfield/studies.py",
+SCOPE = ["semcodec", "scripts", "linksim", "optim", "data/scenarios",
          "docs", "README.md"]
 HIDING = [
     re.compile(r"\b[Ee]qs\."),  # a range or list of equations
@@ -29,8 +29,8 @@ def _files() -> list[Path]:
     out = []
     for entry in SCOPE:
         p = ROOT / entry
-        out += [p] if p.is_file() else sorted(q for q in p.rglob("*") if q.suffix in (".py",
-                                                                                      ".md"))
+        out += [p] if p.is_file() else sorted(
+            q for q in p.rglob("*") if q.suffix in (".py", ".toml", ".md"))
     return out
 
 

@@ -12,7 +12,7 @@ Public names (what ``optim`` and users may import from here):
 - ``geometry`` - ULA steering vectors, distances, path loss.
 - ``linksim.farfield.cvx`` (imported on demand, it needs cvxpy): the hybrid FIM of a cvxpy
   covariance (:func:`~linksim.farfield.cvx.fim_cvxpy`), ``Tr HCRB <= Pi`` as the LMIs of
-  ASCC eqs. (35)-(37) (:func:`~linksim.farfield.cvx.hcrb_constraints_cvxpy`) and
+  ASCC eq. (35), eq. (36), eq. (37) (:func:`~linksim.farfield.cvx.hcrb_constraints_cvxpy`) and
   ``h_c h_c^H`` (:func:`~linksim.farfield.cvx.comm_gain_matrix`).
 """
 

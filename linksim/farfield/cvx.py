@@ -1,7 +1,7 @@
 """cvxpy building blocks of the far-field ISSC problems (ASCC Sec. IV-B).
 
 The hybrid FIM ``J = J_D(Sigma) + J_B`` is affine in the transmit covariance ``Sigma``
-(ASCC eqs. (11)-(12)), so every constraint on the HCRB can be written as linear matrix
+(ASCC eq. (11), eq. (12)), so every constraint on the HCRB can be written as linear matrix
 inequalities in a cvxpy covariance variable. The blocks here are scaled for the solver
 (see "Numerical scaling" in docs/optim_ascc.md):
 
@@ -40,7 +40,7 @@ class FIMExpression:
 
 @dataclass(frozen=True)
 class HCRBConstraint:
-    """``Tr HCRB(p_o) <= Pi`` as LMIs (ASCC eqs. (35)-(37)).
+    """``Tr HCRB(p_o) <= Pi`` as LMIs (ASCC eq. (35), eq. (36), eq. (37)).
 
     Attributes:
         constraints: list of cvxpy constraints.
@@ -70,7 +70,7 @@ def fim_cvxpy(scn: ISSCScenario, S: cp.Expression, power_unit_w: float,  # noqa:
     Schur complement of ASCC eq. (37) cancels it (catastrophic cancellation; Clarabel fails near
     the feasibility edge). ``T`` is unit lower triangular, so the position block of
     ``(K^T J K)^-1 = K^-1 J^-1 K^-T`` is that of ``J^-1`` scaled by ``1/l^2``: Tr HCRB and
-    the LMIs of ASCC eqs. (35)-(37) are unchanged, in units of ``l^2``.
+    the LMIs of ASCC eq. (35), eq. (36), eq. (37) are unchanged, in units of ``l^2``.
     """
     F = scn.fim_matrices()
     dtau = scn.sensing_channel(scn.target_position)[3]
@@ -92,7 +92,7 @@ def fim_cvxpy(scn: ISSCScenario, S: cp.Expression, power_unit_w: float,  # noqa:
 
 
 def hcrb_constraints_cvxpy(fim: FIMExpression, pi_m2: float | None) -> HCRBConstraint:
-    """``Tr HCRB(p_o) <= pi_m2`` as LMIs on a scaled FIM (ASCC eqs. (35)-(37)).
+    """``Tr HCRB(p_o) <= pi_m2`` as LMIs on a scaled FIM (ASCC eq. (35), eq. (36), eq. (37)).
 
     With ``pi_m2=None`` the cap ``Tr X <= Pi`` is left out, so that a caller can minimise
     ``Tr X`` (the smallest Tr HCRB, in units of ``length_unit_m^2``).

@@ -286,7 +286,7 @@ class ISSCScenario:
 
     # -------------------------------------------------------------- SemCom link
     def sinr(self, w_c: ArrayLike, w_0: ArrayLike) -> np.ndarray | float:
-        """SINR at the CRE, ``|h_c^H w_c|^2 / (|h_c^H w_0|^2 + sigma_n^2)`` (ASCC eq. (3)-(4)).
+        """SINR at the CRE, ``|h_c^H w_c|^2 / (|h_c^H w_0|^2 + sigma_n^2)`` (ASCC eq. (3), eq. (4)).
 
         Args:
             w_c, w_0: beamformers in sqrt(W), complex ``(..., N_T)`` (broadcast).
@@ -364,7 +364,7 @@ class ISSCScenario:
         return jb
 
     def fim_data(self, Sigma: ArrayLike) -> np.ndarray:  # noqa: N803 - the paper's symbol
-        """Observed FIM ``J_D(Sigma)`` (ASCC eqs. (11)-(12)), float64 ``(..., 3, 3)``.
+        """Observed FIM ``J_D(Sigma)`` (ASCC eq. (11), eq. (12)), float64 ``(..., 3, 3)``.
 
         Linear in ``Sigma``.
         """

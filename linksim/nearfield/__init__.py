@@ -7,7 +7,7 @@ Public names (what ``optim`` and users may import from here):
   methods live by topic in ``layout``, ``link``, ``bounds``, ``budgets``; refusals in
   ``validation``).
 - ``channels`` / ``metrics`` / ``sensing`` / ``geometry`` - the building blocks
-  (NF eqs. (1)-(27)), as modules.
+  (NF eq. (1) to eq. (27)), as modules.
 - :func:`extended_crb`, :func:`crb_constraints_cvxpy`, :func:`ls_mse_experiment` - CRB of the
   extended-target echo matrix (NF eq. (16)) and the LS estimator that checks it.
 - :func:`rayleigh_distance`, :func:`steering_vector` - near-field array helpers.

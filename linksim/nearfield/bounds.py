@@ -1,4 +1,4 @@
-"""Sensing bounds of an NF scenario: FIM and CRB of the echo matrix (NF eqs. (15)-(16), (28b)),
+"""Sensing bounds of an NF scenario: FIM and CRB of the echo matrix (NF eq. (15), eq. (16), (28b)),
 its budget normalisation, and the point-target FIM of NF App. B."""
 
 from __future__ import annotations

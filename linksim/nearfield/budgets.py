@@ -1,4 +1,5 @@
-"""Computing and power budgets of an NF scenario (NF eqs. (24)-(28e))."""
+"""Computing and power budgets of an NF scenario (NF eq. (24), eq. (25), eq. (26), eq. (27),
+eq. (28e))."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ class BudgetMixin:
 
     def power_report(self, Rx: Any, extraction_ratio: Any, f: Any | None = None,
                      model: str | None = None) -> dict[str, Any]:
-        """Every budget term of NF eqs. (28b)-(28e) and which one breaks.
+        """Every budget term of NF eq. (28b), eq. (28c), eq. (28d), eq. (28e) and which one breaks.
 
         f defaults to :meth:`min_cpu_frequency` for every target. Returns floats
         (watts, seconds, Hz) and ``violations``: a list of one-line messages

@@ -10,7 +10,7 @@ Every function is torch (float64 / complex128) so that gradients in the element
 positions come from autodiff. Phase models, per element i and object b:
 
 - ``"exact"``: ``k (d - ||p_i - b||)``, the spherical wave;
-- ``"fresnel"``: NF eqs. (8)-(9) / (12)-(13) as printed, the separable
+- ``"fresnel"``: NF eq. (8), eq. (9) / (12)-(13) as printed, the separable
   second-order expansion ``k (x cos(theta) sin(phi) - x^2 (1 - cos^2(theta)
   sin^2(phi)) / (2d) + z cos(phi) - z^2 sin^2(phi) / (2d))``;
 - ``"fresnel_full"``: the complete second-order expansion, which adds the
@@ -85,7 +85,7 @@ def steering_phase(positions: torch.Tensor, points: torch.Tensor, wavelength: fl
         points: (Q, 3) object positions, metres.
         wavelength: metres.
         model: one of :data:`PHASE_MODELS` (see module docstring).
-    Returns: float64 (Q, N), radians (NF eqs. (8)-(9), (12)-(13) for ``"fresnel"``).
+    Returns: float64 (Q, N), radians (NF eq. (8), eq. (9), (12)-(13) for ``"fresnel"``).
     """
     if model not in PHASE_MODELS:
         raise ValueError(f"model={model!r} is invalid: must be one of {PHASE_MODELS}")

@@ -1,4 +1,5 @@
-"""Array layout, object positions and channels of an NF scenario (NF Sec. II, NF eqs. (4)-(13)).
+"""Array layout, object positions and channels of an NF scenario (NF Sec. II, NF eq. (4) to
+eq. (13)).
 
 Transmit positions ``pos`` are float64 (N_t, 2) [x, z] in metres in the order of
 :func:`~linksim.nearfield.geometry.planar_grid` (z fastest); ``None`` means the nominal

@@ -1,4 +1,5 @@
-"""Semantic-link quantities of an NF scenario: SINRs, rates, secrecy (NF eqs. (17)-(23))."""
+"""Semantic-link quantities of an NF scenario: SINRs, rates, secrecy (NF eq. (17), eq. (18),
+eq. (19), eq. (20), eq. (21), eq. (22), eq. (23))."""
 
 from __future__ import annotations
 
@@ -72,7 +73,8 @@ class LinkMixin:
         return W, R
 
     def sdp_matrices(self, pos: torch.Tensor | None = None) -> dict[str, Any]:
-        """What the beamforming SDP (NF eqs. (29)-(34)) needs at fixed positions, numpy.
+        """What the beamforming SDP (NF eq. (29), eq. (30), eq. (31), eq. (32), eq. (33), eq. (34))
+        needs at fixed positions, numpy.
 
         ``user_gram`` (K, N_t, N_t) Q_k = h_k^H h_k and ``target_gram`` (L, N_t, N_t)
         Q_l = h_l^H h_l, complex128 Hermitian, so that |h w|^2 = tr(Q w w^H) and

@@ -45,7 +45,7 @@ def leakage_sinr(H_t: torch.Tensor, W: torch.Tensor, R: torch.Tensor,
 
 def semantic_rate(sinr: torch.Tensor, extraction_ratio: torch.Tensor,
                   iota: float = 1.0) -> torch.Tensor:
-    """R = iota / rho * log2(1 + sinr), NF eqs. (18), (20); the extraction ratio rho
+    """R = iota / rho * log2(1 + sinr), NF eq. (18), eq. (20); the extraction ratio rho
     broadcasts on the user axis."""
     return iota / extraction_ratio * torch.log2(1.0 + sinr)
 

@@ -180,7 +180,7 @@ def point_target_fim(zeta: torch.Tensor, tx: torch.Tensor, rx: torch.Tensor,
                      Rx: torch.Tensor, frames: int, noise: float, wavelength: float,
                      model: str = "exact", path_loss: bool = False,
                      beta: complex = 1.0) -> torch.Tensor:
-    """FIM of zeta = (theta, phi, d) for a point target, NF eqs. (B.3)-(B.4).
+    """FIM of zeta = (theta, phi, d) for a point target, NF eq. (B.3), eq. (B.4).
 
     J_pq = 2F / sigma_r^2 Re Tr(dG/dp R_x dG^H/dq), derivatives by
     autodiff (reverse mode, double-vjp). The result is a torch function of the

@@ -3,7 +3,7 @@
 - :func:`crb_limit_sweep`: LS-estimator MSE against the CRB limit xi, the
   content of NF Fig. 10;
 - :func:`fresnel_error_sweep`: phase and steering-vector error of the Fresnel
-  (NF eqs. (8)-(9) as printed and complete second order) and plane-wave models
+  (NF eq. (8), eq. (9) as printed and complete second order) and plane-wave models
   against the exact spherical wave, over distance.
 """
 

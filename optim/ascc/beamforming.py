@@ -5,12 +5,14 @@ auxiliary ``Omega`` / Schur-complement LMI for the HCRB:
 
 * FP, ASCC eq. (34): ``gamma = max_y 2 Re(y^* h^H w_c) - |y|^2 (|h^H w_0|^2 + sigma_n^2)``,
   attained at ``y = h^H w_c / (|h^H w_0|^2 + sigma_n^2)``; concave in ``(w_c, w_0)`` for fixed y.
-* HCRB, ASCC eqs. (35)-(37): ``Tr(Omega^-1) <= Pi`` and the Schur LMI on the 3x3 hybrid FIM
+* HCRB, ASCC eq. (35), eq. (36), eq. (37): ``Tr(Omega^-1) <= Pi`` and the Schur LMI on the 3x3
+hybrid FIM
   (:func:`linksim.farfield.cvx.hcrb_constraints_cvxpy`).
 
 Where we depart from the paper: the LMI (37) is not convex in ``(w_c, w_0)`` because
 ``Sigma = w_c w_c^H + w_0 w_0^H`` is quadratic. The paper moves ``f_j = Tr(zeta_j Sigma)`` into
-a penalty with auxiliaries Gamma_j and a decreasing kappa (P4.6-P4.9, ASCC eqs. (38)-(48)). We use
+a penalty with auxiliaries Gamma_j and a decreasing kappa (P4.6-P4.9, ASCC eq. (38) to eq. (48)).
+We use
 the convex restriction that keeps every iterate feasible instead: the FIM is a monotone
 linear map of Sigma (``J_D`` is a Gram matrix, so ``Sigma_1 >= Sigma_2`` implies
 ``J(Sigma_1) >= J(Sigma_2)``), and ``w w^H >= w_i w^H + w w_i^H - w_i w_i^H`` (expand

@@ -1,6 +1,6 @@
 """Certified bound on the CRE SINR under the HCRB and power limits (ASCC problem P4.5).
 
-For a fixed ``(P_T, Pi)`` the beamforming problem P4.5 (ASCC eqs. (32)-(33)) does not depend
+For a fixed ``(P_T, Pi)`` the beamforming problem P4.5 (ASCC eq. (32), eq. (33)) does not depend
 on the codec: whatever ``R_s`` and ``R_c`` are, D_o only falls as the SINR rises (ASCC eq. (7)
 is increasing in rho_b and ASCC eq. (4) decreasing in gamma). So the largest SINR reachable under
 ``Tr HCRB <= Pi`` and ``Tr Sigma <= P_T`` bounds the whole problem P4.1.
@@ -15,7 +15,8 @@ and the right side is reached by ``W_c = Sigma h h^H Sigma / (h^H Sigma h)``,
 unchanged and puts no sensing power on the CRE (``W_0 h = 0``). The relaxation is therefore
 the single SDP
 
-    max_Sigma  h^H Sigma h / sigma_n^2   s.t.  Tr HCRB(Sigma) <= Pi  (ASCC eqs. (35)-(37)),
+    max_Sigma  h^H Sigma h / sigma_n^2   s.t.  Tr HCRB(Sigma) <= Pi  (ASCC eq. (35), eq. (36),
+    eq. (37)),
                                                Tr Sigma <= P_T,  Sigma >= 0,
 
 whose value is the bound. :func:`sinr_bound_bisection` solves the relaxation as the issue

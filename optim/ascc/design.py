@@ -71,7 +71,8 @@ class ConstraintValue:
 
 @dataclass
 class LinkDesign:
-    """One optimised ASCC link (ASCC problem P4.1, ASCC eqs. (14)-(18)) and its predictions.
+    """One optimised ASCC link (ASCC problem P4.1, ASCC eq. (14), eq. (15), eq. (16), eq. (17),
+    eq. (18)) and its predictions.
 
     Attributes:
         scheme: ``"ascc"`` (the paper's method) or ``"benchmark"`` (DJSCC-WF-ZF).

@@ -3,7 +3,7 @@
 Structure of the paper's alternating optimisation (ASCC Sec. IV-B) and what it means here:
 
 * The beamforming subproblem P4.5 maximises the SINR under the HCRB and power limits; it
-  depends on neither ``R_s`` nor ``R_c`` (ASCC eqs. (32)-(33)). So one beamforming solve
+  depends on neither ``R_s`` nor ``R_c`` (ASCC eq. (32), eq. (33)). So one beamforming solve
   serves all G models, and a second AO round would re-solve the same problem: the
   alternation converges after one round (recorded as ``iterations = 1``).
 * The coding-rate subproblem P4.4 (SCA, :mod:`.sca_rate`) is then solved per model at that

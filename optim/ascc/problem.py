@@ -1,4 +1,5 @@
-"""ASCC problem P4.1 (ASCC eqs. (14)-(18)): the data of one operating point and its predictions.
+"""ASCC problem P4.1 (ASCC eq. (14), eq. (15), eq. (16), eq. (17), eq. (18)): the data of one
+operating point and its predictions.
 
     min_{R_s, R_c, w_c, w_0}  D_o(R_s, rho_b)                         (14), D_o of ASCC eq. (7)
     s.t.  Tr HCRB(p_o) <= Pi                                          (15)

@@ -67,7 +67,8 @@ def channels_np(scn: NFScenario, pos: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 class BeamformingSDP:
-    """The SCA step of NF eqs. (29)-(32) as a parametrised cvxpy problem (compiled once per
+    """The SCA step of NF eq. (29), eq. (30), eq. (31), eq. (32) as a parametrised cvxpy problem
+    (compiled once per
     scenario; channels, ratios and the Taylor points are parameters)."""
 
     def __init__(self, scn: NFScenario) -> None:

@@ -39,8 +39,8 @@ def precheck(scn: NFScenario, rho: np.ndarray) -> None:
             if scn.f_max_hz / L > scn.f_required_hz else math.inf
         raise InfeasibleError(
             f"latency/cpu: T_max={scn.t_max_s} s needs f_l >= {f_min:.4g} Hz per target, "
-            f"{L} targets need {L * f_min:.4g} Hz > F_max={scn.f_max_hz:.4g} Hz (NF eqs. "
-            f"(28d)-(28e)); smallest achievable T_max is {t_best:.4g} s")
+            f"{L} targets need {L * f_min:.4g} Hz > F_max={scn.f_max_hz:.4g} Hz (NF eq. (28d), "
+            f"NF eq. (28e)); smallest achievable T_max is {t_best:.4g} s")
     p_proc = float(scn.processing_power(torch.full((L,), f_min, dtype=torch.float64)).sum())
     p_comp = float(scn.semantic_computing_power(torch.as_tensor(rho, dtype=torch.float64)))
     avail = scn.power_budget_w - p_proc - p_comp
@@ -56,7 +56,7 @@ def precheck(scn: NFScenario, rho: np.ndarray) -> None:
         raise InfeasibleError(
             f"sensing/power: CRB limit xi={scn.crb_limit} ({scn.crb_normalisation}) needs "
             f"Tr(R_x) >= {need:.4g} W but only {avail:.4g} W of P_t={scn.power_budget_w:.4g} W "
-            f"is left after P_process and P_Comp (NF eqs. (28b)-(28c)); smallest achievable "
+            f"is left after P_process and P_Comp (NF eq. (28b), eq. (28c)); smallest achievable "
             f"xi is {xi_min:.4g}")
 
 

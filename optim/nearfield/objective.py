@@ -5,7 +5,7 @@ With R_x = sum_k w_k w_k^H + R (NF eq. (3)) every SINR needs only |h w_k|^2 and 
 NF eq. (31) (B_k = A_k - |h_k w_k|^2, C_{l|k} = D_l - |h_l w_k|^2), so the margin of user k
 against target l is
 
-    m_{k,l} = iota / rho_k * log2(A_k C_{l|k} / (B_k D_l))          (NF eqs. (22), (30))
+    m_{k,l} = iota / rho_k * log2(A_k C_{l|k} / (B_k D_l))          (NF eq. (22), eq. (30))
 
 and min_k S_k = [min_{k,l} m_{k,l}]^+ (the worst eavesdropper of NF eq. (22) as fixed in
 docs/design.md). Numpy versions serve the SDP and the randomisation (batched over draws);

@@ -8,7 +8,8 @@ Four strategies, measured the same way (min_k S_k at the returned positions):
   -T ln sum_{k,l} exp(-m_{k,l} / T) <= min_{k,l} m_{k,l} (gap <= T ln(K L)). Exact
   gradients by autodiff (torch). The first inverse Hessian is the identity scaled so the
   first step moves 0.1 wavelength (the paper allows any positive definite start).
-- :func:`taylor_benchmark` - the benchmark of NF Sec. IV-C1, NF eqs. (35)-(39): each log term
+- :func:`taylor_benchmark` - the benchmark of NF Sec. IV-C1, NF eq. (35), eq. (36), eq. (37),
+eq. (38), eq. (39): each log term
   of NF eq. (31) replaced by its second-order Taylor bound at u_e with the Hessian replaced
   by a scalar (``curvature_factor`` x the spectral radius of the exact autodiff Hessian, the
   paper's "maximum eigenvalue"), so every margin has a concave quadratic lower bound near
@@ -188,7 +189,8 @@ def projected_bfgs(obj: PositionObjective, x0: np.ndarray, max_iter: int = 30,
 def taylor_surrogate(obj: PositionObjective, x_e: np.ndarray,
                      curvature_factor: float = 1.0) -> tuple[np.ndarray, np.ndarray,
                                                              np.ndarray]:
-    """The concave quadratic lower bounds of NF eqs. (35)-(39) at x_e, per (k, l).
+    """The concave quadratic lower bounds of NF eq. (35), eq. (36), eq. (37), eq. (38), eq. (39) at
+    x_e, per (k, l).
 
     Returns m_e (K, L), gradients (K, L, n) and curvatures q (K, L) such that
     m_{k,l}(x_e + D) ~>= m_e + grad . D - q / 2 ||D||^2 near x_e (exact Hessians by
