@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import os
 import time
 from collections.abc import Sequence
@@ -33,7 +32,6 @@ import numpy as np
 from semcodec.atomic_io import write_atomic
 from semcodec.sweep import (
     CLEAN_COLUMNS,
-    CONFIG_VERSION,
     RESULT_COLUMNS,
     SAMPLINGS,
     ber_grid,
@@ -43,6 +41,7 @@ from semcodec.sweep import (
     resolve_inputs,
     seed_for,
 )
+from semcodec.sweep import sweep_config as semcodec_sweep_config
 
 from .engines import make_engine
 from .run import run_grid
@@ -63,32 +62,16 @@ def _write_table(path: Path, columns: Sequence[str], rows: list[dict]) -> None:
 
 def sweep_config(images: Any, models: Any, bers: list[float], trials: int, seed: int,
                  max_images: int | None, sampling: str) -> tuple[dict, list[Path]]:
-    """(``sweep.json`` record, image files) of a bit-flip sweep; refuses bad settings."""
-    from semcodec.checkpoint import read_checkpoint
+    """(``sweep.json`` record, image files) of a bit-flip sweep; refuses bad settings.
 
+    The record is :func:`semcodec.sweep.sweep_config`'s, so both orchestrations write the
+    same ``sweep.json``."""
     if int(trials) < 1:
         raise ValueError(f"trials={trials} is invalid: must be >= 1")
     if sampling not in SAMPLINGS:
         raise ValueError(f"sampling={sampling!r} is invalid: must be one of {SAMPLINGS}")
     files, root, ckpts = resolve_inputs(images, models, max_images)
-    metas = []
-    for c in ckpts:
-        ck = read_checkpoint(c)
-        metas.append(ck["meta"] | {"sha256": ck["sha256"]})
-    names = [Path(c).stem for c in ckpts]
-    if len(set(names)) != len(names):
-        raise ValueError(f"model names={names} are invalid: checkpoint file names must differ")
-    config = {
-        "version": CONFIG_VERSION,
-        "models": [str(Path(c).resolve()) for c in ckpts],
-        "model_names": names,
-        "model_sha256": [m["sha256"] for m in metas],
-        "lambdas": [float(m.get("lambda", math.nan)) for m in metas],
-        "images": [str(Path(f).resolve()) for f in files],
-        "image_names": [Path(f).relative_to(root).as_posix() for f in files],
-        "bers": bers, "trials": int(trials), "seed": int(seed), "sampling": sampling,
-    }
-    return config, files
+    return semcodec_sweep_config(ckpts, files, root, bers, trials, seed, sampling), files
 
 
 def _open_sweep_folder(out: Path, config: dict) -> Path:
