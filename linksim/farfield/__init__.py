@@ -3,7 +3,9 @@ semantic receiver (CRE), one sensing receiver (SRE), a point target.
 
 Public names (what ``optim`` and users may import from here):
 
-- :class:`ISSCScenario` - the ASCC Sec. V scenario: channels, SINR, hybrid FIM, HCRB.
+- :class:`ISSCScenario` - the ASCC Sec. V scenario: a frozen config (``scenario.py``) with
+  its channels (``channels.py``), SemCom link (``link.py``: SINR, BER, matched beams) and
+  sensing bounds (``bounds.py``: hybrid FIM as a linear map of Sigma, HCRB) mixed in.
 - :func:`covariance`, :func:`check_power` - transmit covariance of (w_c, w_0), power checks.
 - :class:`HCRB`, :func:`hcrb_from_fim` - hybrid Cramer-Rao bound (ASCC Prop. 3.1).
 - :func:`normal_approx_ber`, :func:`normal_approx_bler`, :func:`log10_normal_approx_ber`,
@@ -17,6 +19,7 @@ Public names (what ``optim`` and users may import from here):
 """
 
 from . import geometry
+from .beams import check_power, covariance
 from .estimator import MLEstimator, MonteCarloResult, monte_carlo_mse
 from .fbl import (
     capacity,
@@ -26,7 +29,7 @@ from .fbl import (
     u_log_ber,
 )
 from .hcrb import HCRB, hcrb_from_fim
-from .scenario import ISSCScenario, check_power, covariance
+from .scenario import ISSCScenario
 
 __all__ = [
     "HCRB",
