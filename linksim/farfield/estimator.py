@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 
-from ..units import SPEED_OF_LIGHT
+from ..units import SPEED_OF_LIGHT, lin_to_db
 from . import geometry
 from .scenario import ISSCScenario, check_power, covariance
 
@@ -220,6 +220,6 @@ def monte_carlo_mse(scn: ISSCScenario, power_w: float, trials: int, rng: np.rand
         power_w=float(power_w), mse=float(err2.mean()),
         mse_ci95=float(1.96 * err2.std(ddof=1) / np.sqrt(len(err2))),
         hcrb=float(bound.trace), crb=float(bound.crb_trace),
-        echo_snr_db=float(10 * np.log10(snr)) if snr > 0 else float("-inf"),
+        echo_snr_db=float(lin_to_db(snr)),
         trials=int(trials), mse_delta_tau=float(errt.mean()),
         hcrb_delta_tau=float(bound.delta_tau))
