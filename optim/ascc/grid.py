@@ -266,5 +266,5 @@ def _rate_checks(designs: list[LinkDesign], dm: DistortionModel) -> dict[str, fl
                 worst_eq4 = max(worst_eq4, gap)
             else:
                 worst_sca = max(worst_sca, gap)
-    return {"sca_minus_dense_log10_mse_max": worst_sca,
-            "eq23_vs_eq4_log10_mse_max": worst_eq4}
+    return {"sca_minus_dense_log10_mse_max": worst_sca if worst_sca > -math.inf else math.nan,
+            "eq23_vs_eq4_log10_mse_max": worst_eq4 if worst_eq4 > -math.inf else math.nan}
