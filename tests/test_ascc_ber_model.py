@@ -161,3 +161,23 @@ def test_ber_model_is_part_of_the_resume_identity(tmp_path):
     with pytest.raises(ValueError, match="ber_model='magic' is invalid"):
         run_grid(SCN, DM, [0.0], [0.1], 400.0, tmp_path / "x", ["benchmark"], progress=False,
                  ber_model="magic")
+
+
+def test_cli_ber_model_ldpc_records_the_model_and_refuses_another_in_the_folder(tmp_path):
+    import csv
+    import json
+
+    from scripts.cli import main
+
+    out = tmp_path / "c"
+    args = ["ascc", "--pt-dbm=-6", "--abr", "0.1", "--method", "sdr", "--out", str(out)]
+    assert main(args + ["--ber-model", "ldpc"]) == 0
+    rows = list(csv.DictReader(open(out / "results.csv")))
+    assert [r["ber_model"] for r in rows] == ["ldpc", "ldpc"]
+    assert all(r["status"] == "ok" and 0.5 <= float(r["rc"]) <= 2.0 for r in rows)
+    designs = json.loads((out / "designs.json").read_text())["designs"]
+    assert {d["ber_model"] for d in designs} == {"ldpc"}
+    assert "ldpc" in (out / "meta.json").read_text()
+    summ = json.loads((out / "summary.json").read_text())
+    assert summ["sca_minus_dense_log10_mse_max"] <= 1e-9
+    assert main(args) == 2  # the same folder with the default fbl model: refused, one line
