@@ -31,7 +31,8 @@ Paths
     values that arrive inside a list (e.g. ``--genres``), raising ``ValueError``.
 Choices
     ``device`` (``cpu``, ``cuda``, ``cuda:N``; refuses ``cuda`` when torch sees
-    no GPU, so a run never dies after its set-up).
+    no GPU, so a run never dies after its set-up); ``ber_model`` (``fbl``,
+    ``ldpc``, ``ldpc-ber``: :func:`linksim.ber_model.make_ber_model`).
 Lists
     ``list_of(item, nargs="+")`` gives the ``add_argument`` keywords of a list
     option that accepts both ``--x a,b`` and ``--x a b`` (and mixtures), each
@@ -258,6 +259,17 @@ def device(text: str) -> str:
         raise ArgumentTypeError(f"{text} is invalid: this machine has "
                                 f"{torch.cuda.device_count()} CUDA device(s), cuda:0.."
                                 f"cuda:{torch.cuda.device_count() - 1}")
+    return name
+
+
+def ber_model(text: str) -> str:
+    """Type: a BER model of :func:`linksim.ber_model.make_ber_model` (``fbl``, ``ldpc``,
+    ``ldpc-ber``)."""
+    from linksim.ber_model import BER_MODELS
+
+    name = text.strip().lower()
+    if name not in BER_MODELS:
+        raise _bad(repr(text), "one of " + ", ".join(BER_MODELS))
     return name
 
 

@@ -4,7 +4,8 @@ under an HCRB limit over a grid of P_T and ABR, against the DJSCC-WF-ZF benchmar
 Writes ``results.csv``, ``designs.json`` (the hand-off read by ``issc e2e``), ``summary.png``,
 ``summary.json`` (the claims of ASCC Figs. 3-4 measured on the grid, see
 :func:`optim.ascc.grid.summarise`) and ``meta.json``; a rerun with the same settings
-skips finished points.
+skips finished points. ``--ber-model`` picks the rho_b model (ASCC eq. (4) or a measured
+5G LDPC table, :mod:`linksim.ber_model`); it is part of the folder's resume identity.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="HCRB limit Pi [m^2] (> 0); a list ('a,b' or 'a b') runs each")
     p.add_argument("--method", default="paper", help="ASCC beams: paper (FP + Schur-LMI "
                    "iterations) or sdr (the bound's rank-one solution)")
+    p.add_argument("--ber-model", type=at.ber_model, default="fbl",
+                   help="rho_b of the SINR: fbl (ASCC eq. (4), the paper), ldpc (measured 5G "
+                        "LDPC table, block errors / (R_c L)) or ldpc-ber (its measured BER); "
+                        "the table models bound R_c to the table's rows (docs/e2e.md)")
     p.add_argument("--scheme", nargs="+", default=["ascc,benchmark"],
                    help="schemes: ascc, benchmark ('a,b' or 'a b')")
     p.add_argument("--delta", type=at.nonneg_float, default=0.01,
@@ -84,9 +89,9 @@ def run(args: argparse.Namespace) -> None:
     out = Path(args.out)
     with run_record(out, seed=args.seed, scenario=scn.to_dict(), scenario_file=str(scen_path),
                     pi_m2=pis, pt_dbm=pts, abr=abrs, method=args.method, schemes=schemes,
-                    delta=args.delta) as meta:
+                    delta=args.delta, ber_model=args.ber_model) as meta:
         rows, designs = run_grid(scn, dm, pts, abrs, pis, out, schemes, args.method,
-                                 args.delta, bm, args.seed)
+                                 args.delta, bm, args.seed, ber_model=args.ber_model)
         plot_summary(rows, out / "summary.png", pis)
         summary = summarise(rows, designs, scn, dm)
         write_json_atomic(out / "summary.json", summary)

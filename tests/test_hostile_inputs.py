@@ -180,6 +180,7 @@ CASES: list[tuple[str, str]] = [
     ("ascc --pt-dbm , --out {out}", "pt"),
     ("ascc --scheme ascc,nosuch --out {out}", "nosuch"),
     ("ascc --method magic --out {out}", "magic"),
+    ("ascc --ber-model magic --out {out}", "'magic' is invalid: must be one of fbl, ldpc"),
     ("ascc --seed -1 --out {out}", "--seed=-1"),
     ("ascc --out {afile}", "{afile}"),
     ("e2e --designs {missing} --out {out}", "{missing}"),

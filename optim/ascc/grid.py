@@ -3,7 +3,9 @@
 Each finished point (scheme, method, P_T, ABR, Pi) is written at once (atomic rewrite of
 both files), so an interrupted run loses at most the point in progress, and a rerun with
 the same configuration skips what is done. Infeasible points are recorded with their
-one-line reason (status ``infeasible``); solver failures as ``unknown``.
+one-line reason (status ``infeasible``); solver failures as ``unknown``. The BER model
+(``fbl``: ASCC eq. (4), or a measured table, :mod:`linksim.ber_model`) is part of a run's
+identity: a folder made with one is not resumed with another.
 """
 
 from __future__ import annotations
@@ -27,14 +29,16 @@ from .errors import InfeasibleError, SolverUnknownError
 from .optimise import METHODS, solve_point
 
 SCHEMES = ("ascc", "benchmark")
-COLUMNS = ("scheme", "method", "pt_dbm", "abr", "pi", "model", "rs_bits", "rc", "sinr_db",
+COLUMNS = ("scheme", "method", "ber_model", "pt_dbm", "abr", "pi", "model", "rs_bits", "rc",
+           "sinr_db",
            "ber_pred", "mse_pred", "msssim_pred", "hcrb", "hcrb_no_ts", "sinr_bound_db",
            "gap_to_bound_db", "msssim_gap_to_bound", "solve_s", "status", "message")
 
 
 def design_row(d: LinkDesign) -> dict[str, Any]:
     """One results.csv row of a design."""
-    return {"scheme": d.scheme, "method": d.method, "pt_dbm": d.pt_dbm, "abr": d.abr,
+    return {"scheme": d.scheme, "method": d.method, "ber_model": d.ber_model,
+            "pt_dbm": d.pt_dbm, "abr": d.abr,
             "pi": d.pi_m2, "model": d.model_name, "rs_bits": d.rs_bits, "rc": d.rc,
             "sinr_db": d.sinr_db, "ber_pred": d.ber_pred, "mse_pred": d.mse_pred,
             "msssim_pred": d.msssim_pred, "hcrb": d.hcrb, "hcrb_no_ts": d.hcrb_no_ts,
@@ -50,10 +54,16 @@ def _key(scheme: str, method: str, pt: float, abr: float, pi: float) -> tuple:
 
 
 def config_hash(scn: ISSCScenario, dm: DistortionModel, delta: float,
-                benchmark_model: int | None) -> str:
-    """What makes two runs' points comparable (scenario, fits, delta, benchmark codec)."""
+                benchmark_model: int | None, ber_model: str = "fbl") -> str:
+    """What makes two runs' points comparable (scenario, fits, delta, benchmark codec, BER
+    model). ``fbl`` adds nothing, so folders made before the BER-model option resume."""
     doc = {"scenario": scn.to_dict(), "fits": dm.doc.get("models"), "delta": delta,
            "benchmark_model": benchmark_model}
+    if ber_model != "fbl":
+        from linksim.ber_model import SHIPPED_TABLE
+
+        doc["ber_model"] = ber_model
+        doc["ber_table_sha256"] = hashlib.sha256(Path(SHIPPED_TABLE).read_bytes()).hexdigest()
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -72,28 +82,35 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
              pi_m2: float | list[float], out: str | os.PathLike, schemes: list[str],
              method: str = "paper",
              delta: float = 0.01, benchmark_model: int | None = None, seed: int = 0,
-             progress: bool = True) -> tuple[list[dict[str, Any]], list[LinkDesign]]:
+             progress: bool = True, ber_model: str = "fbl"
+             ) -> tuple[list[dict[str, Any]], list[LinkDesign]]:
     """Solve every (P_T, ABR) point for the schemes, resuming from ``out``.
 
+    ``ber_model``: ``fbl`` (ASCC eq. (4), default), ``ldpc`` or ``ldpc-ber``
+    (:func:`linksim.ber_model.make_ber_model` at the scenario's blocklength).
     Returns the rows of ``results.csv`` and the designs, in grid order.
     """
     from tqdm import tqdm
 
+    from linksim.ber_model import make_ber_model
+
     check_request(schemes, method)
+    bm = make_ber_model(ber_model, scn.blocklength)
+    bm_arg = None if bm.name == "fbl" else bm
     pis = [float(p) for p in (pi_m2 if isinstance(pi_m2, (list, tuple)) else [pi_m2])]
     for p in pis:
         if not (math.isfinite(p) and p > 0):
             raise ValueError(f"pi={p!r} is invalid: must be finite and > 0 m^2")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    cfg = config_hash(scn, dm, delta, benchmark_model)
+    cfg = config_hash(scn, dm, delta, benchmark_model, bm.name)
     run_file = out / "run.json"
     rows: list[dict[str, Any]] = []
     designs: list[LinkDesign] = []
     if run_file.is_file():
         if json.loads(run_file.read_text()).get("config") != cfg:
-            raise ValueError(f"out={str(out)!r} holds a run with another scenario, fits, delta "
-                             "or benchmark codec; valid: a new --out folder (or the same "
+            raise ValueError(f"out={str(out)!r} holds a run with another scenario, fits, delta, "
+                             "benchmark codec or BER model; valid: a new --out folder (or the same "
                              "settings to resume)")
         if (out / "results.csv").is_file():
             with open(out / "results.csv", newline="") as fh:
@@ -113,14 +130,15 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
         for s in need:  # one scheme at a time so that one's infeasibility spares the other
             try:
                 ds = solve_point(scn, dm, pt, abr, pi_m2, (s,), method, delta,
-                                 benchmark_model, rng)
+                                 benchmark_model, rng, bm_arg)
                 new_designs += ds
                 new_rows += [design_row(d) for d in ds]
             except (InfeasibleError, SolverUnknownError) as e:
                 status = "infeasible" if isinstance(e, InfeasibleError) else "unknown"
                 new_rows.append({**{c: "" for c in COLUMNS}, "scheme": s,
                                  "method": method if s == "ascc" else "benchmark",
-                                 "pt_dbm": pt, "abr": abr, "pi": pi_m2, "status": status,
+                                 "ber_model": bm.name, "pt_dbm": pt, "abr": abr, "pi": pi_m2,
+                                 "status": status,
                                  "message": str(e)})
         rows += new_rows
         designs += new_designs
@@ -212,11 +230,13 @@ def summarise(rows: list[dict[str, Any]], designs: list[LinkDesign],
 
 def _rate_checks(designs: list[LinkDesign], dm: DistortionModel) -> dict[str, float]:
     """Dense one-dimensional R_c search at each design's first-stage SINR (see summarise)."""
+    from linksim.ber_model import make_ber_model
     from linksim.farfield.fbl import log10_normal_approx_ber
 
-    from .sca_rate import dense_rate_search, log10_mse_at
+    from .sca_rate import dense_rate_search, dense_rate_search_table, log10_mse_at
 
     worst_sca, worst_eq4 = -math.inf, -math.inf
+    models: dict[tuple[str, int], Any] = {}
     for d in designs:
         s1 = d.extra.get("stage1", {})
         if "sinr_db" not in s1:
@@ -225,6 +245,16 @@ def _rate_checks(designs: list[LinkDesign], dm: DistortionModel) -> dict[str, fl
         params = dm.params(d.model)
         rc_min = d.rs_bpd / d.abr
         cap = math.log2(1 + sinr)
+        if d.ber_model != "fbl":  # the table model's SCA against a dense search on it
+            key = (d.ber_model, d.blocklength)
+            bm = models.setdefault(key, make_ber_model(*key))
+            lo, hi = max(rc_min, bm.rc_range[0]), min(cap, bm.rc_range[1])
+            if lo > hi:
+                continue
+            _, f_dense = dense_rate_search_table(sinr, lo, hi, params, bm)
+            x = min(float(bm.log10_ber(d.rc, sinr)), math.log10(0.5))
+            worst_sca = max(worst_sca, float(log10_mse_at(params, x)) - f_dense)
+            continue
         if rc_min > cap:
             continue
         for exact in (False, True):
@@ -236,5 +266,5 @@ def _rate_checks(designs: list[LinkDesign], dm: DistortionModel) -> dict[str, fl
                 worst_eq4 = max(worst_eq4, gap)
             else:
                 worst_sca = max(worst_sca, gap)
-    return {"sca_minus_dense_log10_mse_max": worst_sca,
-            "eq23_vs_eq4_log10_mse_max": worst_eq4}
+    return {"sca_minus_dense_log10_mse_max": worst_sca if worst_sca > -math.inf else math.nan,
+            "eq23_vs_eq4_log10_mse_max": worst_eq4 if worst_eq4 > -math.inf else math.nan}

@@ -32,7 +32,7 @@ from .bound import SOLVER, SINRBound, min_hcrb, sinr_bound
 from .design import ConstraintValue, LinkDesign
 from .errors import InfeasibleError, SolverUnknownError
 from .problem import ASCCProblem
-from .sca_rate import optimise_rate
+from .sca_rate import optimise_rate, optimise_rate_table
 
 METHODS = ("paper", "sdr")
 
@@ -53,6 +53,10 @@ def _design(prob: ASCCProblem, scheme: str, method: str, model: int, rc: float,
         "channel_uses_per_dim": ConstraintValue(float(prob.rs_bpd[model] / rc), prob.abr, "<="),
         "rc_minus_capacity": ConstraintValue(rc - float(fbl.capacity(sinr)), 0.0, "<="),
     }
+    if prob.uses_table:  # R_c inside the measured table of the BER model
+        r_lo, r_hi = prob.ber_model.rc_range
+        cons["rc_table_min"] = ConstraintValue(float(rc), float(r_lo), ">=")
+        cons["rc_table_max"] = ConstraintValue(float(rc), float(r_hi), "<=")
     return LinkDesign(
         scheme=scheme, method=method, pt_dbm=float(prob.pt_dbm), abr=float(prob.abr),
         pi_m2=float(prob.pi_m2), model=int(model), model_name=dm.names[model],
@@ -60,7 +64,8 @@ def _design(prob: ASCCProblem, scheme: str, method: str, model: int, rc: float,
         blocklength=int(scn.blocklength), w_c=w_c, w_0=w_0, sinr=sinr,
         ber_pred=pred["ber"], mse_pred=pred["mse"], msssim_pred=pred["msssim"],
         hcrb=float(h.trace), hcrb_no_ts=float(h.crb_trace), constraints=cons,
-        solver=SOLVER, solve_s=time.perf_counter() - t0, scenario=scn.to_dict(), **kw)
+        solver=SOLVER, solve_s=time.perf_counter() - t0, ber_model=prob.ber_model_name,
+        scenario=scn.to_dict(), **kw)
 
 
 def best_rates(prob: ASCCProblem, sinr: float, tol: float = 1e-7,
@@ -70,6 +75,10 @@ def best_rates(prob: ASCCProblem, sinr: float, tol: float = 1e-7,
     Returns ``{model: RateResult}``. Raises :class:`InfeasibleError` when no model fits.
     """
     ok = prob.check_rate_feasible(sinr)
+    if prob.uses_table:  # R_c bounded to the table's rows (linksim.ber_model)
+        return {int(g): optimise_rate_table(sinr, *prob.rc_bounds(int(g), sinr),
+                                            prob.distortion.params(int(g)), prob.ber_model,
+                                            tol, max_iter) for g in ok}
     return {int(g): optimise_rate(sinr, float(prob.rc_min[g]), prob.distortion.params(int(g)),
                                   prob.scenario.blocklength, tol, max_iter) for g in ok}
 
@@ -209,11 +218,24 @@ def second_stage(prob: ASCCProblem, model: int, rc: float, sinr: float,
 
 def benchmark_design(prob: ASCCProblem, model: int | None = None,
                      bound: SINRBound | None = None) -> LinkDesign:
-    """DJSCC-WF-ZF (:mod:`.benchmark`) at one point; ``model`` default: middle of the ladder."""
+    """DJSCC-WF-ZF (:mod:`.benchmark`) at one point; ``model`` default: middle of the ladder.
+
+    R_c = R_s / E_a^max (the whole bandwidth); under a table BER model raised to the table's
+    lowest row if below it, and infeasible (:class:`InfeasibleError`) above its highest row.
+    """
     t0 = time.perf_counter()
     g = default_model(prob.n_models) if model is None else int(prob.distortion.index(model))
     bb = benchmark_beams(prob.scenario, prob.power_w, prob.pi_m2)
     rc = float(prob.rc_min[g])
+    if prob.uses_table:
+        r_lo, r_hi = prob.ber_model.rc_range
+        if rc > r_hi:
+            raise InfeasibleError(
+                f"abr={prob.abr:g} is infeasible for the benchmark codec "
+                f"{prob.distortion.names[g]} under the {prob.ber_model_name} BER model: it "
+                f"needs R_c >= {rc:.4g} and the table ends at {r_hi:g}; valid: abr >= "
+                f"{prob.rs_bpd[g] / r_hi:.6g}")
+        rc = max(rc, float(r_lo))
     extra: dict[str, Any] = {"p_c_wf_w": bb.p_c_wf, "p_0_wf_w": bb.p_0_wf,
                              "moved_to_sensing_w": bb.moved_w, "solver_calls": 0}
     if bound is not None:
@@ -232,9 +254,13 @@ def benchmark_design(prob: ASCCProblem, model: int | None = None,
 def solve_point(scenario: ISSCScenario, distortion: Any, pt_dbm: float, abr: float,
                 pi_m2: float, schemes: tuple[str, ...] = ("ascc", "benchmark"),
                 method: str = "paper", delta: float = 0.01, benchmark_model: int | None = None,
-                rng: np.random.Generator | None = None) -> list[LinkDesign]:
-    """Designs of the requested schemes at one point, sharing one SDR bound."""
-    prob = ASCCProblem(scenario, distortion, pt_dbm, abr, pi_m2)
+                rng: np.random.Generator | None = None, ber_model: Any = None
+                ) -> list[LinkDesign]:
+    """Designs of the requested schemes at one point, sharing one SDR bound.
+
+    ``ber_model``: None (ASCC eq. (4)) or a :func:`linksim.ber_model.make_ber_model` model.
+    """
+    prob = ASCCProblem(scenario, distortion, pt_dbm, abr, pi_m2, ber_model)
     bound = sinr_bound(scenario, prob.power_w, pi_m2, rng, pt_dbm=pt_dbm)
     out = []
     for s in schemes:

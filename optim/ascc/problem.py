@@ -9,13 +9,17 @@ operating point and its predictions.
 
 R_s is the codec choice (one of the G fitted models); per model, (16) reads
 ``R_c >= R_s / (ABR M) = rs_bpd / ABR`` with ``rs_bpd`` the model's bits per source
-dimension (``M`` = 3 colour samples per pixel). rho_b is ASCC eq. (4).
+dimension (``M`` = 3 colour samples per pixel). rho_b is ASCC eq. (4), or a measured BER model
+(:func:`linksim.ber_model.make_ber_model`, ``ldpc`` / ``ldpc-ber``) given as ``ber_model``;
+a table model covers a finite R_c range, and R_c is bounded to it
+(``max(R_s / E_a^max, R_c^lo) <= R_c <= min(C(gamma), R_c^hi)``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +40,8 @@ class ASCCProblem:
         pt_dbm: power budget P_T (dBm), finite.
         abr: average bandwidth ratio (channel uses per source dimension), > 0.
         pi_m2: HCRB limit Pi (m^2), > 0.
+        ber_model: None or an ``fbl`` model: ASCC eq. (4) (the paper); otherwise a
+            :mod:`linksim.ber_model` table model (``log10_ber(rc, sinr)``, ``rc_range``).
     """
 
     scenario: ISSCScenario
@@ -43,6 +49,7 @@ class ASCCProblem:
     pt_dbm: float
     abr: float
     pi_m2: float
+    ber_model: Any = None
 
     def __post_init__(self) -> None:
         if not (isinstance(self.pt_dbm, (int, float)) and math.isfinite(self.pt_dbm)):
@@ -71,13 +78,47 @@ class ASCCProblem:
         """Smallest R_c allowed by the bandwidth limit (ASCC eq. (16)), ``(G,)`` bits/use."""
         return self.rs_bpd / self.abr
 
+    @property
+    def ber_model_name(self) -> str:
+        """``"fbl"`` (ASCC eq. (4)) or the table model's name."""
+        return "fbl" if self.ber_model is None else str(self.ber_model.name)
+
+    @property
+    def uses_table(self) -> bool:
+        """True when rho_b comes from a measured table model (finite R_c range)."""
+        return self.ber_model_name != "fbl"
+
+    def rc_bounds(self, model: int, sinr: float) -> tuple[float, float]:
+        """``(lo, hi)`` of R_c for ``model`` at ``sinr``: ASCC eqs. (16)-(17), intersected
+        with the BER model's ``rc_range`` for a table model (empty when ``lo > hi``)."""
+        lo, hi = float(self.rc_min[model]), float(fbl.capacity(max(sinr, 0.0)))
+        if self.uses_table:
+            r_lo, r_hi = self.ber_model.rc_range
+            lo, hi = max(lo, float(r_lo)), min(hi, float(r_hi))
+        return lo, hi
+
     def feasible_models(self, sinr: float) -> np.ndarray:
-        """Models whose ``rc_min <= C(gamma)`` (ASCC eq. (20) non-empty), int array."""
-        return np.flatnonzero(self.rc_min <= fbl.capacity(max(sinr, 0.0)))
+        """Models whose ``rc_min <= C(gamma)`` (ASCC eq. (20) non-empty), int array; for a
+        table model also inside its ``rc_range``."""
+        if not self.uses_table:
+            return np.flatnonzero(self.rc_min <= fbl.capacity(max(sinr, 0.0)))
+        return np.array([g for g in range(self.n_models)
+                         if (b := self.rc_bounds(g, sinr))[0] <= b[1]], dtype=int)
 
     def check_rate_feasible(self, sinr: float) -> np.ndarray:
         """Feasible models at ``sinr``, or :class:`InfeasibleError` stating the smallest ABR."""
         ok = self.feasible_models(sinr)
+        if ok.size == 0 and self.uses_table:
+            r_lo, r_hi = self.ber_model.rc_range
+            cap = fbl.capacity(max(sinr, 0.0))
+            need = float(self.rs_bpd.min() / r_hi)
+            raise InfeasibleError(
+                f"abr={self.abr:g} is infeasible at P_T={self.pt_dbm:g} dBm, pi={self.pi_m2:g} "
+                f"m^2 under the {self.ber_model_name} BER model: R_c must lie in its table "
+                f"[{r_lo:g}, {r_hi:g}] and below C={cap:.4g} bit/use (largest SINR "
+                f"{10 * math.log10(max(sinr, 1e-300)):.2f} dB), and the smallest codec needs "
+                f"R_c >= {self.rs_bpd.min():.4g}/ABR; valid: abr >= {need:.6g} and "
+                f"C >= {r_lo:g} (or --ber-model fbl)")
         if ok.size == 0:
             cap = fbl.capacity(max(sinr, 0.0))
             need = float(self.rs_bpd.min() / cap) if cap > 0 else math.inf
@@ -90,12 +131,16 @@ class ASCCProblem:
 
     def log10_ber(self, sinr: float, rc: np.ndarray | float,
                   exact_dispersion: bool = True) -> np.ndarray | float:
-        """log10 rho_b of ASCC eq. (4) (``exact_dispersion=False``: ASCC eq. (23))."""
+        """log10 rho_b of ASCC eq. (4) (``exact_dispersion=False``: ASCC eq. (23)), or of the
+        table model (which has no dispersion switch)."""
+        if self.uses_table:
+            return self.ber_model.log10_ber(rc, max(sinr, 1e-300))
         return fbl.log10_normal_approx_ber(sinr, rc, self.scenario.blocklength,
                                            exact_dispersion)
 
     def predict(self, model: int, sinr: float, rc: float) -> dict[str, float]:
-        """Predicted rho_b (ASCC eq. (4)), D_o = MSE (ASCC eq. (7)), MS-SSIM at (g, gamma, R_c)."""
+        """Predicted rho_b (ASCC eq. (4) or the table model), D_o = MSE (ASCC eq. (7)) and
+        MS-SSIM at (g, gamma, R_c)."""
         lb = float(self.log10_ber(sinr, rc))
         ber = min(10.0 ** lb, 0.5)
         return {"ber": ber, "log10_ber": lb,

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import cvxpy as cp
 import numpy as np
@@ -167,6 +168,131 @@ def dense_rate_search(sinr: float, rc_min: float, params: tuple[float, float, fl
     cap = float(fbl.capacity(sinr))
     grid = np.linspace(rc_min, cap, n)
     x = fbl.log10_normal_approx_ber(sinr, grid, blocklength, exact_dispersion)
+    f = log10_mse_at(params, np.minimum(x, math.log10(0.5)))
+    k = int(np.argmin(f))
+    return float(grid[k]), float(f[k])
+
+
+def optimise_rate_table(sinr: float, rc_lo: float, rc_hi: float,
+                        params: tuple[float, float, float, float], ber_model: Any,
+                        tol: float = 1e-7, max_iter: int = 50) -> RateResult:
+    """SCA of ASCC (P4.4) with U(R_c) from a measured table model (``ldpc``, ``ldpc-ber``).
+
+    Same steps as :func:`optimise_rate` except (23): the table model's U(R_c) is piecewise
+    linear in R_c (linear between its R_c rows, :mod:`linksim.ber_model`), so its value and
+    slope (``ber_model.log10_ber_and_slope``, the secant of the cell) give
+    ``U_1 = U(R_c^i) + s (R_c - R_c^i)``, exact inside the cell; the cell is the step's trust
+    region. At a row (a kink) the step takes the neighbouring cell in which U falls; the
+    iteration stops where U rises on both sides (a local optimum) or improves by < ``tol``.
+    Because the objective is increasing in U and U is piecewise linear, the global optimum
+    is at a vertex (a row or an end of the interval): the vertices are evaluated once, and
+    if one beats the SCA's point the SCA restarts there (recorded in ``iterations``).
+
+    Args:
+        sinr: linear SINR gamma; rc_lo, rc_hi: the feasible R_c interval (ASCC eqs.
+            (16)-(17) intersected with ``ber_model.rc_range``), ``rc_lo <= rc_hi``.
+        params: ASCC eq. (7) fit ``(D_s, D_c, E1, E2)``; ber_model: the table model.
+    """
+    ds, dc, e1, e2 = params
+    if not rc_lo <= rc_hi:
+        raise ValueError(f"rc_lo={rc_lo:.6g} is invalid: must be <= rc_hi={rc_hi:.6g}")
+    if dc <= 0:
+        raise ValueError(f"D_c={dc!r} is invalid: ASCC eq. (7) needs a rising S-curve (D_c > 0)")
+    rows = np.asarray(ber_model.rcs, dtype=float)
+    verts = np.unique(np.concatenate([[rc_lo, rc_hi], rows[(rows > rc_lo) & (rows < rc_hi)]]))
+
+    def u(rc: float) -> float:
+        return float(ber_model.log10_ber(rc, sinr))
+
+    def cells(rc: float) -> list[tuple[float, float]]:
+        """(lo, hi) of the cells touching ``rc`` inside [rc_lo, rc_hi] (two at a row)."""
+        k = int(np.searchsorted(verts, rc, side="left"))
+        out = []
+        if k < len(verts) and abs(verts[k] - rc) <= 1e-12:
+            if k > 0:
+                out.append((float(verts[k - 1]), float(verts[k])))
+            if k + 1 < len(verts):
+                out.append((float(verts[k]), float(verts[k + 1])))
+        else:
+            out.append((float(verts[k - 1]), float(verts[k])))
+        return out
+
+    rc = cp.Variable()
+    nu = cp.Variable()
+    rho = cp.Variable()
+    k0, k1 = cp.Parameter(), cp.Parameter()
+    lo_p, hi_p = cp.Parameter(), cp.Parameter()
+    c0, c_nu, c_rho = cp.Parameter(), cp.Parameter(), cp.Parameter()
+    prob = cp.Problem(cp.Minimize(nu), [k0 + k1 * rc <= rho, c0 - c_nu * nu + c_rho * rho <= 0,
+                                        rc >= lo_p, rc <= hi_p])
+    calls = 0
+    total_it = 0
+
+    def walk(rc_i: float, trace: list[float]) -> tuple[float, float]:
+        nonlocal calls, total_it
+        rho_i = u(rc_i)
+        for _ in range(max_iter):
+            if _on_plateau(params, rho_i) or verts.size == 1:
+                break
+            # the cell in which U falls fastest away from rc_i (None: a local optimum)
+            best = None
+            for a, b in cells(rc_i):
+                s = float(ber_model.log10_ber_and_slope(0.5 * (a + b), sinr)[1])
+                falls = s < 0 if rc_i <= a + 1e-12 else s > 0 if rc_i >= b - 1e-12 else s != 0
+                if falls and (best is None or abs(s) > abs(best[2])):
+                    best = (a, b, s)
+            if best is None:
+                break
+            a, b, s = best
+            total_it += 1
+            k0.value, k1.value = rho_i - s * rc_i, s
+            lo_p.value, hi_p.value = a, b
+            nu_i = math.log(dc / (1.0 + math.exp(min(-e1 * (rho_i - e2), 700.0))))
+            e_1 = math.exp(nu_i - e1 * (rho_i - e2))
+            e_2 = math.exp(nu_i)
+            c0.value = -e_1 * (1 - nu_i + e1 * rho_i) - e_2 * (1 - nu_i) + dc
+            c_nu.value = e_1 + e_2
+            c_rho.value = e_1 * e1
+            try:
+                prob.solve(solver="CLARABEL")
+            except cp.error.SolverError as e:
+                raise SolverUnknownError(f"rate SCA solve failed: {e}") from e
+            calls += 1
+            if rc.value is None or prob.status not in ("optimal", "optimal_inaccurate"):
+                raise SolverUnknownError(f"rate SCA step ended with status {prob.status!r}")
+            rc_new = float(np.clip(rc.value, a, b))
+            # snap to the cell end the linear step aims at (the solver stops within 1e-8)
+            for v in (a, b):
+                if abs(rc_new - v) <= 1e-6 * max(1.0, b - a):
+                    rc_new = v
+            rho_new = u(rc_new)
+            f_new = float(log10_mse_at(params, rho_new))
+            if f_new > trace[-1]:
+                break
+            improved = trace[-1] - f_new
+            rc_i, rho_i = rc_new, rho_new
+            trace.append(f_new)
+            if improved < tol:
+                break
+        return rc_i, rho_i
+
+    trace = [float(log10_mse_at(params, u(rc_lo)))]
+    rc_i, rho_i = walk(rc_lo, trace)
+    fv = [float(log10_mse_at(params, u(float(v)))) for v in verts]
+    k = int(np.argmin(fv))
+    if fv[k] < trace[-1] - tol:  # a better vertex than the local optimum: restart there
+        trace.append(fv[k])
+        rc_i, rho_i = walk(float(verts[k]), trace)
+    return RateResult(rc_i, rho_i, trace[-1], total_it, trace, calls)
+
+
+def dense_rate_search_table(sinr: float, rc_lo: float, rc_hi: float,
+                            params: tuple[float, float, float, float], ber_model: Any,
+                            n: int = 20001) -> tuple[float, float]:
+    """Brute-force check of :func:`optimise_rate_table`: ``(R_c, log10 D_o)`` minimising
+    ASCC eq. (7) with the table model's rho_b (capped at 0.5) over a dense R_c grid."""
+    grid = np.linspace(rc_lo, rc_hi, n)
+    x = np.asarray(ber_model.log10_ber(grid, sinr), dtype=float)
     f = log10_mse_at(params, np.minimum(x, math.log10(0.5)))
     k = int(np.argmin(f))
     return float(grid[k]), float(f[k])
