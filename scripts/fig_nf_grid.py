@@ -115,9 +115,11 @@ def _ok(rows, **match) -> list[dict]:
 
 def _note(args, ctx, values: dict) -> str:
     grid = "; ".join(f"{k}={','.join(f'{x:g}' for x in v)}" for k, v in values.items())
+    scn = ctx["scenario"]
     return (f"{'quick' if args.quick else 'full'} grid: {grid}; AO iterations <= "
-            f"{ctx['options']['max_iterations']}; seed {args.seed}; K={len(ctx['scenario']['users_d_m'])}"
-            f", xi={ctx['scenario']['crb_limit']:g}, P_t={ctx['scenario']['power_budget_dbm']:g} dBm")
+            f"{ctx['options']['max_iterations']}; seed {args.seed}; K={len(scn['users_d_m'])}, "
+            f"L={len(scn['targets_d_m'])}, xi={scn['crb_limit']:g}, "
+            f"P_t={scn['power_budget_dbm']:g} dBm")
 
 
 def _plt():
@@ -268,7 +270,8 @@ def run_fig8(args: argparse.Namespace) -> None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
         _finish(args, meta, out, rows, table, {"table": table}, fig, "nf_fig8",
-                _note(args, ctx, values) + f"; FA region {math.sqrt(ctx['scenario']['region_area_m2']):g} m")
+                _note(args, ctx, values)
+                + f"; FA range {math.sqrt(ctx['scenario']['region_area_m2']):g} m")
     print("nf-8: " + "; ".join(f"{t['method']} N={t['n_t']}: {t['min_secrecy']:.3f}"
                                for t in table) + f"; results in {out}")
 

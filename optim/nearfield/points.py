@@ -34,9 +34,9 @@ from typing import Any
 
 from linksim.nearfield import NFScenario
 
-SPEED_OF_LIGHT = 299_792_458.0  # m/s
-
 from .alternating import run_nf
+
+SPEED_OF_LIGHT = 299_792_458.0  # m/s
 
 FLUID = ("bfgs", "taylor", "random")
 FIXED_ARRAYS = ("fixed", "dense_upa", "sparse_x", "sparse_z", "sparse_upa")
