@@ -276,5 +276,154 @@ def run_fig8(args: argparse.Namespace) -> None:
                                for t in table) + f"; results in {out}")
 
 
+# ---------------------------------------------------------------------- nf-10
+def _args10(p: argparse.ArgumentParser) -> None:
+    _common(p, {"xi": [1.25, 1.5, 2.0, 3.0, 4.0, 6.0]}, {"xi": [2.0, 4.0]})
+    p.add_argument("--trials", type=at.positive_int, default=None,
+                   help="Monte Carlo trials of the LS estimate per design (default 2000; "
+                        "300 with --quick)")
+
+
+def ls_at_designs(rows, ctx: dict, trials: int, seed: int) -> list[dict]:
+    """LS estimate of the echo matrix G (NF eq. (10)) at each optimised design: Monte Carlo
+    MSE against the CRB of NF eq. (16) at the design covariance, both normalised by
+    CRB_min (the scenario's budget normalisation, so the limit reads xi)."""
+    import numpy as np
+
+    from linksim.nearfield import NFScenario, ls_mse_experiment
+    from optim.nearfield.design import NFDesign
+    from optim.nearfield.points import point_scenario
+
+    table = []
+    for r in _ok(rows):
+        scn = NFScenario(**point_scenario({"method": r["method"], "crb_limit": r["crb_limit"]},
+                                          ctx["scenario"]))
+        d = NFDesign.from_json(json.loads(r["design_json"]))
+        G = scn.echo_matrix(d.positions).numpy()
+        ls = ls_mse_experiment(G, d.W, d.R, scn.frames, scn.noise_radar_w, trials,
+                               np.random.default_rng([seed, int(r["seed"]) % 2**32]))
+        ref = scn.crb_reference()
+        table.append({"xi": r["crb_limit"], "crb_normalised": ls["crb_design"] / ref,
+                      "mse_normalised": ls["mse"] / ref,
+                      "mse_stderr_normalised": ls["mse_stderr"] / ref,
+                      "ratio_design": ls["ratio_design"],
+                      "ratio_theory_wishart": ls["ratio_theory"], "frames": scn.frames,
+                      "n_t": scn.n_t, "trials": trials, "min_secrecy": r["min_secrecy"]})
+    return table
+
+
+def run_fig10(args: argparse.Namespace) -> None:
+    """NF Fig. 10: LS estimate MSE of the echo matrix against the CRB limit, at the designs."""
+    import numpy as np
+
+    plt = _plt()
+    values = _grid_values(args)
+    ctx = _context(args)
+    points = [{"method": "bfgs", "crb_limit": float(x)} for x in values["xi"]]
+    trials = args.trials or (300 if args.quick else 2000)
+    out = Path(args.out)
+    with run_record(out, seed=args.seed, grid=values, trials=trials,
+                    context_options=ctx["options"]) as meta:
+        rows = _run(args, points, ctx, "nf-10")
+        table = ls_at_designs(rows, ctx, trials, args.seed)
+        F = ctx["scenario"]["frames"]
+        fig, ax = plt.subplots(figsize=(5.6, 4.2))
+        xi = np.array([t["xi"] for t in table])
+        crb = np.array([t["crb_normalised"] for t in table])
+        ax.plot(xi, crb, "k--", label="MSE = CRB (at the design)")
+        ax.fill_between(xi, crb * (1 - F ** -0.5), crb * (1 + F ** -0.5), color="0.85",
+                        label=f"CRB (1 +- 1/sqrt(F)), F = {F}")
+        ax.errorbar(xi, [t["mse_normalised"] for t in table],
+                    yerr=[2 * t["mse_stderr_normalised"] for t in table], fmt="o-", ms=4,
+                    capsize=2, label=f"LS estimate ({trials} trials, +-2 s.e.)")
+        ax.set_xlabel("CRB limit xi (normalised by CRB_min)")
+        ax.set_ylabel("MSE of G_hat / CRB_min")
+        ax.set_title("NF Fig. 10 form: at the projected-BFGS designs", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+        within = [abs(t["ratio_design"] - 1) <= F ** -0.5 for t in table]
+        summary = {"table": table, "inverse_sqrt_f": F ** -0.5, "within_band": within}
+        _finish(args, meta, out, rows, table, summary, fig, "nf_fig10", _note(args, ctx, values))
+    print("nf-10: " + "; ".join(f"xi {t['xi']:g}: MSE/CRB {t['ratio_design']:.3f}"
+                                for t in table) + f"; results in {out}")
+
+
+# ---------------------------------------------------------------------- nf-11
+def _args11(p: argparse.ArgumentParser) -> None:
+    _common(p, {"xi": [1.25, 1.5, 2.0, 3.0, 4.0, 6.0]}, {"xi": [2.0]})
+
+
+CURVES11 = [(L, n, sem) for L in (1, 3) for n in (9, 15) for sem in (True, False)]
+
+
+def run_fig11(args: argparse.Namespace) -> None:
+    """NF Fig. 11: worst-case semantic secrecy rate against the normalised CRB limit."""
+    plt = _plt()
+    values = _grid_values(args)
+    ctx = _context(args)
+    points = [{"method": "bfgs", "crb_limit": float(x), "targets": L, "n_fa": n,
+               "semantic": sem} for x in values["xi"] for L, n, sem in CURVES11]
+    out = Path(args.out)
+    with run_record(out, seed=args.seed, grid=values, context_options=ctx["options"]) as meta:
+        rows = _run(args, points, ctx, "nf-11")
+        table = [{"xi": r["crb_limit"], "targets": r["targets"], "n_t": r["n_fa"],
+                  "semantic": r["semantic"], "min_secrecy": r["min_secrecy"]} for r in _ok(rows)]
+        fig, ax = plt.subplots(figsize=(5.6, 4.2))
+        for L, n, sem in CURVES11:
+            sel = [t for t in table if (t["targets"], t["n_t"], t["semantic"]) == (L, n, sem)]
+            ax.plot([t["xi"] for t in sel], [t["min_secrecy"] for t in sel],
+                    ("o-" if sem else "s--"), color=f"C{CURVES11.index((L, n, True)) // 2}",
+                    label=f"L={L}, N_t={n}" + ("" if sem else ", no semantic"))
+        ax.set_xlabel("CRB limit xi (normalised by CRB_min)")
+        ax.set_ylabel("worst-case semantic secrecy rate (bit/s/Hz)")
+        ax.set_title("NF Fig. 11 form: projected BFGS", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6, ncol=2)
+        _finish(args, meta, out, rows, table, {"table": table}, fig, "nf_fig11",
+                _note(args, ctx, values))
+    print("nf-11: " + "; ".join(f"xi {t['xi']:g} L={t['targets']} N={t['n_t']}"
+                                f"{'' if t['semantic'] else '/nosem'}: {t['min_secrecy']:.3f}"
+                                for t in table) + f"; results in {out}")
+
+
+# ---------------------------------------------------------------------- nf-12
+SETTINGS12 = [(0.1, 110.0), (0.1, 150.0), (0.05, 110.0)]   # [T_max s, Q cycles/bit]
+
+
+def _args12(p: argparse.ArgumentParser) -> None:
+    _common(p, {"data_mb": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]}, {"data_mb": [0.2, 0.4]})
+
+
+def run_fig12(args: argparse.Namespace) -> None:
+    """NF Fig. 12: worst-case semantic secrecy rate against the data size per target."""
+    plt = _plt()
+    values = _grid_values(args)
+    ctx = _context(args)
+    points = [{"method": "bfgs", "data_mb": float(u), "t_max_s": T, "cycles_per_bit": Q}
+              for u in values["data_mb"] for T, Q in SETTINGS12]
+    out = Path(args.out)
+    with run_record(out, seed=args.seed, grid=values, context_options=ctx["options"]) as meta:
+        rows = _run(args, points, ctx, "nf-12")
+        table = [{"data_mb": r["data_mb"], "t_max_s": r["t_max_s"],
+                  "cycles_per_bit": r["cycles_per_bit"], "min_secrecy": r["min_secrecy"]}
+                 for r in _ok(rows)]
+        fig, ax = plt.subplots(figsize=(5.6, 4.2))
+        for T, Q in SETTINGS12:
+            sel = [t for t in table if (t["t_max_s"], t["cycles_per_bit"]) == (T, Q)]
+            ax.plot([t["data_mb"] for t in sel], [t["min_secrecy"] for t in sel], "o-",
+                    label=f"[T_max, Q] = [{T:g} s, {Q:g}]")
+        ax.set_xlabel("data size per target U_l (Mbit)")
+        ax.set_ylabel("worst-case semantic secrecy rate (bit/s/Hz)")
+        ax.set_title("NF Fig. 12 form: projected BFGS", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+        _finish(args, meta, out, rows, table, {"table": table}, fig, "nf_fig12",
+                _note(args, ctx, values))
+    print("nf-12: " + "; ".join(f"U {t['data_mb']:g} Mb [{t['t_max_s']:g}, "
+                                f"{t['cycles_per_bit']:g}]: {t['min_secrecy']:.3f}"
+                                for t in table) + f"; results in {out}")
+
+
 FIGURES = {"nf-7": (_args7, run_fig7), "nf-8": (_args8, run_fig8),
-           "nf-9": (_args9, run_fig9)}
+           "nf-9": (_args9, run_fig9), "nf-10": (_args10, run_fig10),
+           "nf-11": (_args11, run_fig11), "nf-12": (_args12, run_fig12)}

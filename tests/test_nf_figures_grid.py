@@ -111,3 +111,58 @@ def test_bad_grid_is_refused_in_one_line(tmp_path, capsys, argv, match):
     assert main(["figure", *argv, "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and match in err[0], err
+
+
+@pytest.mark.slow
+def test_nf9_quick_efficiency_ordering(tmp_path):
+    out = tmp_path / "nf9"
+    _run(["nf-9", "--quick", "--out", str(out)])
+    res = _files(out, "nf_fig9.png")
+    e = {t["method"]: t["min_efficiency"] for t in res["table"]}
+    # NF Fig. 9: BFGS >= Taylor >= random >= fixed in min_k E_k
+    assert e["bfgs"] >= e["taylor"] >= e["random"] >= e["fixed"] - 1e-9
+
+
+@pytest.mark.slow
+def test_nf10_quick_ls_mse_near_crb_at_designs(tmp_path):
+    out = tmp_path / "nf10"
+    _run(["nf-10", "--quick", "--out", str(out)])
+    res = _files(out, "nf_fig10.png")
+    assert len(res["table"]) == 2
+    for t in res["table"]:
+        # the designs meet CRB <= xi (28b), and LS pays the Wishart factor F / (F - N_t)
+        assert t["crb_normalised"] <= t["xi"] * (1 + 1e-6)
+        se = t["mse_stderr_normalised"] / t["crb_normalised"]
+        assert abs(t["ratio_design"] - t["ratio_theory_wishart"]) < 4 * se + 1e-3, t
+        assert abs(t["ratio_design"] - 1) < 2 * res["inverse_sqrt_f"]
+
+
+@pytest.mark.slow
+def test_nf11_quick_semantic_targets_antennas_orderings(tmp_path):
+    out = tmp_path / "nf11"
+    _run(["nf-11", "--quick", "--out", str(out)])
+    res = _files(out, "nf_fig11.png")
+    s = {(t["targets"], t["n_t"], t["semantic"]): t["min_secrecy"] for t in res["table"]}
+    assert len(s) == 8
+    for L in (1, 3):
+        for n in (9, 15):
+            assert s[L, n, True] > s[L, n, False]          # semantic >= non-semantic
+    for n in (9, 15):
+        for sem in (True, False):
+            assert s[1, n, sem] > s[3, n, sem]             # more targets lower
+    for L in (1, 3):
+        for sem in (True, False):
+            assert s[L, 15, sem] > s[L, 9, sem]            # more antennas higher
+
+
+@pytest.mark.slow
+def test_nf12_quick_tmax_q_ordering(tmp_path):
+    out = tmp_path / "nf12"
+    _run(["nf-12", "--quick", "--out", str(out)])
+    res = _files(out, "nf_fig12.png")
+    s = {(t["data_mb"], t["t_max_s"], t["cycles_per_bit"]): t["min_secrecy"]
+         for t in res["table"]}
+    for u in (0.2, 0.4):
+        # NF Fig. 12: [0.1 s, 110] >= [0.1 s, 150] >= [0.05 s, 110]
+        assert s[u, 0.1, 110.0] >= s[u, 0.1, 150.0] >= s[u, 0.05, 110.0]
+    assert s[0.4, 0.05, 110.0] < s[0.2, 0.05, 110.0]       # larger data, lower rate
