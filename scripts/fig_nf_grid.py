@@ -113,13 +113,18 @@ def _ok(rows, **match) -> list[dict]:
             and all(r.get(k) == v for k, v in match.items())]
 
 
-def _note(args, ctx, values: dict) -> str:
+def _note(args, ctx, values: dict, fixed: tuple[str, ...] = ("L", "xi", "T_max")) -> str:
+    """The grid and the fixed parameters, written on the figure (``fixed``: those the
+    figure does not vary)."""
     grid = "; ".join(f"{k}={','.join(f'{x:g}' for x in v)}" for k, v in values.items())
     scn = ctx["scenario"]
+    known = {"L": f"L={len(scn['targets_d_m'])}", "xi": f"xi={scn['crb_limit']:g}",
+             "T_max": f"[T_max, Q]=[{scn['t_max_s']:g} s, {scn['cycles_per_bit']:g}], "
+                      f"U={scn['data_bits'] / 1e6:g} Mb"}
     return (f"{'quick' if args.quick else 'full'} grid: {grid}; AO iterations <= "
             f"{ctx['options']['max_iterations']}; seed {args.seed}; K={len(scn['users_d_m'])}, "
-            f"L={len(scn['targets_d_m'])}, xi={scn['crb_limit']:g}, "
-            f"P_t={scn['power_budget_dbm']:g} dBm")
+            + "".join(known[k] + ", " for k in fixed)
+            + f"P_t={scn['power_budget_dbm']:g} dBm")
 
 
 def _plt():
@@ -343,7 +348,8 @@ def run_fig10(args: argparse.Namespace) -> None:
         ax.legend(fontsize=7)
         within = [abs(t["ratio_design"] - 1) <= F ** -0.5 for t in table]
         summary = {"table": table, "inverse_sqrt_f": F ** -0.5, "within_band": within}
-        _finish(args, meta, out, rows, table, summary, fig, "nf_fig10", _note(args, ctx, values))
+        _finish(args, meta, out, rows, table, summary, fig, "nf_fig10",
+                _note(args, ctx, values, ("L", "T_max")))
     print("nf-10: " + "; ".join(f"xi {t['xi']:g}: MSE/CRB {t['ratio_design']:.3f}"
                                 for t in table) + f"; results in {out}")
 
@@ -380,7 +386,7 @@ def run_fig11(args: argparse.Namespace) -> None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=6, ncol=2)
         _finish(args, meta, out, rows, table, {"table": table}, fig, "nf_fig11",
-                _note(args, ctx, values))
+                _note(args, ctx, values, ("T_max",)))
     print("nf-11: " + "; ".join(f"xi {t['xi']:g} L={t['targets']} N={t['n_t']}"
                                 f"{'' if t['semantic'] else '/nosem'}: {t['min_secrecy']:.3f}"
                                 for t in table) + f"; results in {out}")
@@ -418,7 +424,7 @@ def run_fig12(args: argparse.Namespace) -> None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
         _finish(args, meta, out, rows, table, {"table": table}, fig, "nf_fig12",
-                _note(args, ctx, values))
+                _note(args, ctx, values, ("L", "xi")))
     print("nf-12: " + "; ".join(f"U {t['data_mb']:g} Mb [{t['t_max_s']:g}, "
                                 f"{t['cycles_per_bit']:g}]: {t['min_secrecy']:.3f}"
                                 for t in table) + f"; results in {out}")
