@@ -247,7 +247,7 @@ def run_fig8(args: argparse.Namespace) -> None:
     values = _grid_values(args)
     from optim.nearfield.points import ARRAY_SHAPES
 
-    ns = [int(n) for n in values["antennas"]]
+    ns = [int(n) if float(n).is_integer() else n for n in values["antennas"]]
     rx = args.rx or (5 if args.quick else 9)
     for n in ns:
         if n not in ARRAY_SHAPES:

@@ -105,6 +105,7 @@ def test_nf8_quick_grid_more_antennas_higher(tmp_path):
 
 @pytest.mark.parametrize("argv, match", [
     (["nf-8", "--quick", "--antennas", "10"], "--antennas 10 is invalid"),
+    (["nf-8", "--quick", "--antennas", "9.5"], "--antennas 9.5 is invalid"),
     (["nf-8", "--quick", "--antennas", "25", "--rx", "5"], "need N_t < N_r = 25"),
 ])
 def test_bad_grid_is_refused_in_one_line(tmp_path, capsys, argv, match):
