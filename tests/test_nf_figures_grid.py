@@ -167,3 +167,6 @@ def test_nf12_quick_tmax_q_ordering(tmp_path):
         # NF Fig. 12: [0.1 s, 110] >= [0.1 s, 150] >= [0.05 s, 110]
         assert s[u, 0.1, 110.0] >= s[u, 0.1, 150.0] >= s[u, 0.05, 110.0]
     assert s[0.4, 0.05, 110.0] < s[0.2, 0.05, 110.0]       # larger data, lower rate
+    # the computing constraints (NF eqs. (26)-(28d)) see U_l, Q_l and T_max only through
+    # U_l Q_l / T_max: 0.2 Mb in 0.05 s is the problem of 0.4 Mb in 0.1 s (other seeds)
+    assert s[0.2, 0.05, 110.0] == pytest.approx(s[0.4, 0.1, 110.0], abs=0.05)
