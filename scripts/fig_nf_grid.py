@@ -15,6 +15,7 @@ import argparse
 import json
 import math
 import statistics
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -101,9 +102,10 @@ def _finish(args, meta, out: Path, rows, table: list[dict], summary: dict, fig, 
     write_csv_atomic(out / "results.csv", table)
     write_json_atomic(out / "results.json", summary)
     meta.update(summary)
-    fig.text(0.01, 0.005, note + (f"; {len(failed)} infeasible/failed point(s) left out"
-                                  if failed else ""), fontsize=6, va="bottom")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    note += f"; {len(failed)} infeasible/failed point(s) left out" if failed else ""
+    lines = textwrap.wrap(note, 125)
+    fig.text(0.01, 0.005, "\n".join(lines), fontsize=6, va="bottom")
+    fig.tight_layout(rect=(0, 0.03 + 0.025 * len(lines), 1, 1))
     fig.savefig(out / f"{name}.png", dpi=150)
     plt.close(fig)
 
