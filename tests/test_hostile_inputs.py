@@ -200,6 +200,13 @@ CASES: list[tuple[str, str]] = [
     ("nf --positions magic --out {out}", "magic"),
     ("nf --seed -1 --out {out}", "--seed=-1"),
     ("figure nosuchfigure --out {out}", "nosuchfigure"),
+    ("figure nf-7 --seed -1 --out {out}", "--seed=-1"),
+    ("figure nf-7 --quick --ranges 0 --out {out}", "--ranges=0"),
+    ("figure nf-8 --quick --workers 0 --out {out}", "--workers=0"),
+    ("figure nf-8 --quick --out {afile}", "{afile}"),
+    ("figure nf-8 --quick --scenario {badtoml} --out {out}", "{badtoml} is not valid TOML"),
+    ("figure nf-9 --quick --max-iterations 0 --out {out}", "--max-iterations=0"),
+    ("figure nf-9 --quick --engine nosuch --out {out}", "nosuch"),
     # --- fit-scurves
     ("fit-scurves --sweep {missing} --out {out}", "{missing}"),
     ("fit-scurves --sweep {afile} --out {out}", "{afile}"),
