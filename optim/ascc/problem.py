@@ -89,7 +89,7 @@ class ASCCProblem:
         return self.ber_model_name != "fbl"
 
     def rc_bounds(self, model: int, sinr: float) -> tuple[float, float]:
-        """``(lo, hi)`` of R_c for ``model`` at ``sinr``: ASCC eqs. (16)-(17), intersected
+        """``(lo, hi)`` of R_c for ``model`` at ``sinr``: ASCC eq. (16), eq. (17), intersected
         with the BER model's ``rc_range`` for a table model (empty when ``lo > hi``)."""
         lo, hi = float(self.rc_min[model]), float(fbl.capacity(max(sinr, 0.0)))
         if self.uses_table:

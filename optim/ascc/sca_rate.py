@@ -189,8 +189,8 @@ def optimise_rate_table(sinr: float, rc_lo: float, rc_hi: float,
     if one beats the SCA's point the SCA restarts there (recorded in ``iterations``).
 
     Args:
-        sinr: linear SINR gamma; rc_lo, rc_hi: the feasible R_c interval (ASCC eqs.
-            (16)-(17) intersected with ``ber_model.rc_range``), ``rc_lo <= rc_hi``.
+        sinr: linear SINR gamma; rc_lo, rc_hi: the feasible R_c interval (ASCC eq. (16),
+            eq. (17) intersected with ``ber_model.rc_range``), ``rc_lo <= rc_hi``.
         params: ASCC eq. (7) fit ``(D_s, D_c, E1, E2)``; ber_model: the table model.
     """
     ds, dc, e1, e2 = params
