@@ -7,7 +7,8 @@ bit-flip sweep over the shipped ladder and the fit of ASCC eq. (7)
 at the calibrated scenario's P_T (``ascc/designs.json``), and the ASCC link designed on the
 measured 5G LDPC table instead of ASCC eq. (4) (``ascc_ldpc/designs.json``); (4) these
 links end to end: the shipped test photos' real bitstreams through bit flips at the
-predicted rho_b and through the 5G LDPC chain at the designed SINR, predicted against measured MS-SSIM (``e2e/``);
+predicted rho_b and through the 5G LDPC chain at the designed SINR, predicted against
+measured MS-SSIM (``e2e/``);
 (5) one NF-ISCSC optimisation at the default near-field scenario (``nf/``). Finishes in
 several minutes on 2 cores.
 """
