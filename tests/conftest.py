@@ -48,3 +48,25 @@ def image_dir(tmp_path: Path) -> Path:
         _write_image(d / f"im{i}.png", 128, 96, seed=100 + i)
     (d / "readme.txt").write_text("not an image")
     return d
+
+
+def tiny_sweep_inputs(root: Path, image_seed: int, model_seed: int) -> tuple[Path, Path]:
+    """Two 96x64 smooth images and one untrained ``compact`` codec ``q1.ckpt`` under
+    ``root`` (the inputs of the small bit-flip sweeps); returns (image folder, model folder)."""
+    from semcodec.checkpoint import save_checkpoint
+    from semcodec.zoo import build_model
+
+    imgs = root / "imgs"
+    imgs.mkdir()
+    rng = np.random.default_rng(image_seed)
+    for i in range(2):
+        base = rng.random((10, 12, 3))
+        Image.fromarray((base * 255).astype(np.uint8)).resize((96, 64), Image.BICUBIC).save(
+            imgs / f"im{i}.png")
+    models = root / "models"
+    models.mkdir()
+    torch.manual_seed(model_seed)
+    m = build_model("compact").eval()
+    m.update(force=True)
+    save_checkpoint(models / "q1.ckpt", m, {"lambda": 0.013, "preset": "compact"})
+    return imgs, models

@@ -9,15 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-import torch
-from PIL import Image
+from conftest import tiny_sweep_inputs
 
 from optim.sweep.bitflip import run_ber_sweep
-from semcodec.checkpoint import save_checkpoint
 from semcodec.sweep import run_sweep
-from semcodec.zoo import build_model
 
 REPO = Path(__file__).resolve().parent.parent
 TABLES = ("sweep.json", "clean.csv", "results.csv")
@@ -26,19 +22,7 @@ TABLES = ("sweep.json", "clean.csv", "results.csv")
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     root = tmp_path_factory.mktemp("bitflip")
-    imgs = root / "imgs"
-    imgs.mkdir()
-    rng = np.random.default_rng(3)
-    for i in range(2):
-        base = rng.random((10, 12, 3))
-        Image.fromarray((base * 255).astype(np.uint8)).resize((96, 64), Image.BICUBIC).save(
-            imgs / f"im{i}.png")
-    models = root / "models"
-    models.mkdir()
-    torch.manual_seed(1)
-    m = build_model("compact").eval()
-    m.update(force=True)
-    save_checkpoint(models / "q1.ckpt", m, {"lambda": 0.013, "preset": "compact"})
+    imgs, models = tiny_sweep_inputs(root, image_seed=3, model_seed=1)
     kw = dict(images=imgs, models=models, ber_min=1e-4, ber_max=0.05, points=3, trials=2,
               seed=13, workers=2, progress=False)
     run_sweep(root / "legacy", **kw)  # the tables of the sweep's own orchestration

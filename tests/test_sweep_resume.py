@@ -6,30 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-from PIL import Image
+from conftest import tiny_sweep_inputs
 
-from semcodec.checkpoint import save_checkpoint
 from semcodec.sweep import RESULT_COLUMNS, ber_grid, run_sweep
-from semcodec.zoo import build_model
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     root = tmp_path_factory.mktemp("sweep")
-    imgs = root / "imgs"
-    imgs.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(2):
-        base = rng.random((10, 12, 3))
-        Image.fromarray((base * 255).astype(np.uint8)).resize((96, 64), Image.BICUBIC).save(
-            imgs / f"im{i}.png")
-    models = root / "models"
-    models.mkdir()
-    torch.manual_seed(0)
-    m = build_model("compact").eval()
-    m.update(force=True)
-    save_checkpoint(models / "q1.ckpt", m, {"lambda": 0.013, "preset": "compact"})
+    imgs, models = tiny_sweep_inputs(root, image_seed=0, model_seed=0)
     kw = dict(images=imgs, models=models, ber_min=1e-5, ber_max=0.05, points=3, trials=2,
               seed=11, workers=2, progress=False)
     full = root / "full"
