@@ -122,19 +122,9 @@ def optimise_rate(sinr: float, rc_min: float, params: tuple[float, float, float,
         # tangent of log10 Q at psi_i, written in R_c (ASCC eq. (30))
         k0.value = lq + a_i * (psi_i - sq * cap) / LN10 - math.log(blocklength) / LN10
         k1.value = a_i * sq / LN10
-        e_1 = math.exp(nu_i - e1 * (rho_i - e2))
-        e_2 = math.exp(nu_i)
-        # ASCC eq. (31): -e^x <= -e^(x_i)(1 + x - x_i) for both exponentials of (24)
-        c0.value = -e_1 * (1 - nu_i + e1 * rho_i) - e_2 * (1 - nu_i) + dc
-        c_nu.value = e_1 + e_2
-        c_rho.value = e_1 * e1
-        try:
-            prob.solve(solver="CLARABEL")
-        except cp.error.SolverError as e:
-            raise SolverUnknownError(f"rate SCA solve failed at iteration {it}: {e}") from e
+        _linearise_constraint(nu_i, rho_i, e1, e2, dc, c0, c_nu, c_rho)
+        _solve_step(prob, rc, f"at iteration {it}")
         calls += 1
-        if rc.value is None or prob.status not in ("optimal", "optimal_inaccurate"):
-            raise SolverUnknownError(f"rate SCA step ended with status {prob.status!r}")
         # evaluate the true objective at the new R_c; keep it only if it does not increase
         rc_new = float(np.clip(rc.value, rc_min, cap))
         rho_new = float(u_eq23(sinr, rc_new, blocklength))
@@ -248,18 +238,9 @@ def optimise_rate_table(sinr: float, rc_lo: float, rc_hi: float,
             k0.value, k1.value = rho_i - s * rc_i, s
             lo_p.value, hi_p.value = a, b
             nu_i = math.log(dc / (1.0 + math.exp(min(-e1 * (rho_i - e2), 700.0))))
-            e_1 = math.exp(nu_i - e1 * (rho_i - e2))
-            e_2 = math.exp(nu_i)
-            c0.value = -e_1 * (1 - nu_i + e1 * rho_i) - e_2 * (1 - nu_i) + dc
-            c_nu.value = e_1 + e_2
-            c_rho.value = e_1 * e1
-            try:
-                prob.solve(solver="CLARABEL")
-            except cp.error.SolverError as e:
-                raise SolverUnknownError(f"rate SCA solve failed: {e}") from e
+            _linearise_constraint(nu_i, rho_i, e1, e2, dc, c0, c_nu, c_rho)
+            _solve_step(prob, rc, "in a table cell")
             calls += 1
-            if rc.value is None or prob.status not in ("optimal", "optimal_inaccurate"):
-                raise SolverUnknownError(f"rate SCA step ended with status {prob.status!r}")
             rc_new = float(np.clip(rc.value, a, b))
             # snap to the cell end the linear step aims at (the solver stops within 1e-8)
             for v in (a, b):
@@ -296,3 +277,24 @@ def dense_rate_search_table(sinr: float, rc_lo: float, rc_hi: float,
     f = log10_mse_at(params, np.minimum(x, math.log10(0.5)))
     k = int(np.argmin(f))
     return float(grid[k]), float(f[k])
+
+
+def _linearise_constraint(nu_i: float, rho_i: float, e1: float, e2: float, dc: float,
+                          c0: Any, c_nu: Any, c_rho: Any) -> None:
+    """ASCC eq. (31): -e^x <= -e^(x_i)(1 + x - x_i) for both exponentials of ASCC eq. (24),
+    written into the cvxpy parameters ``c0 + c_nu nu + c_rho rho_hat`` at the iterate."""
+    e_1 = math.exp(nu_i - e1 * (rho_i - e2))
+    e_2 = math.exp(nu_i)
+    c0.value = -e_1 * (1 - nu_i + e1 * rho_i) - e_2 * (1 - nu_i) + dc
+    c_nu.value = e_1 + e_2
+    c_rho.value = e_1 * e1
+
+
+def _solve_step(prob: Any, rc: Any, where: str) -> None:
+    """Solve one SCA step with Clarabel; a failure is "unknown", never "infeasible"."""
+    try:
+        prob.solve(solver="CLARABEL")
+    except cp.error.SolverError as e:
+        raise SolverUnknownError(f"rate SCA solve failed {where}: {e}") from e
+    if rc.value is None or prob.status not in ("optimal", "optimal_inaccurate"):
+        raise SolverUnknownError(f"rate SCA step ended with status {prob.status!r} {where}")
