@@ -57,19 +57,24 @@ def min_secrecy(margins: np.ndarray) -> np.ndarray:
     return np.maximum(margins.min(axis=(-2, -1)), 0.0)
 
 
-def margins_torch(H: torch.Tensor, Ht: torch.Tensor, W: torch.Tensor, Rx: torch.Tensor,
-                  noise: float, rho: torch.Tensor, iota: float = 1.0) -> torch.Tensor:
-    """Torch m_{k,l} (K, L), differentiable in H and Ht (hence in the positions)."""
+def _power_terms(H: torch.Tensor, Ht: torch.Tensor, W: torch.Tensor, Rx: torch.Tensor,
+                 noise: float) -> tuple[torch.Tensor, ...]:
+    """A_k (K,), own_k (K,), D_l (L,) and leak_{l,k} (L, K) of NF eq. (31): received power
+    plus noise at users and targets, each user's own beam, and each beam's leak to a target."""
     def quad(G: torch.Tensor) -> torch.Tensor:
         GR = G @ Rx
         return (GR.real * G.real + GR.imag * G.imag).sum(dim=-1)
 
-    a = quad(H) + noise
-    d = quad(Ht) + noise
     HW = H @ W
-    own = torch.diagonal(HW.real ** 2 + HW.imag ** 2)
     TW = Ht @ W
-    leak = TW.real ** 2 + TW.imag ** 2
+    return (quad(H) + noise, torch.diagonal(HW.real ** 2 + HW.imag ** 2), quad(Ht) + noise,
+            TW.real ** 2 + TW.imag ** 2)
+
+
+def margins_torch(H: torch.Tensor, Ht: torch.Tensor, W: torch.Tensor, Rx: torch.Tensor,
+                  noise: float, rho: torch.Tensor, iota: float = 1.0) -> torch.Tensor:
+    """Torch m_{k,l} (K, L), differentiable in H and Ht (hence in the positions)."""
+    a, own, d, leak = _power_terms(H, Ht, W, Rx, noise)
     b = torch.clamp(a - own, min=noise)
     c = torch.clamp(d[:, None] - leak, min=noise)
     return (iota / rho)[:, None] * (torch.log2(a / b)[:, None] - torch.log2(d[:, None] / c).T)
@@ -78,15 +83,6 @@ def margins_torch(H: torch.Tensor, Ht: torch.Tensor, W: torch.Tensor, Rx: torch.
 def log_terms_torch(H: torch.Tensor, Ht: torch.Tensor, W: torch.Tensor, Rx: torch.Tensor,
                     noise: float) -> tuple[torch.Tensor, ...]:
     """log2 A_k (K,), log2 B_k (K,), log2 C_{l|k} (L, K), log2 D_l (L,) of NF eq. (31)."""
-    def quad(G: torch.Tensor) -> torch.Tensor:
-        GR = G @ Rx
-        return (GR.real * G.real + GR.imag * G.imag).sum(dim=-1)
-
-    a = quad(H) + noise
-    d = quad(Ht) + noise
-    HW = H @ W
-    own = torch.diagonal(HW.real ** 2 + HW.imag ** 2)
-    TW = Ht @ W
-    leak = TW.real ** 2 + TW.imag ** 2
+    a, own, d, leak = _power_terms(H, Ht, W, Rx, noise)
     return (torch.log2(a), torch.log2(torch.clamp(a - own, min=noise)),
             torch.log2(torch.clamp(d[:, None] - leak, min=noise)), torch.log2(d))
