@@ -18,8 +18,6 @@ mounts at the same path (``docs/sweep_engine.md``).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import time
@@ -29,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from semcodec.atomic_io import write_atomic
+from semcodec.atomic_io import write_atomic, write_rows_atomic
 from semcodec.sweep import (
     CLEAN_COLUMNS,
     RESULT_COLUMNS,
@@ -42,22 +40,16 @@ from semcodec.sweep import (
     seed_for,
 )
 from semcodec.sweep import sweep_config as semcodec_sweep_config
+from semcodec.sweep_tables import cell
 
 from .engines import make_engine
 from .run import run_grid
 
 
-def _fmt(v: Any) -> str:
-    return repr(v) if isinstance(v, float) else str(v)
-
-
 def _write_table(path: Path, columns: Sequence[str], rows: list[dict]) -> None:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
-    for r in rows:
-        w.writerow([_fmt(r[c]) for c in columns])
-    write_atomic(path, buf.getvalue())
+    """The sweep's tables exactly as ``semcodec.sweep`` writes them (floats as repr, LF)."""
+    write_rows_atomic(path, columns, ([cell(r[c]) for c in columns] for r in rows),
+                      lineterminator="\n")
 
 
 def sweep_config(images: Any, models: Any, bers: list[float], trials: int, seed: int,
