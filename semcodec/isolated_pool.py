@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -28,55 +29,80 @@ class TaskFailure:
 
 
 @contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Start children with SIGINT ignored: a Ctrl-C that lands while a spawned worker is
-    still importing would otherwise print its traceback (CPython installs its
-    KeyboardInterrupt handler only when SIGINT is not ignored at start-up)."""
-    try:
-        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: signals cannot be changed here
+def _sigint_deferred() -> Iterator[None]:
+    """Start children with SIGINT blocked, and keep a Ctrl-C that lands meanwhile.
+
+    A spawned worker inherits the signal mask, so a Ctrl-C that lands while it
+    is still importing stays pending instead of printing its traceback; the
+    worker then ignores SIGINT, which discards it. In the parent the Ctrl-C is
+    only noted while a worker starts (so a start is never cut in half) and is
+    raised as soon as the start is over. Ignoring it here, as before, lost a
+    Ctrl-C that landed during a spawn, and the run went on.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX: no mask to inherit
         yield
         return
+    # Starting multiprocessing's resource tracker unblocks SIGINT on its way out, so
+    # start it first (the first spawn would start it inside the window)
+    resource_tracker.ensure_running()
+    noted: list[int] = []
+    try:
+        old_handler = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    except ValueError:  # not the main thread: Python handlers run there, nothing to defer
+        old_handler = None
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, old)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)  # a pending one is noted now
+        if old_handler is not None:
+            signal.signal(signal.SIGINT, old_handler)
+            if noted and callable(old_handler):
+                old_handler(signal.SIGINT, None)  # the default one raises KeyboardInterrupt
+            elif noted and old_handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signal.SIGINT)
 
 
 def _worker_main(conn: Connection, factory: Callable[..., Callable[[Any], Any]],
                  args: tuple) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     # Ctrl-C reaches the whole process group: the parent ends the run and stops the
-    # workers, so a worker ignores it (no traceback per worker).
+    # workers, so a worker ignores it (no traceback per worker). Ignoring discards a
+    # Ctrl-C left pending from start-up (see _sigint_deferred); then unblock.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
     try:
-        handler = factory(*args)
-        if "torch" in sys.modules:  # the factory may have imported it
-            sys.modules["torch"].set_num_threads(1)
-    except BaseException as exc:  # report the init error to the parent, then quit
-        conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
-        return
-    conn.send(("ready", os.getpid()))
-    while True:
         try:
-            task = conn.recv()
-        except EOFError:
+            handler = factory(*args)
+            if "torch" in sys.modules:  # the factory may have imported it
+                sys.modules["torch"].set_num_threads(1)
+        except BaseException as exc:  # report the init error to the parent, then quit
+            conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
             return
-        if task is None:
-            return
-        try:
-            conn.send(("ok", handler(task)))
-        except Exception as exc:
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        conn.send(("ready", os.getpid()))
+        while True:
+            try:
+                task = conn.recv()
+            except EOFError:
+                return
+            if task is None:
+                return
+            try:
+                conn.send(("ok", handler(task)))
+            except Exception as exc:
+                conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    except (BrokenPipeError, ConnectionResetError):
+        return  # the parent closed the pool (Ctrl-C, or done) before reading us
 
 
 class _Worker:
     def __init__(self, ctx, factory, args) -> None:
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker_main, args=(child, factory, args), daemon=True)
-        with _sigint_ignored():
+        with _sigint_deferred():
             self.proc.start()
         child.close()
         self.task: Any = None

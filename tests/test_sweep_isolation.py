@@ -37,3 +37,39 @@ def test_pool_reports_a_worker_that_cannot_start():
     with pytest.raises(ValueError, match="could not start"):
         with IsolatedPool(_crashy_factory, (), workers=1) as pool:  # missing argument
             list(pool.imap_unordered([1]))
+
+
+def _sigint_state(_tag: str):
+    import signal
+
+    def handle(task):
+        blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        return (signal.getsignal(signal.SIGINT) == signal.SIG_IGN, blocked)
+
+    return handle
+
+
+def test_ctrl_c_during_a_worker_start_is_raised_not_lost(monkeypatch):
+    """A Ctrl-C that lands while a worker is being spawned ends the run (it was once
+    dropped, and the run went on), and the worker itself never sees it."""
+    import multiprocessing.context as mpc
+    import os
+    import signal
+
+    import pytest
+
+    real_start = mpc.SpawnProcess.start
+
+    def start_under_ctrl_c(self):
+        os.kill(os.getpid(), signal.SIGINT)  # lands inside the start window
+        real_start(self)
+
+    monkeypatch.setattr(mpc.SpawnProcess, "start", start_under_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        IsolatedPool(_sigint_state, ("t",), workers=2)
+    monkeypatch.setattr(mpc.SpawnProcess, "start", real_start)
+    # the parent's own handler is back, and workers ignore SIGINT with it unblocked
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    with IsolatedPool(_sigint_state, ("t",), workers=1) as pool:
+        assert [r for _, r in pool.imap_unordered([0])] == [(True, False)]
