@@ -86,6 +86,9 @@ def load_codec(path: str | os.PathLike) -> tuple[ScaleHyperprior, dict[str, Any]
     """Load a trained codec (eval mode, float32, entropy tables ready) and its metadata."""
     obj = read_checkpoint(path)
     meta = obj["meta"]
+    if meta.get("kind", "codec") != "codec":  # e.g. "djscc": semcodec.djscc.load_djscc
+        raise CheckpointError(f"{path} is a {meta['kind']} checkpoint, not a digital codec; "
+                              f"load it with semcodec.djscc.load_djscc")
     try:
         model = build_model(meta["preset"])
         state = {k: (v.float() if v.is_floating_point() else v)
