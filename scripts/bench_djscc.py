@@ -6,8 +6,8 @@ Measured side by side in one run, on the same CPU threads (``--threads``):
   ABR ``--c``/96 through AWGN) and of :class:`semcodec.train.Trainer` (the compact
   scale-hyperprior codec, rate-distortion loss), same crops (``--crop``) and batch
   (``--batch-size``); the ratio is codec / DJSCC. The validation PSNR the shipped DJSCC
-  ladder reached and the CPU-hours it took are read from its checkpoints' metadata
-  (measured at training, one thread).
+  ladder reached and the hours of training it took are read from its checkpoints'
+  metadata (wall time measured at training, one thread).
 - inference per 256x256 image (a centre crop of the first shipped test photo):
   DJSCC encode + complex AWGN + decode, against the digital chain: codec encode with
   the real entropy coder + 5G LDPC / QAM / AWGN transport
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
             m = load_djscc(ck)[1]
             ladder.append({"model": ck.stem, "val_psnr_db": m["eval"]["psnr"],
                            "val_ms_ssim": m["eval"]["ms_ssim"], "steps": m["steps"],
-                           "cpu_hours": m["train_seconds"] / 3600})
+                           "train_hours": m["train_seconds"] / 3600})
         # -- inference on one 256x256 image, side by side
         img = shipped_photos("test", 256)[0]
         djm = dj.model.eval()
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
           f"uses): digital/DJSCC {t_inf_dg / t_inf_dj:.1f}x")
     for r in ladder:
         print(f"  {r['model']}: val PSNR {r['val_psnr_db']:.2f} dB after {r['steps']} steps, "
-              f"{r['cpu_hours']:.3f} CPU-h (one thread)")
+              f"{r['train_hours']:.3f} h of training (wall, one thread)")
 
 
 if __name__ == "__main__":
