@@ -129,6 +129,9 @@ def test_unrealisable_abr_is_refused_with_valid_values(abr):
 def test_nearest_c_of_the_ascc_abrs():
     assert [nearest_c(a) for a in (0.05, 0.1, 0.2)] == [5, 10, 19]
     assert c_for_abr(10 / 96) == 10
+    assert c_for_abr(0.0520833) == 5  # the 5/96 that the error message prints
+    with pytest.raises(ValueError, match="k/96"):
+        c_for_abr(0.05209)
     with pytest.raises(ValueError, match="c=0 is invalid"):
         DeepJSCC(0)
 

@@ -39,12 +39,20 @@ def abr_of_c(c: int) -> float:
     return c / SOURCE_DIMS_PER_SYMBOL_CHANNEL
 
 
+#: How far 96 ABR may lie from an integer and still name it (ABR written with 7 digits).
+C_TOLERANCE = 1e-5
+
+
 def c_for_abr(abr: float) -> int:
-    """The channel count c = 96 ABR of an exactly realisable ABR, or a one-line ValueError."""
+    """The channel count c = 96 ABR of a realisable ABR, or a one-line ValueError.
+
+    ``abr`` must be k/96 for an integer k >= 1, up to :data:`C_TOLERANCE` on 96 ABR
+    (so that 0.0520833, the 5/96 of an error message, is accepted as 5/96).
+    """
     a = float(abr)
     c = a * SOURCE_DIMS_PER_SYMBOL_CHANNEL if math.isfinite(a) else float("nan")
     ci = round(c) if math.isfinite(c) else 0
-    if ci < 1 or abs(c - ci) > 1e-9 * max(1.0, c):
+    if ci < 1 or abs(c - ci) > C_TOLERANCE:
         near = max(1, round(c)) if math.isfinite(c) and c > 0 else 1
         raise ValueError(f"abr={abr} is invalid: the DJSCC architecture realises ABR = c/96 "
                          f"(valid: k/96 for integer k >= 1, e.g. {near}/96 = "
