@@ -148,3 +148,21 @@ class DeepJSCC(nn.Module):
         """x -> encode -> complex AWGN at ``snr_db`` (float or (B,) dB, finite) -> decode."""
         check_snr_db(snr_db)
         return self.decode(awgn(self.encode(x), snr_db, generator))
+
+    @torch.no_grad()
+    def transmit(self, img: torch.Tensor, snr_db: float,
+                 generator: torch.Generator | None = None) -> tuple[torch.Tensor, int]:
+        """Send one image of any size over the analog link; returns (x_hat, channel uses).
+
+        ``img`` (3, H, W) in [0, 1] is padded at the bottom / right by replication to
+        multiples of 8 (the encoder's unit, with even symbol counts for any c), sent
+        through :meth:`forward` and cropped back to (3, H, W). The channel uses k are
+        those of the padded image (what the link really carries).
+        """
+        if img.dim() != 3:
+            raise ValueError(f"img.shape={tuple(img.shape)} is invalid: expected (3, H, W)")
+        h, w = img.shape[-2:]
+        ph, pw = (-h) % 8, (-w) % 8
+        x = torch.nn.functional.pad(img[None], (0, pw, 0, ph), mode="replicate") \
+            if ph or pw else img[None]
+        return self(x, snr_db, generator)[0, :, :h, :w], self.channel_uses(h + ph, w + pw)
