@@ -70,6 +70,8 @@ class Source:
 _BUDGIE = "usr/share/backgrounds/budgie/"
 _TUX = "usr/share/tuxpaint/templates/"
 _LXQT = "usr/share/lxqt/wallpapers/"
+_SCRATCH = "usr/share/scratch/Media/Backgrounds/"
+_GRUB = "usr/share/images/grub/"
 _GC = "rcc:usr/share/gcompris-qt/rcc/categorization.rcc:gcompris/src/activities/categorization/" \
       "resource/images/"
 
@@ -108,6 +110,35 @@ SOURCES: tuple[Source, ...] = (
         "renewable/windmill6", "tools/nailCutter", "monuments/victoriaMemorial")),
         "mostly CC-BY / CC-BY-SA (Wikimedia Commons), per file; see "
         "LICENSES/gcompris-qt-data.copyright"),
+    Source("scratch", "bookworm", tuple(_SCRATCH + f + ".jpg" for f in (
+        "Indoors/clothing-store", "Indoors/hall", "Indoors/kitchen", "Indoors/the-movies-inside",
+        "Nature/beach-malibu", "Nature/canyon", "Nature/flower-bed", "Nature/forest",
+        "Nature/garden-rock", "Nature/grand-canyon", "Nature/gravel-desert", "Nature/hill",
+        "Nature/lake", "Nature/moon", "Nature/pathway", "Nature/tree", "Nature/water-and-rocks",
+        "Nature/wave", "Outdoors/all-sports-mural", "Outdoors/atom-playground",
+        "Outdoors/bench-with-view", "Outdoors/berkeley-mural", "Outdoors/boardwalk",
+        "Outdoors/brick-wall-and-stairs", "Outdoors/brick-wall1", "Outdoors/brick-wall2",
+        "Outdoors/building-at-mit", "Outdoors/building-fireproof", "Outdoors/castle",
+        "Outdoors/city-with-water", "Outdoors/city-with-water2", "Outdoors/driveway",
+        "Outdoors/hallway_outdoors", "Outdoors/hay_field", "Outdoors/houses", "Outdoors/mansion",
+        "Outdoors/mural-faro", "Outdoors/parking-ramp", "Outdoors/pool", "Outdoors/route66",
+        "Outdoors/silos", "Outdoors/the-movies", "Outdoors/train-tracks1",
+        "Outdoors/train-tracks2", "Outdoors/village", "Outdoors/wooden-house",
+        "Sports/baseball-field", "Sports/basketball-court1-a", "Sports/basketball-court1-b",
+        "Sports/football-field", "Sports/playing-field", "Sports/tennis-backboard")),
+        "CC-BY-SA-3.0 (Files: Media/*, MIT); see LICENSES/scratch.copyright"),
+    Source("grub2-splashimages", "trixie", tuple(_GRUB + f + ".tga" for f in (
+        "050817-N-3488C-028", "Apollo_17_The_Last_Moon_Shot_Edit1", "B-1B_over_the_pacific_ocean",
+        "BonsaiTridentMaple", "Moraine_Lake_17092005", "Windbuchencom")),
+        "public domain (Wikimedia Commons), per file; see LICENSES/grub2-splashimages.copyright"),
+    Source("grub2-splashimages", "trixie", tuple(_GRUB + f + ".tga" for f in (
+        "2006-02-15_Piping", "Hortensia-1", "Lake_mapourika_NZ", "Plasma-lamp",
+        "TulipStair_QueensHouse_Greenwich")),
+        "GFDL-1.2+ (Wikimedia Commons), per file; see LICENSES/grub2-splashimages.copyright"),
+    Source("sddm-theme-maldives", "trixie",
+           ("usr/share/sddm/themes/maldives/background.jpg",),
+           "CC-BY-SA-3.0 (2012, Dr. Peter Schmidt; Files: data/themes/maldives/*); see "
+           "LICENSES/sddm-theme-maldives.copyright"),
 )
 
 
