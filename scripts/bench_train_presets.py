@@ -9,9 +9,11 @@ In one run, one fresh ``Trainer`` per preset (same lambda, batch, crops of the
 shipped training photos, same seed) takes full training steps as ``issc train``
 runs them (random crops, forward, backward, Adam, aux step). The presets take
 turns in rounds so that machine noise hits all of them alike. Prints and writes
-(``bench.json``, ``meta.json``) steps per second, seconds per step, the
-parameter count and each preset's throughput relative to the first, so the next
-person can plan training time (steps per CPU hour = 3600 x steps/s per process).
+(``bench.json``, ``meta.json``) wall-clock steps per second and seconds per
+step, the CPU time per step and steps per CPU hour (this process's CPU time, so
+a shared machine's load does not distort them), the parameter count and each
+preset's wall-clock throughput relative to the first, so the next person can
+plan training time.
 """
 
 from __future__ import annotations
@@ -62,14 +64,15 @@ def main(argv: list[str] | None = None) -> dict:
             for _ in range(3):
                 t.train_step(stack_batch(tr, torch.randint(0, len(tr), (args.batch_size,),
                                                            generator=gen)))
-        spent = dict.fromkeys(presets, 0.0)
+        spent, cpu = dict.fromkeys(presets, 0.0), dict.fromkeys(presets, 0.0)
         for _ in range(args.rounds):
             for name, t in trainers.items():
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 for _ in range(args.steps):
                     idx = torch.randint(0, len(tr), (args.batch_size,), generator=gen)
                     t.train_step(stack_batch(tr, idx))
                 spent[name] += time.perf_counter() - t0
+                cpu[name] += time.process_time() - c0
         total = args.steps * args.rounds
         rows = []
         for name, t in trainers.items():
@@ -77,17 +80,19 @@ def main(argv: list[str] | None = None) -> dict:
                          "params": sum(q.numel() for q in t.model.parameters()),
                          "steps": total, "s_per_step": spent[name] / total,
                          "steps_per_s": total / spent[name],
-                         "steps_per_cpu_hour": 3600 * total / spent[name] / args.threads,
+                         "cpu_s_per_step": cpu[name] / total,
+                         "steps_per_cpu_hour": 3600 * total / cpu[name],
                          "throughput_vs_first": spent[presets[0]] / spent[name]})
         res = {"threads": args.threads, "batch_size": args.batch_size, "crop": args.crop,
                "lambda": args.lmbda, "rounds": args.rounds, "presets": rows}
         write_json_atomic(out / "bench.json", res)
         meta["bench"] = res
     print(f"{'preset':>10} {'N':>4} {'M':>4} {'params':>9} {'ms/step':>8} {'steps/s':>8} "
-          f"{'vs ' + presets[0]:>12}")
+          f"{'CPU ms/step':>11} {'steps/CPU h':>11} {'vs ' + presets[0]:>12}")
     for r in rows:
         print(f"{r['preset']:>10} {r['N']:>4} {r['M']:>4} {r['params']:>9} "
               f"{r['s_per_step'] * 1e3:8.1f} {r['steps_per_s']:8.3f} "
+              f"{r['cpu_s_per_step'] * 1e3:11.1f} {r['steps_per_cpu_hour']:11.0f} "
               f"{r['throughput_vs_first']:12.3f}")
     return res
 
