@@ -32,7 +32,8 @@ Paths
 Choices
     ``device`` (``cpu``, ``cuda``, ``cuda:N``; refuses ``cuda`` when torch sees
     no GPU, so a run never dies after its set-up); ``ber_model`` (``fbl``,
-    ``ldpc``, ``ldpc-ber``: :func:`linksim.ber_model.make_ber_model`).
+    ``ldpc``, ``ldpc-ber``: :func:`linksim.ber_model.make_ber_model`); ``anchor``
+    (``jpeg``, ``webp``: :data:`semcodec.anchors.ANCHORS`).
 Lists
     ``list_of(item, nargs="+")`` gives the ``add_argument`` keywords of a list
     option that accepts both ``--x a,b`` and ``--x a b`` (and mixtures), each
@@ -270,6 +271,16 @@ def ber_model(text: str) -> str:
     name = text.strip().lower()
     if name not in BER_MODELS:
         raise _bad(repr(text), "one of " + ", ".join(BER_MODELS))
+    return name
+
+
+def anchor(text: str) -> str:
+    """Type: a classical codec anchor of :data:`semcodec.anchors.ANCHORS` (``jpeg``, ``webp``)."""
+    from semcodec.anchors import ANCHORS
+
+    name = text.strip().lower()
+    if name not in ANCHORS:
+        raise _bad(repr(text), "one of " + ", ".join(ANCHORS))
     return name
 
 

@@ -1,7 +1,7 @@
 """``issc demo``: the main job on the embedded default (shipped photos and codecs).
 
 Steps: (1) codec-eval of the shipped ladder on the shipped test photos against
-JPEG at matched bpp (rate-distortion, ``codec_eval/rd.png``); (2) a small
+JPEG and WebP at matched bpp (rate-distortion, ``codec_eval/rd.png``); (2) a small
 bit-flip sweep over the shipped ladder and the fit of ASCC eq. (7)
 (``scurves/fit/fig2.png``); (3) one optimised ASCC link and its DJSCC-WF-ZF benchmark
 at the calibrated scenario's P_T (``ascc/designs.json``), and the ASCC link designed on the
@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> None:
     from optim.e2e import format_summary, run_e2e
     from optim.nearfield import demo_run
     from scripts.runinfo import run_record, write_json_atomic
+    from semcodec.codec_eval import format_summary as format_rd_summary
     from semcodec.codec_eval import run_codec_eval
     from semcodec.datasets import shipped_photos
     from semcodec.sweep import DEMO_SWEEP, demo_sweep_and_fit
@@ -42,8 +43,9 @@ def run(args: argparse.Namespace) -> None:
     out = Path(args.out)
     steps = ["codec-eval", "ber-sweep", "fit-scurves", "ascc", "e2e", "nf"]
     with run_record(out, seed=args.seed, steps=steps, demo_sweep=DEMO_SWEEP) as meta:
-        print("[1/5] codec-eval: shipped ladder on the shipped test photos vs JPEG")
+        print("[1/5] codec-eval: shipped ladder on the shipped test photos vs JPEG and WebP")
         summary = run_codec_eval(out / "codec_eval")
+        print(format_rd_summary(summary))
         meta["codec_eval"] = summary
         print("[2/5] bit-flip sweep + ASCC eq. (7) S-curve fit (small demo grid)")
         paths = demo_sweep_and_fit(out / "scurves", seed=args.seed, workers=args.workers)

@@ -12,11 +12,15 @@ from scripts.runinfo import run_record
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", default="compact", choices=["compact", "bmshj2018"],
                    help="compact (N=64, M=96) or bmshj2018 (N=128, M=192)")
-    p.add_argument("--dataset", default="shipped", choices=["shipped", "cub", "folder"],
-                   help="shipped photos, CUB-200-2011 or any image folder (unreadable images "
-                        "are skipped and counted)")
+    p.add_argument("--dataset", default="shipped",
+                   choices=["shipped", "shipped+extra", "cub", "folder"],
+                   help="shipped photos, shipped photos with data/photos_train_extra added to "
+                        "the training split (same val / test), CUB-200-2011 or any image folder "
+                        "(unreadable images are skipped and counted)")
     p.add_argument("--data", default=None,
-                   help="dataset root for cub / folder (default: none, needed for those)")
+                   help="dataset root for cub / folder, or the extra photo folder (with "
+                        "ATTRIBUTION.csv and LICENSES/) for shipped+extra (default: none, needed "
+                        "for cub / folder)")
     p.add_argument("--crop", type=at.multiple_of(64), default=128,
                    help="training crop side [pixels], a multiple of the codec's 64-pixel unit")
     p.add_argument("--batch-size", type=at.positive_int, default=8, help="crops per step")
@@ -70,7 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _setup(args: argparse.Namespace) -> str:
     from semcodec.train_rate import train_device
 
-    if args.dataset != "shipped" and not args.data:
+    if args.dataset in ("cub", "folder") and not args.data:
         raise ValueError(f"dataset={args.dataset} needs --data PATH (the dataset folder)")
     return train_device(args.device, args.threads)
 

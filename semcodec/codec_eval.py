@@ -1,8 +1,9 @@
-"""Codec evaluation against a JPEG anchor at matched bits per pixel (``issc codec-eval``).
+"""Codec evaluation against classical anchors at matched bits per pixel (``issc codec-eval``).
 
 For every model and image: encode and decode through the real bitstream,
-then encode the same image with Pillow JPEG at the quality whose bpp is
-closest to the codec's (bisection), and report both. :func:`run_codec_eval`
+then encode the same image with every anchor of :mod:`semcodec.anchors` (Pillow
+JPEG and WebP by default) at the quality whose bpp is closest to the codec's
+(bisection), and report them side by side. :func:`run_codec_eval`
 is the whole job (tables, figure, ``meta.json``) that ``issc codec-eval`` and
 ``issc demo`` run.
 """
@@ -11,25 +12,47 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from .atomic_io import write_csv_atomic, write_json_atomic
+from .anchors import ANCHORS, MATCH_TOLERANCE, Anchor, get_anchors
+from .atomic_io import write_json_atomic, write_rows_atomic
 from .checkpoint import load_codec
 from .datasets import list_images, load_image, shipped_photos
-from .evaluate import PAD_MULTIPLE, codec_roundtrip, jpeg_at_bpp, ms_ssim, psnr
+from .evaluate import PAD_MULTIPLE, codec_roundtrip, ms_ssim, psnr
 from .ladder import SHIPPED_CODECS, shipped_ladder
 from .runinfo import run_record
 
-FIELDS = ["model", "lambda", "image", "bpp", "psnr", "ms_ssim", "jpeg_bpp", "jpeg_psnr",
-          "jpeg_ms_ssim", "jpeg_quality"]
+#: anchors evaluated by default (``issc codec-eval --anchors``)
+DEFAULT_ANCHORS = tuple(ANCHORS)
+#: the per-anchor result columns, prefixed by the anchor's name (``jpeg_bpp``, ``webp_psnr``)
+ANCHOR_COLUMNS = ("bpp", "psnr", "ms_ssim", "quality")
+
+
+def fields(anchors: Sequence[Anchor] | Sequence[str] = DEFAULT_ANCHORS) -> list[str]:
+    """Columns of ``results.csv``: the codec's, then ``<anchor>_<column>`` per anchor."""
+    names = [a if isinstance(a, str) else a.name for a in anchors]
+    return (["model", "lambda", "image", "bpp", "psnr", "ms_ssim"]
+            + [f"{n}_{c}" for n in names for c in ANCHOR_COLUMNS])
+
+
+#: the columns with both default anchors (JPEG columns first, as before WebP existed)
+FIELDS = fields()
 
 
 def evaluate_codecs(ckpts: list[str | os.PathLike], images: list[str | os.PathLike],
-                    progress: bool = True) -> list[dict]:
-    """Per-image rows (see ``FIELDS``) for every checkpoint (model index = position + 1)."""
+                    progress: bool = True,
+                    anchors: Sequence[str] | str = DEFAULT_ANCHORS) -> list[dict]:
+    """Per-image rows (see :func:`fields`) for every checkpoint (model index = position + 1).
+
+    Each anchor is matched to the codec's bpp on the same image
+    (:meth:`semcodec.anchors.Anchor.at_bpp`); ``<anchor>_matched`` (not a CSV
+    column) says whether the match landed within ``MATCH_TOLERANCE``.
+    """
+    anchors = get_anchors(anchors)
     imgs = [(Path(p).name, load_image(p)) for p in images]
     rows = []
     bar = tqdm(total=len(ckpts) * len(imgs), desc="codec-eval", disable=not progress)
@@ -38,51 +61,98 @@ def evaluate_codecs(ckpts: list[str | os.PathLike], images: list[str | os.PathLi
         for name, img in imgs:
             rec, nbits, _ = codec_roundtrip(model, img)
             bpp = nbits / (img.shape[-1] * img.shape[-2])
-            jrec, jbpp, q = jpeg_at_bpp(img, bpp)
-            rows.append({"model": k, "lambda": meta["lambda"], "image": name, "bpp": bpp,
-                         "psnr": psnr(img, rec), "ms_ssim": ms_ssim(img, rec), "jpeg_bpp": jbpp,
-                         "jpeg_psnr": psnr(img, jrec), "jpeg_ms_ssim": ms_ssim(img, jrec),
-                         "jpeg_quality": q})
+            row = {"model": k, "lambda": meta["lambda"], "image": name, "bpp": bpp,
+                   "psnr": psnr(img, rec), "ms_ssim": ms_ssim(img, rec)}
+            for a in anchors:
+                m = a.at_bpp(img, bpp)
+                row |= {f"{a.name}_bpp": m.bpp, f"{a.name}_psnr": psnr(img, m.rec),
+                        f"{a.name}_ms_ssim": ms_ssim(img, m.rec),
+                        f"{a.name}_quality": m.quality, f"{a.name}_matched": m.within_tolerance}
+            rows.append(row)
             bar.update(1)
     bar.close()
     return rows
 
 
+def _anchor_names(rows: list[dict]) -> list[str]:
+    return [n for n in ANCHORS if rows and f"{n}_bpp" in rows[0]]
+
+
 def summarize(rows: list[dict]) -> list[dict]:
-    """Per-model means of every numeric column, with the gains over JPEG."""
+    """Per-model means of every numeric column, with the gains over each anchor.
+
+    Gains: ``psnr_gain_db`` / ``ms_ssim_gain`` over JPEG (their names before WebP
+    existed) and ``<anchor>_psnr_gain_db`` / ``<anchor>_ms_ssim_gain`` for every
+    other anchor; ``<anchor>_matched_frac`` is the fraction of images whose anchor
+    bpp landed within ``MATCH_TOLERANCE`` of the codec's.
+    """
+    names = _anchor_names(rows)
+    numeric = fields(names)[3:]
     by = defaultdict(list)
     for r in rows:
         by[r["model"]].append(r)
     out = []
     for k in sorted(by):
         rs = by[k]
-        m = {f: float(np.mean([r[f] for r in rs])) for f in FIELDS[3:]}
-        out.append({"model": k, "lambda": rs[0]["lambda"], "n_images": len(rs), **m,
-                    "psnr_gain_db": m["psnr"] - m["jpeg_psnr"],
-                    "ms_ssim_gain": m["ms_ssim"] - m["jpeg_ms_ssim"]})
+        m = {f: float(np.mean([r[f] for r in rs])) for f in numeric}
+        s = {"model": k, "lambda": rs[0]["lambda"], "n_images": len(rs), **m}
+        for n in names:
+            prefix = "" if n == "jpeg" else f"{n}_"
+            s[f"{prefix}psnr_gain_db"] = m["psnr"] - m[f"{n}_psnr"]
+            s[f"{prefix}ms_ssim_gain"] = m["ms_ssim"] - m[f"{n}_ms_ssim"]
+            if f"{n}_matched" in rs[0]:
+                s[f"{n}_matched_frac"] = float(np.mean([bool(r[f"{n}_matched"]) for r in rs]))
+        out.append(s)
     return out
 
 
+def gain_keys(name: str) -> tuple[str, str]:
+    """Summary keys of the PSNR and MS-SSIM gains over anchor ``name``."""
+    prefix = "" if name == "jpeg" else f"{name}_"
+    return f"{prefix}psnr_gain_db", f"{prefix}ms_ssim_gain"
+
+
+def format_summary(summary: list[dict]) -> str:
+    """The per-model table printed by ``issc codec-eval`` and ``issc demo``."""
+    names = [n for n in ANCHORS if summary and f"{n}_bpp" in summary[0]]
+    head = f"{'model':>5} {'bpp':>7} {'PSNR':>7} {'MS-SSIM':>8}"
+    for n in names:
+        head += (f" | {n.upper() + ' bpp':>8} {'PSNR':>7} {'MS-SSIM':>8} {'dPSNR':>6} "
+                 f"{'dMS-SSIM':>8}")
+    lines = [head]
+    for s in summary:
+        line = f"{s['model']:>5} {s['bpp']:7.4f} {s['psnr']:7.2f} {s['ms_ssim']:8.4f}"
+        for n in names:
+            gp, gm = gain_keys(n)
+            line += (f" | {s[f'{n}_bpp']:8.4f} {s[f'{n}_psnr']:7.2f} {s[f'{n}_ms_ssim']:8.4f} "
+                     f"{s[gp]:+6.2f} {s[gm]:+8.4f}")
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def plot_rd(summary: list[dict], path: str | os.PathLike) -> None:
-    """Rate-distortion curves (PSNR and MS-SSIM against bpp), codec against JPEG."""
+    """Rate-distortion curves (PSNR and MS-SSIM against bpp), codec against each anchor."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    names = [n for n in ANCHORS if summary and f"{n}_bpp" in summary[0]]
+    marks = dict(zip(ANCHORS, ("s--", "^:", "v-.", "d--")))
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ax, key, label in ((axes[0], "psnr", "PSNR [dB]"), (axes[1], "ms_ssim", "MS-SSIM")):
         ax.plot([s["bpp"] for s in summary], [s[key] for s in summary], "o-",
                 label="scale hyperprior (ours)")
-        ax.plot([s["jpeg_bpp"] for s in summary], [s[f"jpeg_{key}"] for s in summary], "s--",
-                label="JPEG (Pillow, matched bpp)")
+        for n in names:
+            ax.plot([s[f"{n}_bpp"] for s in summary], [s[f"{n}_{key}"] for s in summary],
+                    marks[n], label=f"{ANCHORS[n].label}, matched bpp")
         for s in summary:
             ax.annotate(str(s["model"]), (s["bpp"], s[key]), textcoords="offset points",
                         xytext=(4, -10), fontsize=8)
         ax.set_xlabel("bits per pixel")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
-        ax.legend()
+        ax.legend(fontsize=7)
     fig.suptitle("Rate-distortion: mean over images, real entropy-coded bitstreams")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -90,15 +160,19 @@ def plot_rd(summary: list[dict], path: str | os.PathLike) -> None:
 
 
 def run_codec_eval(out: str | os.PathLike, images: str | os.PathLike | None = None,
-                   models: str | os.PathLike | None = None) -> list[dict]:
+                   models: str | os.PathLike | None = None,
+                   anchors: Sequence[str] | str = DEFAULT_ANCHORS) -> list[dict]:
     """Evaluate a ladder on a folder of images into ``out``; returns the per-model summary.
 
     Args:
-        out: output folder: ``results.csv`` (per image, ``FIELDS``), ``summary.json``
-            (per model, :func:`summarize`), ``rd.png`` and ``meta.json``.
+        out: output folder: ``results.csv`` (per image, :func:`fields` then
+            ``<anchor>_matched``), ``summary.json`` (per model, :func:`summarize`),
+            ``rd.png`` and ``meta.json``.
         images: folder of images (None: the shipped test split).
         models: folder of ``q<i>.ckpt`` (None: the shipped ladder).
+        anchors: anchor names of :data:`semcodec.anchors.ANCHORS` (default: all).
     """
+    names = [a.name for a in get_anchors(anchors)]  # refuse a bad name before any work
     if images:
         files, skipped = list_images(images, min_side=PAD_MULTIPLE)
     else:
@@ -106,9 +180,11 @@ def run_codec_eval(out: str | os.PathLike, images: str | os.PathLike | None = No
     ckpts = shipped_ladder(models or SHIPPED_CODECS)
     out = Path(out)
     with run_record(out, images=str(images or "shipped test split"),
-                    models=[str(c) for c in ckpts], skipped_non_images=skipped) as meta:
-        rows = evaluate_codecs(ckpts, files)
-        write_csv_atomic(out / "results.csv", rows)
+                    models=[str(c) for c in ckpts], skipped_non_images=skipped,
+                    anchors=names, match_tolerance=MATCH_TOLERANCE) as meta:
+        rows = evaluate_codecs(ckpts, files, anchors=names)
+        header = fields(names) + [f"{n}_matched" for n in names]
+        write_rows_atomic(out / "results.csv", header, ([r[k] for k in header] for r in rows))
         summary = summarize(rows)
         write_json_atomic(out / "summary.json", summary)
         plot_rd(summary, out / "rd.png")

@@ -21,6 +21,8 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".p
 
 #: The photos shipped with the product (data/photos: files, split.csv, ATTRIBUTION.csv).
 SHIPPED_PHOTOS = Path(__file__).resolve().parent.parent / "data" / "photos"
+#: More real training photos (data/photos_train_extra: files, ATTRIBUTION.csv, LICENSES/).
+EXTRA_TRAIN_PHOTOS = Path(__file__).resolve().parent.parent / "data" / "photos_train_extra"
 
 
 class ImageReadError(ValueError):
@@ -222,6 +224,54 @@ def shipped_photos(split: str = "train", crop_size: int | None = 256, train: boo
         files = [root / r["file"] for r in csv.DictReader(f) if split in ("all", r["split"])]
     kw.setdefault("cache", True)
     return ImageListDataset(files, crop_size, split == "train" if train is None else train, **kw)
+
+
+def check_attribution(root: str | Path, files: Sequence[str | Path]) -> dict[str, str]:
+    """Check that every file has a row in ``root/ATTRIBUTION.csv`` with a licence file.
+
+    A row's licence file is ``root/LICENSES/<source_package>.copyright`` (the
+    package's Debian copyright file). Returns {file name: source package}; raises a
+    one-line ``ValueError`` for a missing table, a file without a row, or a source
+    whose licence file is missing (the whole source is refused).
+    """
+    root = Path(root)
+    table = root / "ATTRIBUTION.csv"
+    if not table.is_file():
+        raise ValueError(f"photo folder {root} has no ATTRIBUTION.csv (file, source_package, "
+                         f"original_path, licence per photo)")
+    with open(table, newline="") as f:
+        rows = {r["file"]: r for r in csv.DictReader(f)}
+    for p in files:
+        name = Path(p).name
+        if name not in rows:
+            raise ValueError(f"photo {name} in {root} has no row in {table}: add its source "
+                             f"package, original path and licence")
+        if not rows[name].get("licence", "").strip():
+            raise ValueError(f"photo {name} in {root} has an empty licence in {table}")
+    for pkg in sorted({rows[Path(p).name]["source_package"] for p in files}):
+        lic = root / "LICENSES" / f"{pkg}.copyright"
+        if not lic.is_file():
+            raise ValueError(f"photo source {pkg!r} in {root} has no licence file {lic}; "
+                             f"refusing the source")
+    return {Path(p).name: rows[Path(p).name]["source_package"] for p in files}
+
+
+def attributed_photos(root: str | Path = EXTRA_TRAIN_PHOTOS, crop_size: int | None = 256,
+                      train: bool = True, **kw) -> ImageListDataset:
+    """Every photo of a folder with attribution (``data/photos_train_extra`` by default).
+
+    Unreadable image files are skipped and counted (``.skipped``, and one line on
+    stderr, see :func:`list_images`); every usable photo must pass
+    :func:`check_attribution`.
+    """
+    files, _ = list_images(root)
+    check_attribution(root, files)
+    n_images = sum(1 for p in Path(root).rglob("*")
+                   if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    kw.setdefault("cache", len(files) <= 1000)
+    ds = ImageListDataset(files, crop_size, train, **kw)
+    ds.skipped = n_images - len(files)  # unreadable images (the tables are not counted)
+    return ds
 
 
 def cub200(root: str | Path, split: str = "train", crop_size: int | None = 256,

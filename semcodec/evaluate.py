@@ -8,14 +8,14 @@ pytorch-msssim's (data_range 1).
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
 from pytorch_msssim import ms_ssim as _ms_ssim
+
+from .anchors import jpeg_at_bpp, jpeg_roundtrip  # noqa: F401  (their home before anchors.py)
 
 PAD_MULTIPLE = 64
 
@@ -71,44 +71,6 @@ def codec_roundtrip(model: torch.nn.Module, img: torch.Tensor) -> tuple[torch.Te
     nbits = 8 * sum(len(s[0]) for s in enc["strings"])
     out = model.decompress(enc["strings"], enc["shape"])
     return out["x_hat"][0, :, :h, :w].clamp(0, 1), nbits, enc
-
-
-def jpeg_roundtrip(img: torch.Tensor, quality: int) -> tuple[torch.Tensor, int]:
-    """Pillow JPEG (4:2:0, optimised Huffman tables) at ``quality``: (reconstruction, bits)."""
-    arr = (img.permute(1, 2, 0).numpy() * 255).round().clip(0, 255).astype(np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, format="JPEG", quality=int(quality), optimize=True)
-    nbits = 8 * buf.tell()
-    buf.seek(0)
-    rec = torch.from_numpy(np.asarray(Image.open(buf).convert("RGB")).copy())
-    return rec.permute(2, 0, 1).float() / 255.0, nbits
-
-
-def jpeg_at_bpp(img: torch.Tensor, target_bpp: float) -> tuple[torch.Tensor, float, int]:
-    """JPEG whose bpp is closest to ``target_bpp`` (bisection on the quality 1..95).
-
-    Returns (reconstruction, bpp, quality). JPEG size is monotone in quality up
-    to rounding, so the bisection finds the largest quality not above the
-    target; the neighbour just above is kept when it is closer.
-    """
-    npix = img.shape[-1] * img.shape[-2]
-    lo, hi = 1, 95
-    cache: dict[int, tuple[torch.Tensor, int]] = {}
-
-    def at(q: int) -> tuple[torch.Tensor, int]:
-        if q not in cache:
-            cache[q] = jpeg_roundtrip(img, q)
-        return cache[q]
-
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if at(mid)[1] / npix <= target_bpp:
-            lo = mid
-        else:
-            hi = mid - 1
-    best = min({lo, min(lo + 1, 95)}, key=lambda q: abs(at(q)[1] / npix - target_bpp))
-    rec, nbits = at(best)
-    return rec, nbits / npix, best
 
 
 def measure_codec(model: torch.nn.Module, images: list[torch.Tensor]) -> dict[str, float]:

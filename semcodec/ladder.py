@@ -21,7 +21,14 @@ from typing import Any
 
 from .atomic_io import write_atomic
 from .checkpoint import load_codec
-from .datasets import cub200, image_folder, shipped_photos
+from .datasets import (
+    EXTRA_TRAIN_PHOTOS,
+    ImageListDataset,
+    attributed_photos,
+    cub200,
+    image_folder,
+    shipped_photos,
+)
 from .train import TrainConfig, Trainer, stop_signals_handled
 
 #: Where the shipped default ladder lives (one ``q<i>.ckpt`` per rate + ``ladder.json``).
@@ -32,7 +39,9 @@ def make_datasets(dataset: str, root: str | None, crop: int, seed: int,
                   eval_crop: int | None = None, bbox: bool = False):
     """(train crops, validation crops, whole evaluation images, description) for a dataset.
 
-    dataset: ``shipped`` (data/photos), ``cub`` (CUB-200-2011 at ``root``) or ``folder``
+    dataset: ``shipped`` (data/photos), ``shipped+extra`` (the same validation and test
+    photos; training on the shipped train split plus data/photos_train_extra, or the
+    attributed photo folder ``root``), ``cub`` (CUB-200-2011 at ``root``) or ``folder``
     (every image under ``root``; a fixed 10% are held out for validation and evaluation).
     """
     val_crop = min(256, 2 * crop) if eval_crop is None else eval_crop
@@ -41,6 +50,14 @@ def make_datasets(dataset: str, root: str | None, crop: int, seed: int,
         va = shipped_photos("val", val_crop)
         ev = shipped_photos("test", None)
         desc = "shipped photos (data/photos): train / val / test split.csv"
+    elif dataset == "shipped+extra":
+        extra = attributed_photos(root or EXTRA_TRAIN_PHOTOS, crop, True)
+        files = shipped_photos("train", crop).files + extra.files
+        tr = ImageListDataset(files, crop, True, seed=seed, cache=True)
+        va = shipped_photos("val", val_crop)
+        ev = shipped_photos("test", None)
+        desc = (f"shipped photos (data/photos) train split plus {len(extra.files)} photos of "
+                f"{root or EXTRA_TRAIN_PHOTOS} ({extra.skipped} skipped); val / test split.csv")
     elif dataset == "cub":
         if not root:
             raise ValueError("dataset=cub needs --data PATH (the CUB_200_2011 folder)")
@@ -63,7 +80,8 @@ def make_datasets(dataset: str, root: str | None, crop: int, seed: int,
         desc = f"image folder {root} ({len(train_files)} train, {len(held)} held out; " \
                f"{allf.skipped} non-image files skipped)"
     else:
-        raise ValueError(f"dataset={dataset!r} is unknown: valid are shipped, cub, folder")
+        raise ValueError(f"dataset={dataset!r} is unknown: valid are shipped, shipped+extra, "
+                         f"cub, folder")
     eval_images = [ev.image(i) for i in range(len(ev))]
     return tr, va, eval_images, desc
 

@@ -54,7 +54,8 @@ def train_rate(cfg: TrainConfig, out: str | os.PathLike, dataset: str = "shipped
 def add_training_arguments(p: argparse.ArgumentParser) -> None:
     """The options every training job takes (``issc train``, ``issc train-all``, this module)."""
     p.add_argument("--preset", default="compact", help="compact (N=64, M=96) or bmshj2018")
-    p.add_argument("--dataset", default="shipped", choices=["shipped", "cub", "folder"])
+    p.add_argument("--dataset", default="shipped",
+                   choices=["shipped", "shipped+extra", "cub", "folder"])
     p.add_argument("--data", default=None, help="dataset root for cub / folder")
     p.add_argument("--crop", type=int, default=128, help="training crop side in pixels")
     p.add_argument("--batch-size", type=int, default=8)

@@ -92,6 +92,15 @@ def bad(tmp_path_factory) -> dict[str, str]:
     f["missing"] = root / "missing"
     f["empty_dir"] = root / "empty_dir"
     f["empty_dir"].mkdir()
+    f["unattributed"] = root / "unattributed"  # photos without ATTRIBUTION.csv
+    f["unattributed"].mkdir()
+    _photo(96, 64, 2).save(f["unattributed"] / "a.jpg")
+    f["nolicence"] = root / "nolicence"  # attributed, but the source's licence file is missing
+    f["nolicence"].mkdir()
+    _photo(96, 64, 3).save(f["nolicence"] / "a.jpg")
+    (f["nolicence"] / "ATTRIBUTION.csv").write_text(
+        "file,split,source_package,original_path,licence,width,height\n"
+        "a.jpg,train,demo-pkg,usr/share/a.jpg,CC0-1.0,96,64\n")
     f["binsweep"] = root / "binsweep"  # a "sweep" whose tables are binary
     f["binsweep"].mkdir()
     for name in ("results.csv", "clean.csv", "sweep.json"):
@@ -143,6 +152,9 @@ CASES: list[tuple[str, str]] = [
     ("codec-eval --models {missing} --out {out}", "{missing}"),
     ("codec-eval --seed -1 --out {out}", "--seed=-1"),
     ("codec-eval --out {afile}", "{afile}"),
+    ("codec-eval --anchors avif --out {out}", "'avif' is invalid: must be one of jpeg, webp"),
+    ("codec-eval --anchors jpeg,bpg --out {out}", "'bpg' is invalid: must be one of jpeg, webp"),
+    ("codec-eval --anchors , --out {out}", "empty list item"),
     # --- encode
     ("encode --model 1 --models {ladder} --image {zero} --out {out}", "{zero}"),
     ("encode --model 1 --models {ladder} --image {notimg} --out {out}", "{notimg}"),
@@ -270,6 +282,11 @@ CASES: list[tuple[str, str]] = [
     ("train --lmbda 0.01 --dataset folder --out {out}", "--data"),
     ("train --lmbda 0.01 --dataset folder --data {missing} --out {out}", "{missing}"),
     ("train --lmbda 0.01 --dataset cub --data {missing} --out {out}", "{missing}/images.txt"),
+    ("train --lmbda 0.01 --dataset shipped+extra --data {missing} --out {out}", "{missing}"),
+    ("train --lmbda 0.01 --dataset shipped+extra --data {unattributed} --out {out}",
+     "{unattributed} has no ATTRIBUTION.csv"),
+    ("train --lmbda 0.01 --dataset shipped+extra --data {nolicence} --out {out}",
+     "photo source 'demo-pkg'"),
     ("train-all --dataset folder --data {missing} --out {out}", "{missing}"),
     ("train --lmbda 0.01 --crop 8 --out {out}", "--crop=8"),
     ("train --lmbda 0.01 --crop 96 --out {out}", "--crop=96 is invalid: must be a positive "
