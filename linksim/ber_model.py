@@ -297,7 +297,7 @@ def plot_table(model: LDPCTableBERModel, path: str | os.PathLike) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7.5, 5))
+    fig, ax = plt.subplots(figsize=(10.5, 5.5))
     cmap = plt.get_cmap("viridis")
     eq4 = FBLBERModel(model.blocklength)
     by_rc: dict[float, list[dict]] = {}
@@ -323,7 +323,7 @@ def plot_table(model: LDPCTableBERModel, path: str | os.PathLike) -> Path:
                  f"ASCC eq. (4) (dashed)")
     ax.title.set_fontsize(9)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside: rows are many
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=120)

@@ -47,13 +47,13 @@ def run(args: argparse.Namespace) -> None:
 
     # refuse a bad grid, image folder or ladder before the output folder is made
     ber_grid(args.ber_min, args.ber_max, args.points)
-    resolve_inputs(args.images, args.models, args.max_images)
+    inputs = resolve_inputs(args.images, args.models, args.max_images)  # lists the folder once
     check_engine_args(args)
     with run_record(args.out, seed=args.seed) as meta:
-        paths = run_ber_sweep(args.out, images=args.images, models=args.models,
+        paths = run_ber_sweep(args.out, inputs=inputs,
                               ber_min=args.ber_min, ber_max=args.ber_max, points=args.points,
                               trials=args.trials, seed=args.seed, workers=args.workers,
-                              max_images=args.max_images, timeout_s=args.timeout,
+                              timeout_s=args.timeout,
                               sampling=args.sampling, engine=args.engine,
                               address=args.address)
         summary = json.loads(paths["summary"].read_text())

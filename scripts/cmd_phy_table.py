@@ -55,9 +55,14 @@ def run(args: argparse.Namespace) -> None:
                              args.min_block_errors, args.step_db, args.below_db,
                              args.above_db, args.seed, deep=dict(args.deep),
                              finalize=args.finalize, progress=not args.no_progress)
-        model = LDPCTableBERModel.from_json(path)
-        png = plot_table(model, out / "ldpc_table.png")
         meta.update(notes="AWGN at the SINR (interference treated as Gaussian noise); "
                           "modulation rule of linksim.payload_link; a row stops at its "
-                          "first point without block errors", table=str(path), figure=str(png))
+                          "first point without block errors", table=str(path))
+        try:
+            model = LDPCTableBERModel.from_json(path)
+        except ValueError as e:  # e.g. one row, measured to be joined with others
+            meta["figure"] = None
+            print(f"table -> {path} (no figure: {e})")
+            return
+        meta["figure"] = str(plot_table(model, out / "ldpc_table.png"))
     print(f"table -> {path}")

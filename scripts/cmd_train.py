@@ -7,53 +7,17 @@ from pathlib import Path
 
 from scripts import argtypes as at
 from scripts.runinfo import run_record
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--preset", default="compact", choices=["compact", "bmshj2018"],
-                   help="compact (N=64, M=96) or bmshj2018 (N=128, M=192)")
-    p.add_argument("--dataset", default="shipped",
-                   choices=["shipped", "shipped+extra", "cub", "folder"],
-                   help="shipped photos, shipped photos with data/photos_train_extra added to "
-                        "the training split (same val / test), CUB-200-2011 or any image folder "
-                        "(unreadable images are skipped and counted)")
-    p.add_argument("--data", default=None,
-                   help="dataset root for cub / folder, or the extra photo folder (with "
-                        "ATTRIBUTION.csv and LICENSES/) for shipped+extra (default: none, needed "
-                        "for cub / folder)")
-    p.add_argument("--crop", type=at.multiple_of(64), default=128,
-                   help="training crop side [pixels], a multiple of the codec's 64-pixel unit")
-    p.add_argument("--batch-size", type=at.positive_int, default=8, help="crops per step")
-    p.add_argument("--lr", type=at.positive_float, default=1e-4, help="Adam learning rate")
-    p.add_argument("--warmup-steps", type=at.nonneg_int, default=500,
-                   help="linear lr warm-up steps")
-    p.add_argument("--val-every", type=at.positive_int, default=500,
-                   help="steps between validations")
-    p.add_argument("--ckpt-every", type=at.positive_int, default=250,
-                   help="steps between saved training states")
-    p.add_argument("--seed", type=at.nonneg_int, default=0,
-                   help="seed of the initialisation and the crops")
-    p.add_argument("--device", type=at.device, default=None,
-                   help="cpu, cuda or cuda:N (default: cuda when present)")
-    p.add_argument("--threads", type=at.positive_int, default=None,
-                   help="torch CPU threads (default: torch's choice)")
-    p.add_argument("--out", type=at.out_dir, required=True,
-                   help="output folder (rerun the same to resume)")
+from semcodec.train_options import add_rate_arguments, add_training_arguments, training_argv
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train one codec at one lambda (resumable)")
-    _common(p)
-    p.add_argument("--lmbda", "--lambda", dest="lmbda", type=at.finite_float, required=True,
-                   help="rate-distortion trade-off: loss = lambda 255^2 MSE + bpp (CompressAI's "
-                        "MSE objective)")
-    p.add_argument("--steps", type=at.positive_int, default=20000, help="training steps")
-    p.add_argument("--init", type=at.existing_file, default=None,
-                   help="warm start from this checkpoint (default: random initialisation)")
+    add_training_arguments(p, at)
+    add_rate_arguments(p, at)
     p.set_defaults(func=run_train, resumable=True)
 
     p = sub.add_parser("train-all", help="train the G-rate ladder (warm-started, resumable)")
-    _common(p)
+    add_training_arguments(p, at)
     p.add_argument("--G", type=at.positive_int, default=None,
                    help="number of rates (default: 6, or the number of --lambdas)")
     p.add_argument("--lambdas", **at.list_of(at.positive_float), default=None,
@@ -92,14 +56,9 @@ def _threads_per_rate(g: int) -> int:
 
 
 def run_train(args: argparse.Namespace) -> None:
-    from semcodec.train import TrainConfig
-    from semcodec.train_rate import train_rate
+    from semcodec.train_rate import config_from_args, train_rate
 
-    device = _setup(args)
-    cfg = TrainConfig(preset=args.preset, lmbda=args.lmbda, steps=args.steps,
-                      batch_size=args.batch_size, lr=args.lr, val_every=args.val_every,
-                      ckpt_every=args.ckpt_every, seed=args.seed, device=device, init=args.init,
-                      warmup_steps=args.warmup_steps)
+    cfg = config_from_args(args, _setup(args))
     train_rate(cfg, args.out, args.dataset, args.data, args.crop)
 
 
@@ -113,12 +72,8 @@ def run_train_all(args: argparse.Namespace) -> None:
         raise FileNotFoundError(f"data={args.data!r} is invalid: not an existing folder")
     with run_record(args.out, seed=args.seed, lambdas=lams) as meta:
         if args.parallel:
-            targs = ["--preset", args.preset, "--dataset", args.dataset, "--crop", str(args.crop),
-                     "--batch-size", str(args.batch_size), "--lr", str(args.lr),
-                     "--warmup-steps", str(args.warmup_steps),
-                     "--val-every", str(args.val_every), "--ckpt-every", str(args.ckpt_every),
-                     "--device", device] + (["--data", args.data] if args.data else []) \
-                + ["--threads", str(args.threads or _threads_per_rate(len(lams)))]
+            targs = training_argv(vars(args) | {
+                "device": device, "threads": args.threads or _threads_per_rate(len(lams))})
             paths = train_ladder_parallel(lams, args.out, args.base_steps, targs, seed=args.seed)
         else:
             paths = train_ladder(lams, args.out, args.base_steps, args.finetune_steps,

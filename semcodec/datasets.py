@@ -80,9 +80,6 @@ def load_image(path: str | Path) -> torch.Tensor:
     return arr.view(h, w, 3).permute(2, 0, 1).float().div_(255.0)
 
 
-_REPORTED: set[str] = set()
-
-
 def list_images(folder: str | Path, min_side: int | None = None) -> tuple[list[Path], int]:
     """Usable image files under ``folder`` (recursive, sorted) and the count of skipped files.
 
@@ -116,10 +113,7 @@ def list_images(folder: str | Path, min_side: int | None = None) -> tuple[list[P
                 skipped += 1
     if bad:
         shown = "; ".join(bad[:3]) + (f"; and {len(bad) - 3} more" if len(bad) > 3 else "")
-        note = f"skipped {len(bad)} unusable image file(s) in {folder}: {shown}"
-        if note not in _REPORTED:  # a verb that lists a folder twice reports it once
-            _REPORTED.add(note)
-            print(note, file=sys.stderr)
+        print(f"skipped {len(bad)} unusable image file(s) in {folder}: {shown}", file=sys.stderr)
     if not files:
         why = f"; {len(bad)} unusable image file(s) skipped" if bad else ""
         raise ValueError(f"image folder {folder} holds no images (looked for "

@@ -45,7 +45,7 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -65,7 +65,7 @@ from .sweep_tables import (
 from .sweep_worker import draw_flips, image_metrics, payload_path, seed_for, sweep_factory
 
 __all__ = ["CLEAN_COLUMNS", "CONFIG_VERSION", "DEMO_SWEEP", "RESULT_COLUMNS", "SAMPLINGS",
-           "ber_grid", "demo_sweep_and_fit", "resolve_inputs", "run_sweep"]
+           "SweepInputs", "ber_grid", "demo_sweep_and_fit", "resolve_inputs", "run_sweep"]
 
 SAMPLINGS = ("conditional", "plain")
 CONFIG_VERSION = 1
@@ -90,9 +90,25 @@ def ber_grid(ber_min: float, ber_max: float, points: int) -> list[float]:
     return [float(v) for v in np.logspace(math.log10(lo), math.log10(hi), int(points))]
 
 
+class SweepInputs(NamedTuple):
+    """A sweep's images and models, resolved once (:func:`resolve_inputs`)."""
+
+    files: list[Path]
+    """Image files, sorted by path (the first ``max_images``)."""
+    root: Path
+    """The folder the image names are relative to."""
+    ckpts: list[Path]
+    """Checkpoint paths."""
+
+
 def resolve_inputs(images: str | os.PathLike | None, models: str | os.PathLike | Sequence | None,
-                   max_images: int | None = None) -> tuple[list[Path], Path, list[Path]]:
-    """(image files, image root, checkpoint paths) with the shipped defaults for None."""
+                   max_images: int | None = None) -> SweepInputs:
+    """(image files, image root, checkpoint paths) with the shipped defaults for None.
+
+    Listing a folder decodes every image once (and reports the unusable ones), so
+    a caller that checks the inputs first passes the result on instead of listing
+    the folder again (``optim.sweep.bitflip.run_ber_sweep(inputs=...)``).
+    """
     from .datasets import SHIPPED_PHOTOS, list_images, shipped_photos
     from .ladder import SHIPPED_CODECS, shipped_ladder
 
@@ -111,7 +127,7 @@ def resolve_inputs(images: str | os.PathLike | None, models: str | os.PathLike |
         ckpts = [Path(p) for p in models]
         if not ckpts:
             raise ValueError("models=[] is invalid: give at least one checkpoint")
-    return files, root, ckpts
+    return SweepInputs(files, root, ckpts)
 
 
 def _check_counts(trials: int, workers: int, sampling: str) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from .ladder import make_datasets
 from .runinfo import run_record
 from .train import TrainConfig, Trainer
+from .train_options import add_rate_arguments, add_training_arguments
 
 
 def train_device(device: str | None, threads: int | None) -> str:
@@ -51,29 +52,12 @@ def train_rate(cfg: TrainConfig, out: str | os.PathLike, dataset: str = "shipped
     return path, t.step
 
 
-def add_training_arguments(p: argparse.ArgumentParser) -> None:
-    """The options every training job takes (``issc train``, ``issc train-all``, this module)."""
-    p.add_argument("--preset", default="compact", help="compact (N=64, M=96) or bmshj2018")
-    p.add_argument("--dataset", default="shipped",
-                   choices=["shipped", "shipped+extra", "cub", "folder"])
-    p.add_argument("--data", default=None, help="dataset root for cub / folder")
-    p.add_argument("--crop", type=int, default=128, help="training crop side in pixels")
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--lr", type=float, default=1e-4)
-    p.add_argument("--warmup-steps", type=int, default=500, help="linear lr warm-up steps")
-    p.add_argument("--val-every", type=int, default=500)
-    p.add_argument("--ckpt-every", type=int, default=250)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    p.add_argument("--out", required=True, help="output folder (rerun the same to resume)")
-
-
-def add_rate_arguments(p: argparse.ArgumentParser) -> None:
-    """The options of one rate (``issc train``, this module)."""
-    p.add_argument("--lmbda", "--lambda", dest="lmbda", type=float, required=True)
-    p.add_argument("--steps", type=int, default=20000)
-    p.add_argument("--init", default=None, help="warm start from this checkpoint")
+def config_from_args(args: argparse.Namespace, device: str) -> TrainConfig:
+    """The :class:`TrainConfig` of parsed training options (:mod:`semcodec.train_options`)."""
+    return TrainConfig(preset=args.preset, lmbda=args.lmbda, steps=args.steps,
+                       batch_size=args.batch_size, lr=args.lr, val_every=args.val_every,
+                       ckpt_every=args.ckpt_every, seed=args.seed, device=device, init=args.init,
+                       warmup_steps=args.warmup_steps)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,11 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` (the options of ``issc train``) and train; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        cfg = TrainConfig(preset=args.preset, lmbda=args.lmbda, steps=args.steps,
-                          batch_size=args.batch_size, lr=args.lr, val_every=args.val_every,
-                          ckpt_every=args.ckpt_every, seed=args.seed,
-                          device=train_device(args.device, args.threads), init=args.init,
-                          warmup_steps=args.warmup_steps)
+        cfg = config_from_args(args, train_device(args.device, args.threads))
         train_rate(cfg, args.out, args.dataset, args.data, args.crop)
     except (ValueError, FileNotFoundError, KeyError) as exc:
         msg = exc.args[0] if exc.args else repr(exc)

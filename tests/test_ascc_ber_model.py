@@ -110,7 +110,7 @@ def test_ldpc_designs_meet_every_limit_and_use_the_table(pt, abr):
         assert SCN.hcrb(covariance(d.w_c, d.w_0)).trace <= pi * (1 + 1e-6)
         m = 3 * DM.rs_bits[d.model] / DM.bpp[d.model]
         assert DM.rs_bits[d.model] / d.rc <= abr * m * (1 + 1e-9)  # eq. (16)
-        assert 0.5 - 1e-12 <= d.rc <= 2.0 + 1e-12  # the shipped table's rows
+        assert LDPC.rc_range[0] - 1e-12 <= d.rc <= LDPC.rc_range[1] + 1e-12  # the table's rows
         assert d.ber_model == "ldpc"
         assert d.ber_pred == pytest.approx(min(0.5, float(LDPC.ber(d.rc, sinr))), rel=1e-9)
         assert d.msssim_pred == pytest.approx(float(DM.ms_ssim(d.model, d.ber_pred)), rel=1e-9)
@@ -126,25 +126,30 @@ def test_ldpc_designs_meet_every_limit_and_use_the_table(pt, abr):
     assert a.extra["stage1"]["mse"] <= best * (1 + 1e-6)
 
 
-def test_rc_bounds_follow_the_table():
+@pytest.mark.parametrize("sinr_db", [8.0, 25.0])
+def test_rc_bounds_follow_the_table(sinr_db):
     prob = ASCCProblem(SCN, DM, 0.0, 0.1, 400.0, LDPC)
-    s = 10 ** (8.0 / 10)
+    r_lo, r_hi = LDPC.rc_range
+    s = 10 ** (sinr_db / 10)
     for g in range(DM.n_models):
         lo, hi = prob.rc_bounds(g, s)
-        assert lo == max(prob.rc_min[g], 0.5) and hi == min(math.log2(1 + s), 2.0)
+        assert lo == max(prob.rc_min[g], r_lo)
+        assert hi == pytest.approx(min(math.log2(1 + s), r_hi), rel=1e-12)
     fits = set(prob.feasible_models(s).tolist())
-    assert fits == {g for g in range(DM.n_models) if prob.rc_min[g] <= 2.0}
+    assert fits == {g for g in range(DM.n_models) if prob.rc_min[g] <= min(math.log2(1 + s),
+                                                                             r_hi)}
     rates = best_rates(prob, s)
-    assert all(0.5 <= r.rc <= 2.0 for r in rates.values())
+    assert all(r_lo <= r.rc <= min(math.log2(1 + s), r_hi) for r in rates.values())
 
 
 def test_table_range_makes_a_point_infeasible_with_a_stated_minimum():
-    prob = ASCCProblem(SCN, DM, 6.0, 0.01, 400.0, LDPC)  # every codec needs R_c > 2
-    assert np.all(prob.rc_min > 2.0)
+    r_hi = LDPC.rc_range[1]
+    prob = ASCCProblem(SCN, DM, 6.0, 0.005, 400.0, LDPC)  # every codec needs R_c > r_hi
+    assert np.all(prob.rc_min > r_hi)
     with pytest.raises(InfeasibleError, match=r"ldpc BER model.*valid: abr >= "):
-        best_rates(prob, 100.0)
-    with pytest.raises(InfeasibleError, match="table ends at 2"):
-        solve_point(SCN, DM, 6.0, 0.01, 400.0, ("benchmark",), "sdr", ber_model=LDPC)
+        best_rates(prob, 1e4)
+    with pytest.raises(InfeasibleError, match=f"table ends at {r_hi:g}"):
+        solve_point(SCN, DM, 6.0, 0.005, 400.0, ("benchmark",), "sdr", ber_model=LDPC)
 
 
 def test_ber_model_is_part_of_the_resume_identity(tmp_path):

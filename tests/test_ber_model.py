@@ -182,3 +182,17 @@ def test_phy_table_cli_refuses_a_rate_the_code_cannot_carry(tmp_path, capsys):
                  "--no-progress"]) == 2
     err = capsys.readouterr().err.strip()
     assert "rc=9.0 is invalid" in err and "[0.20, 7.4063]" in err and len(err.splitlines()) == 1
+
+
+def test_phy_table_cli_measures_one_row_to_join_later_without_a_figure(tmp_path, capsys):
+    """One R_c is a table to join with others (docs/e2e.md): no model, so no figure, exit 0."""
+    from scripts.cli import main
+
+    out = tmp_path / "t"
+    assert main(["phy-table", "--rc", "0.5", "--max-bits", "1500", "--min-block-errors", "5",
+                 "--step-db", "2", "--above-db", "3", "--out", str(out), "--no-progress"]) == 0
+    assert "no figure: LDPC table has 1 usable R_c rows" in capsys.readouterr().out
+    assert {p["rc"] for p in load_table(out / "ldpc_table.json")["points"]} == {0.5}
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["status"] == "ok" and meta["figure"] is None
+    assert not (out / "ldpc_table.png").exists()

@@ -121,10 +121,8 @@ def folder(tmp_path_factory) -> Path:
 
 
 def test_list_images_skips_and_counts_unusable_images(folder, capsys):
-    from semcodec import datasets
     from semcodec.datasets import list_images
 
-    datasets._REPORTED.clear()
     files, skipped = list_images(folder)
     assert [f.name for f in files] == ["a.png", "b.png", "dot.png"] and skipped == 5
     assert "skipped 4 unusable image file(s)" in capsys.readouterr().err

@@ -32,6 +32,7 @@ from semcodec.sweep import (
     CLEAN_COLUMNS,
     RESULT_COLUMNS,
     SAMPLINGS,
+    SweepInputs,
     ber_grid,
     draw_flips,
     image_metrics,
@@ -52,9 +53,9 @@ def _write_table(path: Path, columns: Sequence[str], rows: list[dict]) -> None:
                       lineterminator="\n")
 
 
-def sweep_config(images: Any, models: Any, bers: list[float], trials: int, seed: int,
-                 max_images: int | None, sampling: str) -> tuple[dict, list[Path]]:
-    """(``sweep.json`` record, image files) of a bit-flip sweep; refuses bad settings.
+def sweep_config(inputs: SweepInputs, bers: list[float], trials: int, seed: int,
+                 sampling: str) -> dict:
+    """The ``sweep.json`` record of a bit-flip sweep; refuses bad settings.
 
     The record is :func:`semcodec.sweep.sweep_config`'s, so both orchestrations write the
     same ``sweep.json``."""
@@ -62,8 +63,8 @@ def sweep_config(images: Any, models: Any, bers: list[float], trials: int, seed:
         raise ValueError(f"trials={trials} is invalid: must be >= 1")
     if sampling not in SAMPLINGS:
         raise ValueError(f"sampling={sampling!r} is invalid: must be one of {SAMPLINGS}")
-    files, root, ckpts = resolve_inputs(images, models, max_images)
-    return semcodec_sweep_config(ckpts, files, root, bers, trials, seed, sampling), files
+    return semcodec_sweep_config(inputs.ckpts, inputs.files, inputs.root, bers, trials, seed,
+                                 sampling)
 
 
 def _open_sweep_folder(out: Path, config: dict) -> Path:
@@ -88,12 +89,17 @@ def run_ber_sweep(out: str | os.PathLike, images: str | os.PathLike | None = Non
                   ber_max: float = 1e-1, points: int = 16, trials: int = 2, seed: int = 0,
                   workers: int | None = 2, max_images: int | None = None, timeout_s: float = 120.0,
                   progress: bool = True, sampling: str = "conditional", engine: str = "local",
-                  address: str | None = None) -> dict[str, Path]:
+                  address: str | None = None,
+                  inputs: SweepInputs | None = None) -> dict[str, Path]:
     """Run (or resume) a bit-flip sweep into ``out`` on a sweep engine.
 
     Arguments as :func:`semcodec.sweep.run_sweep`, plus ``engine`` (``local`` or
     ``ray``) and ``address`` (Ray cluster; None starts a local one of ``workers`` CPUs).
     ``workers=None``: every CPU (of this machine, or of the cluster at ``address``).
+    ``inputs``: the images and models already resolved by
+    :func:`semcodec.sweep.resolve_inputs` (a caller that checked them first passes
+    them on, so the image folder is listed, and every image decoded, once); then
+    ``images``, ``models`` and ``max_images`` must be None.
 
     Returns:
         ``{"results", "clean", "config", "summary"}`` paths; ``summary`` (JSON) holds
@@ -104,7 +110,13 @@ def run_ber_sweep(out: str | os.PathLike, images: str | os.PathLike | None = Non
     bers = ber_grid(ber_min, ber_max, points)
     if workers is not None and int(workers) < 1:
         raise ValueError(f"workers={workers} is invalid: must be >= 1")
-    config, files = sweep_config(images, models, bers, trials, seed, max_images, sampling)
+    if inputs is None:
+        inputs = resolve_inputs(images, models, max_images)
+    elif (images, models, max_images) != (None, None, None):
+        raise ValueError("images, models and max_images are invalid together with inputs: "
+                         "give either the resolved inputs or where to find them")
+    files = inputs.files
+    config = sweep_config(inputs, bers, trials, seed, sampling)
     cfg_path = _open_sweep_folder(out, config)
     names, image_names = config["model_names"], config["image_names"]
     n_m, n_i, n_b, n_t = len(names), len(files), len(bers), int(trials)
