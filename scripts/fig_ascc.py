@@ -8,6 +8,7 @@ from pathlib import Path
 
 from optim.ascc.inputs import DEFAULT_SCENARIO
 from scripts import argtypes as at
+from scripts.engine_args import add_engine_args, check_engine_args
 
 
 def _common(p: argparse.ArgumentParser, out: str) -> None:
@@ -113,6 +114,7 @@ def _grid_arguments(p: argparse.ArgumentParser, out: str) -> None:
                    help="second-stage slack (0 = off)")
     p.add_argument("--grid", default=None, help="folder of the (resumable) optimisation grid, "
                    "shared by ascc-3 and ascc-4 (default: runs/ascc_grid)")
+    add_engine_args(p, workers=2)
 
 
 def _solve_grid(args: argparse.Namespace):
@@ -128,7 +130,8 @@ def _solve_grid(args: argparse.Namespace):
     dm = load_distortion(args.fits)
     grid = Path(args.grid) if args.grid else Path("runs/ascc_grid")
     rows, _ = run_grid(scn, dm, pts, abrs, pi, grid, ["ascc", "benchmark"], args.method,
-                       args.delta, None, args.seed)
+                       args.delta, None, args.seed, engine=args.engine, workers=args.workers,
+                       address=args.address)
     want = {(round(p, 9), round(a, 12)) for p in pts for a in abrs}
     rows = [r for r in rows if (round(float(r["pt_dbm"]), 9), round(float(r["abr"]), 12)) in want
             and (r["scheme"] == "benchmark" or r["method"] == args.method)]
@@ -144,6 +147,7 @@ def fig3_run(args: argparse.Namespace) -> None:
     from optim.ascc.inputs import param_text
     from scripts.runinfo import run_record, write_csv_atomic
 
+    check_engine_args(args)
     out = Path(args.out)
     with run_record(out, seed=args.seed) as meta:
         scn, pts, abrs, pi, rows, grid = _solve_grid(args)
@@ -176,8 +180,8 @@ def fig3_run(args: argparse.Namespace) -> None:
         fig.tight_layout()
         fig.savefig(out / "fig3.png", dpi=130)
         plt.close(fig)
-        meta.update(figure="ascc-3", grid=str(grid), pi_m2=pi, pt_dbm=pts, abr=abrs,
-                    method=args.method, delta=args.delta)
+        meta.update(figure="ascc-3", grid=str(grid), engine=args.engine, workers=args.workers,
+                    pi_m2=pi, pt_dbm=pts, abr=abrs, method=args.method, delta=args.delta)
     print(f"wrote {out / 'fig3.png'} and {out / 'fig3.csv'}")
 
 
@@ -196,6 +200,7 @@ def fig4_run(args: argparse.Namespace) -> None:
     from optim.ascc.inputs import param_text
     from scripts.runinfo import run_record, write_csv_atomic
 
+    check_engine_args(args)
     out = Path(args.out)
     with run_record(out, seed=args.seed) as meta:
         scn, pts, abrs, pi, rows, grid = _solve_grid(args)
@@ -225,8 +230,8 @@ def fig4_run(args: argparse.Namespace) -> None:
         fig.tight_layout()
         fig.savefig(out / "fig4.png", dpi=130)
         plt.close(fig)
-        meta.update(figure="ascc-4", grid=str(grid), pi_m2=pi, abr=abr, method=args.method,
-                    delta=args.delta)
+        meta.update(figure="ascc-4", grid=str(grid), engine=args.engine, workers=args.workers,
+                    pi_m2=pi, abr=abr, method=args.method, delta=args.delta)
     print(f"wrote {out / 'fig4.png'} and {out / 'fig4.csv'}")
 
 
