@@ -21,8 +21,13 @@ def _common(p: argparse.ArgumentParser, out: str) -> None:
 
 
 # ----------------------------------------------------------------------------- ascc-front
+FRONT_COLUMNS = ("pt_dbm", "pi_m2", "max_snr_db", "min_hcrb_m2", "comm_only_hcrb_m2",
+                 "sinr_bound_db", "rank_one", "status")
+
+
 def front_arguments(p: argparse.ArgumentParser) -> None:
     _common(p, "runs/fig_ascc_front")
+    add_engine_args(p, workers=2)
     p.add_argument("--pt-dbm", default="-10,-5,0,5,10,15", help="comma-separated P_T (dBm)")
     p.add_argument("--pi-min", type=at.positive_float, default=1.0,
                    help="smallest Pi on the grid (m^2)")
@@ -33,18 +38,16 @@ def front_arguments(p: argparse.ArgumentParser) -> None:
 
 def front_run(args: argparse.Namespace) -> None:
     """SDR bound's largest CRE SINR against Pi at several P_T (the trade-off map)."""
-    import math
-
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
-    from tqdm import tqdm
 
     from linksim.units import dbm_to_watt
-    from optim.ascc.bound import min_hcrb, sinr_bound
-    from optim.ascc.errors import SolverUnknownError
+    from optim.ascc.bound import min_hcrb
+    from optim.ascc.grid_point import FRONT_WORKER
     from optim.ascc.inputs import float_list, load_scenario, param_text
+    from optim.sweep import run_grid
     from scripts.runinfo import run_record, write_csv_atomic
 
     pts = float_list(args.pt_dbm, "pt-dbm")
@@ -52,30 +55,27 @@ def front_run(args: argparse.Namespace) -> None:
         raise ValueError(f"pi-min={args.pi_min!r}, pi-max={args.pi_max!r}, points="
                          f"{args.points!r} are invalid: need 0 < pi-min < pi-max, points >= 2")
     scn = load_scenario(args.scenario)
+    check_engine_args(args)
     out = Path(args.out)
     pis = np.geomspace(args.pi_min, args.pi_max, args.points)
-    rows = []
     with run_record(out, seed=args.seed, scenario=scn.to_dict()) as meta:
-        for pt in tqdm(pts, desc="P_T"):
-            P = float(dbm_to_watt(pt))
-            snr = 10 * math.log10(P * float(np.linalg.norm(scn.h_c) ** 2) / scn.noise_cre_w)
-            m = min_hcrb(scn, P)
-            u = scn.h_c / np.linalg.norm(scn.h_c)
-            comm_only = float(scn.hcrb(P * np.outer(u, u.conj())).trace)
+        points = []
+        for pt in pts:
+            m = min_hcrb(scn, float(dbm_to_watt(pt)))
             # the knee sits just above the smallest reachable HCRB: sample it densely
             knee = m.value_m2 * np.array([1.0005, 1.003, 1.01, 1.03, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0])
-            for pi in np.unique(np.concatenate([pis, knee])):
-                row = {"pt_dbm": pt, "pi_m2": float(pi), "max_snr_db": snr,
-                       "min_hcrb_m2": m.value_m2, "comm_only_hcrb_m2": comm_only,
-                       "sinr_bound_db": math.nan, "rank_one": "", "status": "infeasible"}
-                if pi >= m.value_m2:
-                    try:
-                        b = sinr_bound(scn, P, float(pi), np.random.default_rng(args.seed))
-                        row.update(sinr_bound_db=b.sinr_db, rank_one=b.rank_one,
-                                   status="binding" if b.sinr_db < snr - 1e-3 else "free")
-                    except SolverUnknownError:
-                        row["status"] = "unknown"
-                rows.append(row)
+            points += [{"pt_dbm": pt, "pi_m2": float(pi)}
+                       for pi in np.unique(np.concatenate([pis, knee]))]
+        grid = run_grid(points, FRONT_WORKER, out / "grid", args.seed,
+                        context={"scenario": scn.to_dict(), "seed": args.seed},
+                        engine=args.engine, workers=args.workers, address=args.address,
+                        desc="ascc-front")
+        if grid.failed():
+            r = grid.failed()[0]
+            raise RuntimeError(f"{len(grid.failed())} point(s) failed, first P_T={r['pt_dbm']} "
+                               f"Pi={r['pi_m2']}: {r['status']} {r['error']}; rerun to retry")
+        rows = [{k: r[k] for k in FRONT_COLUMNS[:-1]} | {"status": r["bound_status"]}
+                for r in grid]
         write_csv_atomic(out / "front.csv", rows)
         fig, ax = plt.subplots(figsize=(7, 4.5))
         cmap = plt.get_cmap("viridis")
@@ -94,7 +94,8 @@ def front_run(args: argparse.Namespace) -> None:
         fig.tight_layout()
         fig.savefig(out / "front.png", dpi=120)
         plt.close(fig)
-        meta.update(figure="ascc-front", pt_dbm=pts, pi_m2=pis.tolist())
+        meta.update(figure="ascc-front", pt_dbm=pts, pi_m2=pis.tolist(), engine=args.engine,
+                    workers=args.workers, resumed_points=grid.n_resumed)
     print(f"wrote {out / 'front.png'} and {out / 'front.csv'}")
 
 

@@ -153,3 +153,33 @@ def test_ray_engine_writes_the_same_files(inputs, one_worker, tmp_path, monkeypa
     monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
     _run(inputs, tmp_path / "ray", engine="ray", workers=2)
     assert _files(tmp_path / "ray") == _files(one_worker)
+
+
+def test_ascc_front_on_two_workers_equals_the_serial_loop(inputs, tmp_path):
+    """``figure ascc-front`` rows against the loop the figure ran before the engine."""
+    import numpy as np
+
+    from linksim.units import dbm_to_watt
+    from optim.ascc.bound import min_hcrb, sinr_bound
+    from scripts.cli import main
+
+    out = tmp_path / "front"
+    assert main(["figure", "ascc-front", "--pt-dbm", "0", "--points", "2", "--workers", "2",
+                 "--out", str(out)]) == 0
+    with open(out / "front.csv", newline="") as fh:
+        got = list(csv.DictReader(fh))
+    scn = inputs[0]
+    P = float(dbm_to_watt(0.0))
+    m = min_hcrb(scn, P)
+    knee = m.value_m2 * np.array([1.0005, 1.003, 1.01, 1.03, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0])
+    pis = np.unique(np.concatenate([np.geomspace(1.0, 1e4, 2), knee]))
+    snr = 10 * math.log10(P * float(np.linalg.norm(scn.h_c) ** 2) / scn.noise_cre_w)
+    assert [float(r["pi_m2"]) for r in got] == [float(p) for p in pis]
+    for r, pi in zip(got, pis):
+        assert float(r["min_hcrb_m2"]) == m.value_m2
+        if pi < m.value_m2:
+            assert r["status"] == "infeasible" and r["sinr_bound_db"] == "nan"
+            continue
+        b = sinr_bound(scn, P, float(pi), np.random.default_rng(0))
+        assert float(r["sinr_bound_db"]) == b.sinr_db and r["rank_one"] == str(b.rank_one)
+        assert r["status"] == ("binding" if b.sinr_db < snr - 1e-3 else "free")

@@ -78,3 +78,55 @@ def solve_grid_point(point: dict[str, Any], seed: int, context: dict[str, Any]
 def design_of(values: dict[str, Any]) -> LinkDesign:
     """The :class:`LinkDesign` of an ``ok`` outcome of :func:`solve_grid_point`."""
     return LinkDesign.from_json(values["design"])
+
+
+# ----------------------------------------------------------------------------- ascc-front
+#: ``"module:function"`` of :func:`front_point`
+FRONT_WORKER = "optim.ascc.grid_point:front_point"
+
+
+def front_point(point: dict[str, Any], seed: int, context: dict[str, Any]) -> dict[str, Any]:
+    """One point ``{"pt_dbm", "pi_m2"}`` of the sensing-communication front: the SDR bound's
+    largest CRE SINR under Tr HCRB <= Pi (:func:`optim.ascc.bound.sinr_bound`).
+
+    ``context``: ``{"scenario": fields, "seed": run seed}``; the SDR randomisation draws
+    from ``default_rng(context["seed"])`` at every point (as the figure always did).
+    Returns ``max_snr_db`` (all power on h_c, no interference), ``min_hcrb_m2``,
+    ``comm_only_hcrb_m2`` (Tr HCRB of that all-communication design), ``sinr_bound_db``
+    (NaN unless feasible), ``rank_one`` and ``bound_status`` (``infeasible``, ``binding``,
+    ``free`` or ``unknown``).
+    """
+    import math
+
+    from linksim.units import dbm_to_watt
+
+    from .bound import min_hcrb, sinr_bound
+
+    scn = _scenario(context["scenario"])
+    pt, pi = float(point["pt_dbm"]), float(point["pi_m2"])
+    P = float(dbm_to_watt(pt))
+    snr = 10 * math.log10(P * float(np.linalg.norm(scn.h_c) ** 2) / scn.noise_cre_w)
+    m = min_hcrb(scn, P)
+    u = scn.h_c / np.linalg.norm(scn.h_c)
+    row = {"max_snr_db": snr, "min_hcrb_m2": m.value_m2,
+           "comm_only_hcrb_m2": float(scn.hcrb(P * np.outer(u, u.conj())).trace),
+           "sinr_bound_db": math.nan, "rank_one": "", "bound_status": "infeasible"}
+    if pi >= m.value_m2:
+        try:
+            b = sinr_bound(scn, P, pi, np.random.default_rng(context["seed"]))
+            row.update(sinr_bound_db=b.sinr_db, rank_one=b.rank_one,
+                       bound_status="binding" if b.sinr_db < snr - 1e-3 else "free")
+        except SolverUnknownError:
+            row["bound_status"] = "unknown"
+    return row
+
+
+_SCENARIOS: dict[str, ISSCScenario] = {}
+
+
+def _scenario(fields: dict[str, Any]) -> ISSCScenario:
+    key = json.dumps(fields, sort_keys=True)
+    if key not in _SCENARIOS:
+        _SCENARIOS.clear()
+        _SCENARIOS[key] = ISSCScenario.from_dict(fields)
+    return _SCENARIOS[key]
