@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 
 from scripts import argtypes as at
+from scripts.engine_args import add_engine_args, check_engine_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,16 +41,21 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="second stage: allow D_o <= (1+delta) D_o* to lower the HCRB (0 = off)")
     p.add_argument("--benchmark-model", default=None,
                    help="codec of DJSCC-WF-ZF (name or index; default: middle of the ladder)")
-    p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed recorded in meta.json")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
-    p.set_defaults(func=run)
+    p.add_argument("--seed", type=at.nonneg_int, default=0,
+                   help="run seed: each point's generator (used only by the SDR's Gaussian "
+                        "randomisation when its covariance is not rank one) is derived from "
+                        "it and the point")
+    add_engine_args(p, workers=2)
+    p.add_argument("--out", type=at.out_dir, required=True,
+                   help="output folder (rerun the same settings to resume or add points)")
+    p.set_defaults(func=run, resumable=True)
 
 
 def run(args: argparse.Namespace) -> None:
     import math
     from pathlib import Path
 
-    from optim.ascc.grid import check_request, run_grid, summarise
+    from optim.ascc.grid import FAILED, check_request, run_grid, summarise
     from optim.ascc.inputs import (
         DEFAULT_SCENARIO,
         figure_defaults,
@@ -86,18 +92,26 @@ def run(args: argparse.Namespace) -> None:
     if args.benchmark_model is not None:
         v = args.benchmark_model
         bm = int(dm.index(int(v) if v.lstrip("-").isdigit() else v))
+    check_engine_args(args)
     out = Path(args.out)
     with run_record(out, seed=args.seed, scenario=scn.to_dict(), scenario_file=str(scen_path),
                     pi_m2=pis, pt_dbm=pts, abr=abrs, method=args.method, schemes=schemes,
                     delta=args.delta, ber_model=args.ber_model) as meta:
         rows, designs = run_grid(scn, dm, pts, abrs, pis, out, schemes, args.method,
-                                 args.delta, bm, args.seed, ber_model=args.ber_model)
+                                 args.delta, bm, args.seed, ber_model=args.ber_model,
+                                 engine=args.engine, workers=args.workers,
+                                 address=args.address)
         plot_summary(rows, out / "summary.png", pis)
         summary = summarise(rows, designs, scn, dm)
         write_json_atomic(out / "summary.json", summary)
+        failed = [r for r in rows if r["status"] in FAILED]
         meta.update(points=len(rows), infeasible=sum(r["status"] == "infeasible" for r in rows),
-                    unknown=sum(r["status"] == "unknown" for r in rows))
+                    unknown=sum(r["status"] == "unknown" for r in rows), failed=len(failed),
+                    engine=args.engine, workers=args.workers)
     print(f"wrote {out / 'results.csv'} ({len(rows)} rows), {out / 'designs.json'}")
+    for r in failed[:5]:
+        print(f"point {r['scheme']} P_T={r['pt_dbm']} ABR={r['abr']} Pi={r['pi']} failed "
+              f"({r['status']}): {r['message']}; a rerun solves it again")
 
 
 def plot_summary(rows: list[dict], path, pis: list[float]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from scripts import argtypes as at
+from scripts.engine_args import add_engine_args, check_engine_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,11 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ladder", type=at.existing_dir, default=None,
                    help="codec ladder folder (default: shipped)")
     p.add_argument("--num-iter", type=at.positive_int, default=20, help="LDPC BP iterations")
-    p.add_argument("--workers", type=at.positive_int, default=2, help="isolated worker processes")
+    add_engine_args(p, workers=2)
+    p.add_argument("--timeout", type=at.positive_float, default=900.0,
+                   help="seconds after which a trial counts as hung (fallback image)")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of flips and noise")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, required=True,
+                   help="output folder (rerun the same to resume)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, resumable=True)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -44,12 +48,14 @@ def run(args: argparse.Namespace) -> None:
     from scripts.runinfo import run_record
 
     load_designs(args.designs)  # refuse a file that is not a designs file before --out exists
+    check_engine_args(args)
     out = Path(args.out)
     with run_record(out, seed=args.seed) as meta:
         res = run_e2e(out, args.designs, images=args.images, channel=args.channel,
                       trials=args.trials, seed=args.seed, workers=args.workers,
                       ladder=args.ladder, split=args.split, max_images=args.max_images,
-                      crop=args.crop, num_iter=args.num_iter, progress=not args.no_progress)
+                      crop=args.crop, num_iter=args.num_iter, progress=not args.no_progress,
+                      engine=args.engine, address=args.address, timeout_s=args.timeout)
         png = plot_predicted_vs_measured(res["rows"], out / "e2e.png")
         meta.update(counts=res["counts"], figure=str(png),
                     notes="only the payload body crosses the channel (56-byte header error-"

@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="conventional ISAC: rho_k = 1, no semantic computing")
     p.add_argument("--max-iterations", type=at.positive_int, default=15,
                    help="AO iterations at most")
+    p.add_argument("--starts", type=at.positive_int, default=1,
+                   help="bfgs/taylor: starts of the position search per AO iteration (the "
+                        "incumbent plus uniform draws in the regions, from --seed; best kept)")
     p.add_argument("--varsigma", type=at.positive_float, default=1e-3,
                    help="stop when min_k S_k changes by at most this (bits/s/Hz)")
     p.add_argument("--seed", type=at.nonneg_int, default=0,
@@ -68,7 +71,8 @@ def run(args: argparse.Namespace) -> None:
     from optim.nearfield import NFOptions, optimise, save_design
 
     opts = NFOptions(positions=args.positions, semantic=not args.no_semantic,
-                     max_iterations=args.max_iterations, varsigma=args.varsigma)
+                     max_iterations=args.max_iterations, varsigma=args.varsigma,
+                     position_starts=args.starts)
     scn = NFScenario() if args.scenario is None else NFScenario.from_toml(args.scenario)
     out = Path(args.out)
     with run_record(out, seed=args.seed, scenario=scn.to_dict(), options=opts.to_dict()) as meta:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from optim.ascc.inputs import DEFAULT_SCENARIO
 from scripts import argtypes as at
+from scripts.engine_args import add_engine_args, check_engine_args
 
 
 def _common(p: argparse.ArgumentParser, out: str) -> None:
@@ -20,8 +21,13 @@ def _common(p: argparse.ArgumentParser, out: str) -> None:
 
 
 # ----------------------------------------------------------------------------- ascc-front
+FRONT_COLUMNS = ("pt_dbm", "pi_m2", "max_snr_db", "min_hcrb_m2", "comm_only_hcrb_m2",
+                 "sinr_bound_db", "rank_one", "status")
+
+
 def front_arguments(p: argparse.ArgumentParser) -> None:
     _common(p, "runs/fig_ascc_front")
+    add_engine_args(p, workers=2)
     p.add_argument("--pt-dbm", default="-10,-5,0,5,10,15", help="comma-separated P_T (dBm)")
     p.add_argument("--pi-min", type=at.positive_float, default=1.0,
                    help="smallest Pi on the grid (m^2)")
@@ -32,18 +38,16 @@ def front_arguments(p: argparse.ArgumentParser) -> None:
 
 def front_run(args: argparse.Namespace) -> None:
     """SDR bound's largest CRE SINR against Pi at several P_T (the trade-off map)."""
-    import math
-
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
-    from tqdm import tqdm
 
     from linksim.units import dbm_to_watt
-    from optim.ascc.bound import min_hcrb, sinr_bound
-    from optim.ascc.errors import SolverUnknownError
+    from optim.ascc.bound import min_hcrb
+    from optim.ascc.grid_point import FRONT_WORKER
     from optim.ascc.inputs import float_list, load_scenario, param_text
+    from optim.sweep import run_grid
     from scripts.runinfo import run_record, write_csv_atomic
 
     pts = float_list(args.pt_dbm, "pt-dbm")
@@ -51,30 +55,27 @@ def front_run(args: argparse.Namespace) -> None:
         raise ValueError(f"pi-min={args.pi_min!r}, pi-max={args.pi_max!r}, points="
                          f"{args.points!r} are invalid: need 0 < pi-min < pi-max, points >= 2")
     scn = load_scenario(args.scenario)
+    check_engine_args(args)
     out = Path(args.out)
     pis = np.geomspace(args.pi_min, args.pi_max, args.points)
-    rows = []
     with run_record(out, seed=args.seed, scenario=scn.to_dict()) as meta:
-        for pt in tqdm(pts, desc="P_T"):
-            P = float(dbm_to_watt(pt))
-            snr = 10 * math.log10(P * float(np.linalg.norm(scn.h_c) ** 2) / scn.noise_cre_w)
-            m = min_hcrb(scn, P)
-            u = scn.h_c / np.linalg.norm(scn.h_c)
-            comm_only = float(scn.hcrb(P * np.outer(u, u.conj())).trace)
+        points = []
+        for pt in pts:
+            m = min_hcrb(scn, float(dbm_to_watt(pt)))
             # the knee sits just above the smallest reachable HCRB: sample it densely
             knee = m.value_m2 * np.array([1.0005, 1.003, 1.01, 1.03, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0])
-            for pi in np.unique(np.concatenate([pis, knee])):
-                row = {"pt_dbm": pt, "pi_m2": float(pi), "max_snr_db": snr,
-                       "min_hcrb_m2": m.value_m2, "comm_only_hcrb_m2": comm_only,
-                       "sinr_bound_db": math.nan, "rank_one": "", "status": "infeasible"}
-                if pi >= m.value_m2:
-                    try:
-                        b = sinr_bound(scn, P, float(pi), np.random.default_rng(args.seed))
-                        row.update(sinr_bound_db=b.sinr_db, rank_one=b.rank_one,
-                                   status="binding" if b.sinr_db < snr - 1e-3 else "free")
-                    except SolverUnknownError:
-                        row["status"] = "unknown"
-                rows.append(row)
+            points += [{"pt_dbm": pt, "pi_m2": float(pi)}
+                       for pi in np.unique(np.concatenate([pis, knee]))]
+        grid = run_grid(points, FRONT_WORKER, out / "grid", args.seed,
+                        context={"scenario": scn.to_dict(), "seed": args.seed},
+                        engine=args.engine, workers=args.workers, address=args.address,
+                        desc="ascc-front")
+        if grid.failed():
+            r = grid.failed()[0]
+            raise RuntimeError(f"{len(grid.failed())} point(s) failed, first P_T={r['pt_dbm']} "
+                               f"Pi={r['pi_m2']}: {r['status']} {r['error']}; rerun to retry")
+        rows = [{k: r[k] for k in FRONT_COLUMNS[:-1]} | {"status": r["bound_status"]}
+                for r in grid]
         write_csv_atomic(out / "front.csv", rows)
         fig, ax = plt.subplots(figsize=(7, 4.5))
         cmap = plt.get_cmap("viridis")
@@ -93,7 +94,8 @@ def front_run(args: argparse.Namespace) -> None:
         fig.tight_layout()
         fig.savefig(out / "front.png", dpi=120)
         plt.close(fig)
-        meta.update(figure="ascc-front", pt_dbm=pts, pi_m2=pis.tolist())
+        meta.update(figure="ascc-front", pt_dbm=pts, pi_m2=pis.tolist(), engine=args.engine,
+                    workers=args.workers, resumed_points=grid.n_resumed)
     print(f"wrote {out / 'front.png'} and {out / 'front.csv'}")
 
 
@@ -113,6 +115,7 @@ def _grid_arguments(p: argparse.ArgumentParser, out: str) -> None:
                    help="second-stage slack (0 = off)")
     p.add_argument("--grid", default=None, help="folder of the (resumable) optimisation grid, "
                    "shared by ascc-3 and ascc-4 (default: runs/ascc_grid)")
+    add_engine_args(p, workers=2)
 
 
 def _solve_grid(args: argparse.Namespace):
@@ -128,7 +131,8 @@ def _solve_grid(args: argparse.Namespace):
     dm = load_distortion(args.fits)
     grid = Path(args.grid) if args.grid else Path("runs/ascc_grid")
     rows, _ = run_grid(scn, dm, pts, abrs, pi, grid, ["ascc", "benchmark"], args.method,
-                       args.delta, None, args.seed)
+                       args.delta, None, args.seed, engine=args.engine, workers=args.workers,
+                       address=args.address)
     want = {(round(p, 9), round(a, 12)) for p in pts for a in abrs}
     rows = [r for r in rows if (round(float(r["pt_dbm"]), 9), round(float(r["abr"]), 12)) in want
             and (r["scheme"] == "benchmark" or r["method"] == args.method)]
@@ -144,6 +148,7 @@ def fig3_run(args: argparse.Namespace) -> None:
     from optim.ascc.inputs import param_text
     from scripts.runinfo import run_record, write_csv_atomic
 
+    check_engine_args(args)
     out = Path(args.out)
     with run_record(out, seed=args.seed) as meta:
         scn, pts, abrs, pi, rows, grid = _solve_grid(args)
@@ -176,8 +181,8 @@ def fig3_run(args: argparse.Namespace) -> None:
         fig.tight_layout()
         fig.savefig(out / "fig3.png", dpi=130)
         plt.close(fig)
-        meta.update(figure="ascc-3", grid=str(grid), pi_m2=pi, pt_dbm=pts, abr=abrs,
-                    method=args.method, delta=args.delta)
+        meta.update(figure="ascc-3", grid=str(grid), engine=args.engine, workers=args.workers,
+                    pi_m2=pi, pt_dbm=pts, abr=abrs, method=args.method, delta=args.delta)
     print(f"wrote {out / 'fig3.png'} and {out / 'fig3.csv'}")
 
 
@@ -196,6 +201,7 @@ def fig4_run(args: argparse.Namespace) -> None:
     from optim.ascc.inputs import param_text
     from scripts.runinfo import run_record, write_csv_atomic
 
+    check_engine_args(args)
     out = Path(args.out)
     with run_record(out, seed=args.seed) as meta:
         scn, pts, abrs, pi, rows, grid = _solve_grid(args)
@@ -225,8 +231,8 @@ def fig4_run(args: argparse.Namespace) -> None:
         fig.tight_layout()
         fig.savefig(out / "fig4.png", dpi=130)
         plt.close(fig)
-        meta.update(figure="ascc-4", grid=str(grid), pi_m2=pi, abr=abr, method=args.method,
-                    delta=args.delta)
+        meta.update(figure="ascc-4", grid=str(grid), engine=args.engine, workers=args.workers,
+                    pi_m2=pi, abr=abr, method=args.method, delta=args.delta)
     print(f"wrote {out / 'fig4.png'} and {out / 'fig4.csv'}")
 
 

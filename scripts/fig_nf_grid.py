@@ -42,6 +42,9 @@ def _common(p: argparse.ArgumentParser, full: dict[str, list], quick: dict[str, 
                    help="base NF scenario TOML (default: built-in, NF Table I)")
     p.add_argument("--max-iterations", type=at.positive_int, default=None,
                    help="AO iterations of Algorithm 2 per point (default 15; 2 with --quick)")
+    p.add_argument("--starts", type=at.positive_int, default=1,
+                   help="BFGS/Taylor: starts of the position search per AO iteration (the "
+                        "incumbent plus uniform draws in the regions, from --seed; default 1)")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of the run")
     p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
     add_engine_args(p)
@@ -63,6 +66,8 @@ def _context(args: argparse.Namespace, **scenario: Any) -> dict[str, Any]:
     opts: dict[str, Any] = {"max_iterations": iters}
     if args.quick:
         opts["randomisation_draws"] = 20
+    if args.starts > 1:  # absent at 1: grids made before the option resume
+        opts["position_starts"] = args.starts
     return {"scenario": scn, "options": opts}
 
 

@@ -44,7 +44,7 @@ def test_ascc_writes_results_designs_meta_and_resumes(tmp_path, capsys):
     # another configuration in the same folder is refused
     capsys.readouterr()
     assert main(args + ["--delta", "0.5"]) == 2
-    assert "another scenario" in capsys.readouterr().err
+    assert "another delta (0.01 there, 0.5 here)" in capsys.readouterr().err
 
 
 def test_infeasible_pi_is_recorded_with_the_reachable_minimum(tmp_path):

@@ -102,12 +102,16 @@ def test_seeded_runs_reproduce_across_worker_counts_and_resume(run_dir):
     run_e2e(run_dir / "out2", run_dir / "designs.json", images=run_dir / "imgs",
             channel="both", trials=2, seed=3, workers=2, progress=False)
     assert (run_dir / "out2" / "results.csv").read_bytes() == ref
-    # interrupted run: 5 finished rows and half a line; the rerun completes it identically
+    # interrupted run: 5 finished points and half a line in the engine's log (results.csv
+    # not yet written); the rerun runs the other 19 and writes the same table
     shutil.copytree(run_dir / "out", run_dir / "out3")
-    lines = ref.decode().splitlines(keepends=True)
-    (run_dir / "out3" / "results.csv").write_text("".join(lines[:6]) + lines[6][:20])
-    run_e2e(run_dir / "out3", run_dir / "designs.json", images=run_dir / "imgs",
-            channel="both", trials=2, seed=3, workers=1, progress=False)
+    log = run_dir / "out3" / "engine" / "trials" / "rows.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    log.write_text("".join(lines[:5]) + lines[5][:20])
+    (run_dir / "out3" / "results.csv").unlink()
+    res = run_e2e(run_dir / "out3", run_dir / "designs.json", images=run_dir / "imgs",
+                  channel="both", trials=2, seed=3, workers=1, progress=False)
+    assert res["counts"]["resumed_rows"] == 5
     assert (run_dir / "out3" / "results.csv").read_bytes() == ref
     with pytest.raises(ValueError, match="other settings"):
         run_e2e(run_dir / "out3", run_dir / "designs.json", images=run_dir / "imgs",

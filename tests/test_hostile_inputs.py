@@ -120,6 +120,10 @@ def bad(tmp_path_factory) -> dict[str, str]:
                         y_len=8, z_len=8, y_lo=-1, y_hi=1, z_lo=-1, z_hi=1)
     f["huge"] = root / "huge.issc"
     f["huge"].write_bytes(big.to_bytes() + bytes(16))
+    from optim.ascc import save_designs
+    from optim.e2e import design_at
+
+    f["designs"] = save_designs([design_at("q1", 1.0, 25.0)], root / "designs.json")
     return {k: str(v) for k, v in f.items()}
 
 
@@ -194,12 +198,25 @@ CASES: list[tuple[str, str]] = [
     ("ascc --method magic --out {out}", "magic"),
     ("ascc --ber-model magic --out {out}", "'magic' is invalid: must be one of fbl, ldpc"),
     ("ascc --seed -1 --out {out}", "--seed=-1"),
+    ("ascc --workers 0 --out {out}", "--workers=0"),
+    ("ascc --engine nosuch --out {out}", "nosuch"),
+    ("ascc --address auto --out {out}", "--address auto needs --engine ray"),
+    ("ascc --engine ray --address 127.0.0.1:1 --out {out}",
+     "Ray address 127.0.0.1:1 is unreachable"),
     ("ascc --out {afile}", "{afile}"),
     ("e2e --designs {missing} --out {out}", "{missing}"),
     ("e2e --designs {binary} --out {out}", "{binary}"),
     ("e2e --designs {adir} --out {out}", "{adir}"),
     ("e2e --designs {binary} --trials 0 --out {out}", "--trials=0"),
     ("e2e --designs {binary} --seed -1 --out {out}", "--seed=-1"),
+    ("e2e --designs {designs} --workers 0 --out {out}", "--workers=0"),
+    ("e2e --designs {designs} --timeout 0 --out {out}", "--timeout=0"),
+    ("e2e --designs {designs} --engine nosuch --out {out}", "nosuch"),
+    ("e2e --designs {designs} --address auto --out {out}", "--address auto needs --engine ray"),
+    ("e2e --designs {designs} --engine ray --address 127.0.0.1:1 --out {out}",
+     "Ray address 127.0.0.1:1 is unreachable"),
+    ("e2e --designs {designs} --engine ray --address nohost --out {out}",
+     "address='nohost' is invalid"),
     ("phy-table --rc 0 --out {out}", "--rc=0"),
     ("phy-table --rc nan --out {out}", "--rc=nan"),
     ("phy-table --seed -1 --out {out}", "--seed=-1"),
@@ -207,6 +224,7 @@ CASES: list[tuple[str, str]] = [
     ("nf --scenario {adir} --out {out}", "{adir}"),
     ("nf --scenario {binary} --out {out}", "{binary}"),
     ("nf --scenario {badtoml} --out {out}", "{badtoml} is not valid TOML"),
+    ("nf --starts 0 --out {out}", "--starts=0"),
     ("nf --varsigma 0 --out {out}", "--varsigma=0"),
     ("nf --max-iterations 0 --out {out}", "--max-iterations=0"),
     ("nf --positions magic --out {out}", "magic"),
@@ -219,6 +237,14 @@ CASES: list[tuple[str, str]] = [
     ("figure nf-8 --quick --scenario {badtoml} --out {out}", "{badtoml} is not valid TOML"),
     ("figure nf-9 --quick --max-iterations 0 --out {out}", "--max-iterations=0"),
     ("figure nf-9 --quick --engine nosuch --out {out}", "nosuch"),
+    ("figure nf-7 --quick --starts 0 --out {out}", "--starts=0"),
+    ("figure ascc-front --workers 0 --out {out}", "--workers=0"),
+    ("figure ascc-front --engine ray --address 127.0.0.1:1 --out {out}",
+     "Ray address 127.0.0.1:1 is unreachable"),
+    ("figure ascc-3 --workers 0 --out {out}", "--workers=0"),
+    ("figure ascc-3 --address auto --out {out}", "--address auto needs --engine ray"),
+    ("figure ascc-4 --engine ray --address 127.0.0.1:1 --out {out}",
+     "Ray address 127.0.0.1:1 is unreachable"),
     # --- fit-scurves
     ("fit-scurves --sweep {missing} --out {out}", "{missing}"),
     ("fit-scurves --sweep {afile} --out {out}", "{afile}"),

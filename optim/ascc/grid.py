@@ -1,11 +1,14 @@
 """A resumable grid of ASCC operating points: ``results.csv`` + ``designs.json`` in a folder.
 
-Each finished point (scheme, method, P_T, ABR, Pi) is written at once (atomic rewrite of
-both files), so an interrupted run loses at most the point in progress, and a rerun with
-the same configuration skips what is done. Infeasible points are recorded with their
+The points (scheme, method, P_T, ABR, Pi) run on a sweep engine (:mod:`optim.sweep`:
+local processes or a Ray cluster; the worker is :mod:`optim.ascc.grid_point`). Each
+finished point is written at once (atomic rewrite of both files), so an interrupted run
+loses at most the points in progress, and a rerun with the same configuration skips what
+is done; the files list the points in grid order whatever order they finish in, so the
+engine and the worker count do not change them. Infeasible points are recorded with their
 one-line reason (status ``infeasible``); solver failures as ``unknown``. The BER model
-(``fbl``: ASCC eq. (4), or a measured table, :mod:`linksim.ber_model`) is part of a run's
-identity: a folder made with one is not resumed with another.
+(``fbl``: ASCC eq. (4), or a measured table, :mod:`linksim.ber_model`) and the seed are
+part of a run's identity: a folder made with others is refused, naming the difference.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from linksim.farfield import ISSCScenario
 from semcodec.atomic_io import write_atomic
 from semcodec.distortion_model import DistortionModel
 
+from ..sweep import Engine, Outcome, Task, make_engine, point_key, point_seed
 from .design import LinkDesign, load_designs, save_designs
-from .errors import InfeasibleError, SolverUnknownError
-from .optimise import METHODS, solve_point
+from .grid_point import WORKER, design_of, grid_context
+from .optimise import METHODS
 
 SCHEMES = ("ascc", "benchmark")
 COLUMNS = ("scheme", "method", "ber_model", "pt_dbm", "abr", "pi", "model", "rs_bits", "rc",
@@ -82,13 +86,24 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
              pi_m2: float | list[float], out: str | os.PathLike, schemes: list[str],
              method: str = "paper",
              delta: float = 0.01, benchmark_model: int | None = None, seed: int = 0,
-             progress: bool = True, ber_model: str = "fbl"
+             progress: bool = True, ber_model: str = "fbl", *, engine: str | Engine = "local",
+             workers: int | None = None, address: str | None = None,
+             timeout_s: float | None = None
              ) -> tuple[list[dict[str, Any]], list[LinkDesign]]:
-    """Solve every (P_T, ABR) point for the schemes, resuming from ``out``.
+    """Solve every (scheme, P_T, ABR, Pi) point not yet in ``out`` on a sweep engine.
+
+    Each point is :func:`optim.ascc.grid_point.solve_grid_point`, run by ``engine``
+    (``local``: ``workers`` processes, None = every CPU; ``ray``: a Ray cluster at
+    ``address`` or a local one; or an :class:`optim.sweep.Engine` to share, left open).
+    As each point finishes, ``results.csv`` and ``designs.json`` are rewritten atomically
+    (previous rows first, then this call's points in grid order), so a rerun skips it; a
+    point whose worker raised, crashed or ran past ``timeout_s`` is recorded with status
+    ``error``/``crash``/``timeout`` and its message, and solved again by the next run.
 
     ``ber_model``: ``fbl`` (ASCC eq. (4), default), ``ldpc`` or ``ldpc-ber``
-    (:func:`linksim.ber_model.make_ber_model` at the scenario's blocklength).
-    Returns the rows of ``results.csv`` and the designs, in grid order.
+    (:func:`linksim.ber_model.make_ber_model` at the scenario's blocklength). ``seed``:
+    the run seed of the points' generators (see :mod:`optim.ascc.grid_point`).
+    Returns the rows of ``results.csv`` and the designs, in file order.
     """
     from tqdm import tqdm
 
@@ -96,57 +111,121 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
 
     check_request(schemes, method)
     bm = make_ber_model(ber_model, scn.blocklength)
-    bm_arg = None if bm.name == "fbl" else bm
     pis = [float(p) for p in (pi_m2 if isinstance(pi_m2, (list, tuple)) else [pi_m2])]
     for p in pis:
         if not (math.isfinite(p) and p > 0):
             raise ValueError(f"pi={p!r} is invalid: must be finite and > 0 m^2")
+    eng = engine if isinstance(engine, Engine) else make_engine(engine, workers, address,
+                                                                 timeout_s)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cfg = config_hash(scn, dm, delta, benchmark_model, bm.name)
+    parts = _config_parts(scn, dm, delta, benchmark_model, bm.name, seed)
+    rows, designs = _open_run(out, cfg, parts)
+    done = {_row_key(r) for r in rows if r["status"] not in FAILED}
+    todo = list({_key(s, method, pt, abr, pi): (s, pt, abr, pi) for pi in pis for pt in pts
+                 for abr in abrs for s in schemes
+                 if _key(s, method, pt, abr, pi) not in done}.values())
+    # a failed point of an earlier run is solved again: its old row goes
+    again = {_key(s, method, pt, abr, pi) for s, pt, abr, pi in todo}
+    rows = [r for r in rows if _row_key(r) not in again]
+    if not todo:
+        if not (out / "results.csv").exists():
+            _write(out, rows, designs, cfg)
+        if eng is not engine:
+            eng.close()
+        return rows, designs
+    context = grid_context(scn, dm, delta, benchmark_model, bm.name, method)
+    tasks = []
+    for s, pt, abr, pi in todo:
+        point = {"scheme": s, "method": method if s == "ascc" else "benchmark",
+                 "pt_dbm": float(pt), "abr": float(abr), "pi": float(pi)}
+        tasks.append(Task(point_key(point), point, point_seed(seed, point)))
+    order = {t.key: n for n, t in enumerate(tasks)}
+    finished: dict[str, tuple[list[dict[str, Any]], list[LinkDesign]]] = {}
+    bar = tqdm(total=len(tasks), desc="ASCC points", disable=not progress)
+    try:
+        for task, oc in eng.imap_unordered(WORKER, context, tasks):
+            finished[task.key] = _outcome_rows(task.point, oc, bm.name)
+            new = [finished[k] for k in sorted(finished, key=order.__getitem__)]
+            _write(out, rows + [r for rr, _ in new for r in rr],
+                   designs + [d for _, dd in new for d in dd], cfg)
+            bar.update()
+    finally:
+        bar.close()
+        if eng is not engine:
+            eng.close()
+    new = [finished[t.key] for t in tasks if t.key in finished]
+    return rows + [r for rr, _ in new for r in rr], designs + [d for _, dd in new for d in dd]
+
+
+#: statuses of points whose worker failed (solved again by the next run)
+FAILED = ("error", "crash", "timeout")
+
+
+def _row_key(r: dict[str, Any]) -> tuple:
+    return _key(r["scheme"], r["method"], float(r["pt_dbm"]), float(r["abr"]), float(r["pi"]))
+
+
+def _outcome_rows(point: dict[str, Any], oc: Outcome, ber_model: str
+                  ) -> tuple[list[dict[str, Any]], list[LinkDesign]]:
+    """(results rows, designs) of one finished point."""
+    if oc.status == "ok" and oc.values["outcome"] == "ok":
+        d = design_of(oc.values)
+        return [design_row(d)], [d]
+    status, message = ((oc.values["outcome"], oc.values["message"]) if oc.status == "ok"
+                       else (oc.status, oc.error))
+    return [{**{c: "" for c in COLUMNS}, "scheme": point["scheme"], "method": point["method"],
+             "ber_model": ber_model, "pt_dbm": point["pt_dbm"], "abr": point["abr"],
+             "pi": point["pi"], "status": status, "message": message}], []
+
+
+def _config_parts(scn: ISSCScenario, dm: DistortionModel, delta: float,
+                  benchmark_model: int | None, ber_model: str, seed: int) -> dict[str, Any]:
+    """The settings behind :func:`config_hash` one by one (and the seed), so a refusal can
+    name what differs."""
+    fits = hashlib.sha256(json.dumps(dm.doc.get("models"), sort_keys=True, default=str)
+                          .encode()).hexdigest()
+    return {"scenario": scn.to_dict(), "fits_sha256": fits, "delta": delta,
+            "benchmark_model": benchmark_model, "ber_model": ber_model, "seed": int(seed)}
+
+
+def _open_run(out: Path, cfg: str, parts: dict[str, Any]
+              ) -> tuple[list[dict[str, Any]], list[LinkDesign]]:
+    """Rows and designs already in ``out`` (after checking it holds the same settings), or
+    a new ``run.json``."""
     run_file = out / "run.json"
     rows: list[dict[str, Any]] = []
     designs: list[LinkDesign] = []
-    if run_file.is_file():
-        if json.loads(run_file.read_text()).get("config") != cfg:
-            raise ValueError(f"out={str(out)!r} holds a run with another scenario, fits, delta, "
-                             "benchmark codec or BER model; valid: a new --out folder (or the same "
-                             "settings to resume)")
-        if (out / "results.csv").is_file():
-            with open(out / "results.csv", newline="") as fh:
-                rows = list(csv.DictReader(fh))
-        if (out / "designs.json").is_file():
-            designs = load_designs(out / "designs.json")
-    else:
-        write_atomic(run_file, json.dumps({"config": cfg}).encode())
-    done = {_key(r["scheme"], r["method"], float(r["pt_dbm"]), float(r["abr"]), float(r["pi"]))
-            for r in rows}
-    todo = [(pt, abr, pi) for pi in pis for pt in pts for abr in abrs
-            if any(_key(s, method, pt, abr, pi) not in done for s in schemes)]
-    rng = np.random.default_rng(seed)
-    for pt, abr, pi_m2 in tqdm(todo, desc="ASCC points", disable=not progress):
-        need = [s for s in schemes if _key(s, method, pt, abr, pi_m2) not in done]
-        new_rows, new_designs = [], []
-        for s in need:  # one scheme at a time so that one's infeasibility spares the other
-            try:
-                ds = solve_point(scn, dm, pt, abr, pi_m2, (s,), method, delta,
-                                 benchmark_model, rng, bm_arg)
-                new_designs += ds
-                new_rows += [design_row(d) for d in ds]
-            except (InfeasibleError, SolverUnknownError) as e:
-                status = "infeasible" if isinstance(e, InfeasibleError) else "unknown"
-                new_rows.append({**{c: "" for c in COLUMNS}, "scheme": s,
-                                 "method": method if s == "ascc" else "benchmark",
-                                 "ber_model": bm.name, "pt_dbm": pt, "abr": abr, "pi": pi_m2,
-                                 "status": status,
-                                 "message": str(e)})
-        rows += new_rows
-        designs += new_designs
-        done |= {_key(r["scheme"], r["method"], float(r["pt_dbm"]), float(r["abr"]),
-                      float(r["pi"])) for r in new_rows}
-        _write(out, rows, designs, cfg)
-    if not todo and not (out / "results.csv").exists():
-        _write(out, rows, designs, cfg)
+    if not run_file.is_file():
+        write_atomic(run_file, json.dumps({"config": cfg, "parts": parts}, default=list)
+                     .encode())
+        return rows, designs
+    old = json.loads(run_file.read_text())
+    old_parts = old.get("parts")
+    diff = []
+    if isinstance(old_parts, dict):  # folders since the sweep engine name the difference
+        new_parts = json.loads(json.dumps(parts, default=list))
+        for k in new_parts:
+            if old_parts.get(k) != new_parts[k]:
+                a, b = old_parts.get(k), new_parts[k]
+                if isinstance(a, dict) and isinstance(b, dict):
+                    keys = sorted(x for x in set(a) | set(b) if a.get(x) != b.get(x))
+                    diff.append(f"{k} ({', '.join(keys)})")
+                elif k.endswith("sha256"):
+                    diff.append(k.removesuffix("_sha256"))
+                else:
+                    diff.append(f"{k} ({a!r} there, {b!r} here)")
+    if old.get("config") != cfg and not diff:
+        diff = ["scenario, fits, delta, benchmark codec or BER model"]
+    if diff:
+        raise ValueError(f"out={str(out)!r} holds a run with another {'; '.join(diff)}; "
+                         "valid: a new --out folder (or the same settings to resume)")
+    if (out / "results.csv").is_file():
+        with open(out / "results.csv", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    if (out / "designs.json").is_file():
+        designs = load_designs(out / "designs.json")
     return rows, designs
 
 

@@ -5,12 +5,21 @@ image is coded with the design's codec into its real entropy-coded payload, the 
 crosses the channel (:mod:`optim.e2e.worker`), and the crash-proof decode is measured
 against the original: MSE, PSNR, MS-SSIM, beside the design's predictions.
 
-Files in ``out``: ``e2e.json`` (settings; a rerun with other settings is refused),
-``designs.json`` (the designs run), ``clean.csv`` (error-free decode per codec and image),
-``results.csv`` (one row per trial, :data:`RESULT_COLUMNS`), ``summary.csv``
-(:data:`optim.e2e.summary.SUMMARY_COLUMNS`). Rows are appended as they finish; a rerun into
-the same folder skips finished trials, and the tables are rewritten sorted at the end, so
-an interrupted-and-resumed run leaves the same files as an uninterrupted one.
+The work runs on a sweep engine (:mod:`optim.sweep`: local processes or a Ray cluster) as
+two grids: the error-free decodes ``{"model", "image"}`` (:func:`clean_points`) and the
+trials ``{"design", "image", "channel", "trial"}`` (:func:`trial_points`), one worker
+function per kind of point (:data:`~optim.e2e.worker.CLEAN_WORKER`,
+:data:`~optim.e2e.worker.TRIAL_WORKER`). A trial draws from its own generator
+(:func:`~optim.e2e.worker.trial_rng`), so no row depends on the engine, the worker count,
+the order or a resume.
+
+Files in ``out``: ``e2e.json`` (settings; a rerun with other settings is refused, naming
+them), ``designs.json`` (the designs run), ``engine/clean`` and ``engine/trials`` (the
+engine's per-point logs: a rerun into the same folder skips finished points),
+``clean.csv`` (error-free decode per codec and image), ``results.csv`` (one row per trial,
+:data:`RESULT_COLUMNS`) and ``summary.csv`` (:data:`optim.e2e.summary.SUMMARY_COLUMNS`),
+written sorted at the end, so an interrupted-and-resumed run leaves the same files as an
+uninterrupted one.
 """
 
 from __future__ import annotations
@@ -25,11 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from semcodec.atomic_io import write_atomic
-from semcodec.sweep_tables import RowAppender, cell, read_rows, rewrite_sorted
+from semcodec.sweep_tables import cell, rewrite_sorted
 
 from ..ascc.design import LinkDesign, load_designs, save_designs
+from ..sweep import Engine, make_engine, point_key, run_grid
 from .summary import SUMMARY_COLUMNS, summarise
-from .worker import CHANNELS, e2e_factory
+from .worker import CHANNELS, CLEAN_WORKER, TRIAL_WORKER
 
 RESULT_COLUMNS = ("design", "scheme", "pt_dbm", "abr", "model", "rc", "sinr_db", "channel",
                   "image", "trial", "ber_pred", "ber_meas", "bler_meas", "mse_pred", "mse_meas",
@@ -130,10 +140,11 @@ def _images(images: str | os.PathLike | Sequence | None, split: str,
 
 def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDesign],
             images: str | os.PathLike | Sequence | None = None, channel: str = "both",
-            trials: int = 2, seed: int = 0, workers: int = 2,
+            trials: int = 2, seed: int = 0, workers: int | None = 2,
             ladder: str | os.PathLike | None = None, split: str = "val",
             max_images: int | None = None, crop: int | None = None, num_iter: int = 20,
-            timeout_s: float = 900.0, progress: bool = True) -> dict[str, Any]:
+            timeout_s: float = 900.0, progress: bool = True, engine: str | Engine = "local",
+            address: str | None = None) -> dict[str, Any]:
     """Run (or resume) the end-to-end evaluation of ``designs`` into ``out``.
 
     Args:
@@ -142,24 +153,25 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
             ``val`` is held out from both codec training and the S-curve fit).
         channel: ``bitflip``, ``ldpc`` or ``both``.
         trials: trials per (design, image, channel), >= 1.
+        workers: parallel workers (local: processes; ray: CPUs of the local cluster it
+            starts); None: every CPU.
         ladder: codec ladder folder (None: the shipped ladder).
         crop: centred square crop of each image (None: whole image).
         num_iter: LDPC belief-propagation iterations.
+        timeout_s: a point running longer is stopped (its trial gets the fallback image).
+        engine: ``local`` (process pool), ``ray`` (cluster at ``address``, or a local one
+            when None), or an :class:`optim.sweep.Engine` to share (left open).
 
     Returns:
-        ``{"results", "clean", "summary", "designs", "config"}`` paths and ``"rows"``: the
-        summary rows.
+        ``{"results", "clean", "summary", "designs", "config"}`` paths, ``"rows"``: the
+        summary rows, and ``"counts"``.
     """
-    from tqdm import tqdm
-
-    from semcodec.isolated_pool import IsolatedPool, TaskFailure
-
     t0 = time.perf_counter()
     out = Path(out)
     channels = check_channel(channel)
     if int(trials) < 1:
         raise ValueError(f"trials={trials!r} is invalid: must be >= 1")
-    if int(workers) < 1:
+    if workers is not None and int(workers) < 1:
         raise ValueError(f"workers={workers!r} is invalid: must be >= 1")
     dlist = load_designs(designs) if isinstance(designs, (str, os.PathLike)) else list(designs)
     check_designs(dlist, channels)
@@ -179,11 +191,105 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
         "channels": list(channels), "trials": int(trials), "seed": int(seed),
         "crop": int(crop) if crop else None, "num_iter": int(num_iter),
     }
+    eng = engine if isinstance(engine, Engine) else make_engine(engine, workers, address,
+                                                                 timeout_s)
+    cfg_path = _open_run(out, config, dlist)
+    names = config["codec_names"]
+    # the settings are the grids' identity; where the files are is not (a folder may move)
+    paths = {k: config[k] for k in INPUT_PATHS}
+    run = {"context": {k: v for k, v in config.items() if k not in INPUT_PATHS},
+           "paths": paths, "write_csv": False, "progress": progress}
+    try:
+        clean = run_grid(clean_points(sorted(set(codec_of)), len(files)), CLEAN_WORKER,
+                         out / "engine" / "clean", seed, engine=eng, retry_failed=True,
+                         desc="e2e clean", **run)
+        for r in clean:
+            if r["status"] != "ok":
+                raise RuntimeError(f"encoding {image_names[r['image']]} with "
+                                   f"{names[r['model']]} failed: {r['status']} {r['error']}")
+        res = run_grid(trial_points(len(dlist), len(files), channels, int(trials)),
+                       TRIAL_WORKER, out / "engine" / "trials", seed, engine=eng, desc="e2e",
+                       **run)
+    finally:
+        if eng is not engine:
+            eng.close()
+
+    counts = {"crashes": 0, "timeouts": 0, "errors": 0, "resumed_rows": res.n_resumed}
+    clean_rows = [{c: cell(v) for c, v in (r | {"model": names[r["model"]],
+                                                "image": image_names[r["image"]]}).items()}
+                  for r in clean]
+    res_rows = []
+    for r, key in zip(res, map(point_key, trial_points(len(dlist), len(files), channels,
+                                                       int(trials)))):
+        now = key in res.ran_now
+        if r["status"] != "ok":
+            values = _fallback(files[r["image"]], crop, f"{r['status']}: {r['error']}",
+                               report=now)
+            for status, name in (("crash", "crashes"), ("timeout", "timeouts"),
+                                 ("error", "errors")):
+                counts[name] += now and r["status"] == status
+        else:
+            values = r
+            counts["errors"] += now and bool(r["decode_error"])
+        row = _trial_row(dlist, r, names[codec_of[r["design"]]], image_names[r["image"]],
+                         values)
+        res_rows.append({c: cell(row[c]) for c in RESULT_COLUMNS})
+
+    i_of = {n: k for k, n in enumerate(image_names)}
+    clean_path, res_path = out / "clean.csv", out / "results.csv"
+    rewrite_sorted(clean_path, CLEAN_COLUMNS, clean_rows,
+                   key=lambda r: (names.index(r["model"]), i_of[r["image"]]))
+    rewrite_sorted(res_path, RESULT_COLUMNS, res_rows,
+                   key=lambda r: (int(r["design"]), CHANNELS.index(r["channel"]),
+                                  i_of[r["image"]], int(r["trial"])))
+    clean_ms = {(r["model"], r["image"]): float(r["ms_ssim"]) for r in clean_rows}
+    summary = summarise(res_rows, clean_ms, {d: des.ber_model for d, des in enumerate(dlist)})
+    sum_path = out / "summary.csv"
+    lines = [",".join(SUMMARY_COLUMNS)] + [",".join(cell(s[c]) for c in SUMMARY_COLUMNS)
+                                           for s in summary]
+    write_atomic(sum_path, "\n".join(lines) + "\n")
+    return {"results": res_path, "clean": clean_path, "summary": sum_path,
+            "designs": out / "designs.json", "config": cfg_path, "rows": summary,
+            "counts": counts | {"rows": len(res_rows), "engine": eng.name,
+                                "wall_time_s": round(time.perf_counter() - t0, 3)}}
+
+
+#: entries of ``e2e.json`` that say where the inputs are (not part of a run's identity)
+INPUT_PATHS = ("codecs", "images")
+
+
+def clean_points(codecs: Sequence[int], n_images: int) -> list[dict[str, int]]:
+    """The error-free decodes: one point per (codec used by a design, image)."""
+    return [{"model": m, "image": i} for m in codecs for i in range(n_images)]
+
+
+def trial_points(n_designs: int, n_images: int, channels: Sequence[str], trials: int
+                 ) -> list[dict[str, Any]]:
+    """The trials, one point per (design, image, channel, trial): the resume key."""
+    return [{"design": d, "image": i, "channel": ch, "trial": t} for d in range(n_designs)
+            for i in range(n_images) for ch in channels for t in range(trials)]
+
+
+def _trial_row(designs: Sequence[LinkDesign], point: dict[str, Any], model: str, image: str,
+               values: dict[str, Any]) -> dict[str, Any]:
+    """One results.csv row: the design's predictions beside a trial's measured values."""
+    des = designs[point["design"]]
+    return {"design": point["design"], "scheme": des.scheme, "pt_dbm": des.pt_dbm,
+            "abr": des.abr, "model": model, "rc": des.rc, "sinr_db": des.sinr_db,
+            "channel": point["channel"], "image": image, "trial": point["trial"],
+            "ber_pred": des.ber_pred, "mse_pred": des.mse_pred,
+            "msssim_pred": des.msssim_pred,
+            **{c: values[c] for c in ("ber_meas", "bler_meas", "mse_meas", "msssim_meas",
+                                      "psnr_meas", "decode_failed")}}
+
+
+def _open_run(out: Path, config: dict[str, Any], designs: Sequence[LinkDesign]) -> Path:
+    """Write ``e2e.json`` and ``designs.json``, or check that ``out`` holds the same run."""
     out.mkdir(parents=True, exist_ok=True)
     cfg_path = out / "e2e.json"
     if cfg_path.is_file():
         old = json.loads(cfg_path.read_text())
-        keys = [k for k in config if k not in ("codecs", "images")]
+        keys = [k for k in config if k not in INPUT_PATHS]
         diff = sorted(k for k in keys if old.get(k) != config[k])
         if diff:
             raise ValueError(f"out={out} holds an e2e run with other settings "
@@ -191,81 +297,12 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
                              f"settings to resume")
     else:
         write_atomic(cfg_path, json.dumps(config, indent=1))
-        save_designs(dlist, out / "designs.json", meta={"source": "issc e2e input"})
-
-    names = config["codec_names"]
-    clean_path, res_path = out / "clean.csv", out / "results.csv"
-    clean_rows = read_rows(clean_path, CLEAN_COLUMNS)
-    res_rows = read_rows(res_path, RESULT_COLUMNS)
-    i_of = {n: k for k, n in enumerate(image_names)}
-    done_clean = {(r["model"], r["image"]) for r in clean_rows}
-    done = {(int(r["design"]), r["channel"], i_of[r["image"]], int(r["trial"]))
-            for r in res_rows}
-    used = sorted(set(codec_of))
-    clean_tasks = [("clean", m, i) for m in used for i in range(len(files))
-                   if (names[m], image_names[i]) not in done_clean]
-    trial_tasks = [("trial", d, i, ch, t) for d in range(len(dlist)) for i in range(len(files))
-                   for ch in channels for t in range(int(trials))
-                   if (d, ch, i, t) not in done]
-    n_total = len(dlist) * len(files) * len(channels) * int(trials)
-    counts = {"crashes": 0, "timeouts": 0, "errors": 0, "resumed_rows": len(done)}
-
-    with IsolatedPool(e2e_factory, (config,), workers=int(workers), timeout_s=timeout_s) as pool:
-        app = RowAppender(clean_path, CLEAN_COLUMNS)
-        try:
-            for task, res in tqdm(pool.imap_unordered(clean_tasks), total=len(clean_tasks),
-                                  desc="e2e clean", unit="img", disable=not progress):
-                if isinstance(res, TaskFailure):
-                    raise RuntimeError(f"encoding {image_names[task[2]]} with "
-                                       f"{names[task[1]]} failed: {res.kind} {res.detail}")
-                row = {"model": names[task[1]], "image": image_names[task[2]], **res}
-                app.write(row)
-                clean_rows.append({c: cell(row[c]) for c in CLEAN_COLUMNS})
-        finally:
-            app.close()
-        app = RowAppender(res_path, RESULT_COLUMNS)
-        try:
-            bar = tqdm(total=n_total, initial=len(done), desc="e2e", unit="trial",
-                       disable=not progress)
-            for task, res in pool.imap_unordered(trial_tasks):
-                _, d, i, ch, t = task
-                if isinstance(res, TaskFailure):
-                    res = _fallback(files[i], crop, f"{res.kind}: {res.detail}")
-                elif res.get("error"):
-                    counts["errors"] += 1
-                des = dlist[d]
-                row = {"design": d, "scheme": des.scheme, "pt_dbm": des.pt_dbm, "abr": des.abr,
-                       "model": names[codec_of[d]], "rc": des.rc, "sinr_db": des.sinr_db,
-                       "channel": ch, "image": image_names[i], "trial": t,
-                       "ber_pred": des.ber_pred, "mse_pred": des.mse_pred,
-                       "msssim_pred": des.msssim_pred, **res}
-                app.write(row)
-                res_rows.append({c: cell(row[c]) for c in RESULT_COLUMNS})
-                bar.update()
-            bar.close()
-        finally:
-            app.close()
-        counts.update(crashes=pool.n_crashes, timeouts=pool.n_timeouts,
-                      errors=counts["errors"] + pool.n_errors)
-
-    rewrite_sorted(clean_path, CLEAN_COLUMNS, clean_rows,
-                    key=lambda r: (names.index(r["model"]), i_of[r["image"]]))
-    rewrite_sorted(res_path, RESULT_COLUMNS, res_rows,
-                    key=lambda r: (int(r["design"]), CHANNELS.index(r["channel"]),
-                                   i_of[r["image"]], int(r["trial"])))
-    clean = {(r["model"], r["image"]): float(r["ms_ssim"]) for r in clean_rows}
-    summary = summarise(res_rows, clean, {d: des.ber_model for d, des in enumerate(dlist)})
-    sum_path = out / "summary.csv"
-    lines = [",".join(SUMMARY_COLUMNS)] + [",".join(cell(s[c]) for c in SUMMARY_COLUMNS)
-                                           for s in summary]
-    write_atomic(sum_path, "\n".join(lines) + "\n")
-    return {"results": res_path, "clean": clean_path, "summary": sum_path,
-            "designs": out / "designs.json", "config": cfg_path, "rows": summary,
-            "counts": counts | {"rows": len(res_rows),
-                                "wall_time_s": round(time.perf_counter() - t0, 3)}}
+        save_designs(list(designs), out / "designs.json", meta={"source": "issc e2e input"})
+    return cfg_path
 
 
-def _fallback(path: Path, crop: int | None, why: str) -> dict[str, Any]:
+def _fallback(path: Path, crop: int | None, why: str, report: bool = True
+              ) -> dict[str, Any]:
     """Row values of a trial whose worker crashed or hung: the fallback image, decode_failed."""
     from semcodec.robust_decode import fallback_image
     from semcodec.sweep import image_metrics
@@ -274,6 +311,7 @@ def _fallback(path: Path, crop: int | None, why: str) -> dict[str, Any]:
 
     img = load_e2e_image(str(path), crop)
     mse, psnr, mss = image_metrics(img, fallback_image(*img.shape[-2:]))
-    print(f"decode failed ({why}): {path.name}: fallback image used")
+    if report:
+        print(f"decode failed ({why}): {path.name}: fallback image used")
     return {"ber_meas": math.nan, "bler_meas": math.nan, "mse_meas": mse, "msssim_meas": mss,
             "psnr_meas": psnr, "decode_failed": 1}

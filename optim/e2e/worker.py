@@ -1,7 +1,8 @@
 """One end-to-end trial: encode an image with a design's codec, send its body over a channel,
-decode crash-proof, measure. Runs inside an isolated worker process
-(:class:`semcodec.robust_decode.IsolatedPool`), which caches codecs, images, payloads and
-LDPC links across tasks.
+decode crash-proof, measure. Runs as a sweep-engine worker (:mod:`optim.sweep`, a local
+process or a Ray node): :func:`clean_point` and :func:`trial_point` are the grid points;
+each worker process keeps one :class:`E2EHandler` (codecs, images, payloads and LDPC links
+cached across points) for the run it last served.
 
 Channels (names in :data:`CHANNELS`):
 
@@ -144,5 +145,41 @@ class E2EHandler:
                 "decode_failed": int(info.decode_failed), "error": info.error}
 
 
-def e2e_factory(config: dict) -> E2EHandler:
-    return E2EHandler(config)
+# ----------------------------------------------------------------------------- grid points
+#: ``"module:function"`` names the engines import (one worker function per kind of point)
+CLEAN_WORKER = "optim.e2e.worker:clean_point"
+TRIAL_WORKER = "optim.e2e.worker:trial_point"
+
+_HANDLER: dict[str, E2EHandler] = {}
+
+
+def handler_for(context: dict) -> E2EHandler:
+    """The handler of a run's context (``e2e.json`` settings without the input paths, plus
+    ``context["paths"] = {"codecs", "images"}``), built once per worker process."""
+    import json
+
+    key = json.dumps(context, sort_keys=True)
+    if key not in _HANDLER:
+        _HANDLER.clear()
+        config = {k: v for k, v in context.items() if k != "paths"}
+        _HANDLER[key] = E2EHandler(config | {"codecs": context["paths"]["codecs"],
+                                             "images": context["paths"]["images"]})
+    return _HANDLER[key]
+
+
+def clean_point(point: dict, seed: int, context: dict) -> dict[str, Any]:
+    """Point ``{"model": m, "image": i}``: metrics of the error-free decode (clean.csv)."""
+    return handler_for(context).clean(int(point["model"]), int(point["image"]))
+
+
+def trial_point(point: dict, seed: int, context: dict) -> dict[str, Any]:
+    """Point ``{"design": d, "image": i, "channel": c, "trial": t}``: one trial's measured
+    values; ``decode_error`` is the robust decoder's caught error ("" if none).
+
+    Its generator is :func:`trial_rng` of the run's seed and the point (as in every
+    earlier release), not the engine's per-point ``seed``.
+    """
+    res = handler_for(context).trial(int(point["design"]), int(point["image"]),
+                                     str(point["channel"]), int(point["trial"]))
+    res["decode_error"] = res.pop("error")
+    return res

@@ -29,6 +29,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,13 @@ from .design import NFDesign
 from .extraction import solve_extraction
 from .feasibility import min_sensing_power, precheck, verify_design
 from .objective import margins_np
-from .positions import PositionObjective, projected_bfgs, random_positions, taylor_benchmark
+from .positions import (
+    PositionObjective,
+    multi_start,
+    projected_bfgs,
+    random_positions,
+    taylor_benchmark,
+)
 
 POSITION_STRATEGIES = ("bfgs", "taylor", "random", "fixed")
 
@@ -58,6 +65,8 @@ class NFOptions:
     #                                   Algorithm 2: one convex problem (29)+(34) per epoch)
     randomisation_draws: int = 100    # Gaussian randomisation draws
     position_iterations: int = 30     # BFGS iterations / Taylor epochs per AO iteration
+    position_starts: int = 1          # BFGS / Taylor: starts per AO iteration (incumbent +
+    #                                   uniform draws, positions.multi_start)
     random_draws: int = 20            # R of the random-position baseline
     softmin_temperature: float = 0.02 # T of the BFGS lower bound g(u), bits/s/Hz
     taylor_curvature: float = 1.0     # Hessian -> curvature_factor x spectral radius
@@ -72,7 +81,7 @@ class NFOptions:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
                 raise ValueError(f"{name}={v!r} is invalid: must be > 0")
         for name in ("max_iterations", "sca_iterations", "randomisation_draws",
-                     "position_iterations", "random_draws"):
+                     "position_iterations", "position_starts", "random_draws"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
                 raise ValueError(f"{name}={v!r} is invalid: must be a positive integer")
@@ -190,11 +199,14 @@ def optimise(scn: NFScenario, options: NFOptions | None = None, seed: int = 0,
         if strategy != "fixed":
             obj = PositionObjective(scn, W, Rx, rho, opt.softmin_temperature)
             x0 = obj.to_x(pos)
-            if strategy == "bfgs":
-                res = projected_bfgs(obj, x0, opt.position_iterations)
-            elif strategy == "taylor":
-                res = taylor_benchmark(obj, x0, opt.position_iterations,
-                                       curvature_factor=opt.taylor_curvature)
+            if strategy in ("bfgs", "taylor"):
+                # the starts' own generator: the beamforming draws stay those of one start
+                starts_rng = np.random.default_rng(np.random.SeedSequence([seed, 1, e]))
+                res = multi_start(partial(projected_bfgs, max_iter=opt.position_iterations)
+                                  if strategy == "bfgs" else
+                                  partial(taylor_benchmark, max_iter=opt.position_iterations,
+                                          curvature_factor=opt.taylor_curvature),
+                                  obj, x0, opt.position_starts, starts_rng)
             else:
                 res = random_positions(obj, x0, opt.random_draws, rng)
             if res.value >= obj.true_value(x0):  # keep the incumbent otherwise
