@@ -24,6 +24,7 @@ from linksim.farfield import ISSCScenario
 from semcodec.atomic_io import write_atomic
 from semcodec.distortion_model import DistortionModel
 
+from .benchmark_djscc import check_benchmark_codec, load_djscc_ladder, solve_djscc_benchmark
 from .design import LinkDesign, load_designs, save_designs
 from .errors import InfeasibleError, SolverUnknownError
 from .optimise import METHODS, solve_point
@@ -54,11 +55,15 @@ def _key(scheme: str, method: str, pt: float, abr: float, pi: float) -> tuple:
 
 
 def config_hash(scn: ISSCScenario, dm: DistortionModel, delta: float,
-                benchmark_model: int | None, ber_model: str = "fbl") -> str:
+                benchmark_model: int | None, ber_model: str = "fbl",
+                djscc_curves_sha256: str | None = None) -> str:
     """What makes two runs' points comparable (scenario, fits, delta, benchmark codec, BER
-    model). ``fbl`` adds nothing, so folders made before the BER-model option resume."""
+    model). ``fbl`` and a digital benchmark add nothing, so older folders resume."""
     doc = {"scenario": scn.to_dict(), "fits": dm.doc.get("models"), "delta": delta,
            "benchmark_model": benchmark_model}
+    if djscc_curves_sha256 is not None:  # --benchmark-codec djscc: its curves file
+        doc["benchmark_codec"] = "djscc"
+        doc["djscc_curves_sha256"] = djscc_curves_sha256
     if ber_model != "fbl":
         from linksim.ber_model import SHIPPED_TABLE
 
@@ -82,12 +87,15 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
              pi_m2: float | list[float], out: str | os.PathLike, schemes: list[str],
              method: str = "paper",
              delta: float = 0.01, benchmark_model: int | None = None, seed: int = 0,
-             progress: bool = True, ber_model: str = "fbl"
+             progress: bool = True, ber_model: str = "fbl", benchmark_codec: str = "digital",
+             djscc_curves: str | os.PathLike | None = None
              ) -> tuple[list[dict[str, Any]], list[LinkDesign]]:
     """Solve every (P_T, ABR) point for the schemes, resuming from ``out``.
 
     ``ber_model``: ``fbl`` (ASCC eq. (4), default), ``ldpc`` or ``ldpc-ber``
     (:func:`linksim.ber_model.make_ber_model` at the scenario's blocklength).
+    ``benchmark_codec``: ``digital`` (a fixed codec, :mod:`.benchmark`) or ``djscc`` (the
+    trained deep JSCC of ``djscc_curves``, default the shipped ladder, :mod:`.benchmark_djscc`).
     Returns the rows of ``results.csv`` and the designs, in grid order.
     """
     from tqdm import tqdm
@@ -95,6 +103,12 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
     from linksim.ber_model import make_ber_model
 
     check_request(schemes, method)
+    ladder = None
+    if check_benchmark_codec(benchmark_codec) == "djscc":
+        ladder = load_djscc_ladder(djscc_curves)
+        if "benchmark" in schemes:
+            for a in abrs:
+                ladder.check_abr(a)
     bm = make_ber_model(ber_model, scn.blocklength)
     bm_arg = None if bm.name == "fbl" else bm
     pis = [float(p) for p in (pi_m2 if isinstance(pi_m2, (list, tuple)) else [pi_m2])]
@@ -103,7 +117,8 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
             raise ValueError(f"pi={p!r} is invalid: must be finite and > 0 m^2")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    cfg = config_hash(scn, dm, delta, benchmark_model, bm.name)
+    cfg = config_hash(scn, dm, delta, benchmark_model, bm.name,
+                      ladder.sha256 if ladder is not None else None)
     run_file = out / "run.json"
     rows: list[dict[str, Any]] = []
     designs: list[LinkDesign] = []
@@ -129,8 +144,11 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
         new_rows, new_designs = [], []
         for s in need:  # one scheme at a time so that one's infeasibility spares the other
             try:
-                ds = solve_point(scn, dm, pt, abr, pi_m2, (s,), method, delta,
-                                 benchmark_model, rng, bm_arg)
+                if s == "benchmark" and ladder is not None:
+                    ds = [solve_djscc_benchmark(scn, dm, pt, abr, pi_m2, ladder, rng)]
+                else:
+                    ds = solve_point(scn, dm, pt, abr, pi_m2, (s,), method, delta,
+                                     benchmark_model, rng, bm_arg)
                 new_designs += ds
                 new_rows += [design_row(d) for d in ds]
             except (InfeasibleError, SolverUnknownError) as e:

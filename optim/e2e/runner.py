@@ -28,8 +28,9 @@ from semcodec.atomic_io import write_atomic
 from semcodec.sweep_tables import RowAppender, cell, read_rows, rewrite_sorted
 
 from ..ascc.design import LinkDesign, load_designs, save_designs
+from .analog import CHANNEL_ORDER, check_analog, design_channels, e2e_factory, resolve_all
 from .summary import SUMMARY_COLUMNS, summarise
-from .worker import CHANNELS, e2e_factory
+from .worker import CHANNELS
 
 RESULT_COLUMNS = ("design", "scheme", "pt_dbm", "abr", "model", "rc", "sinr_db", "channel",
                   "image", "trial", "ber_pred", "ber_meas", "bler_meas", "mse_pred", "mse_meas",
@@ -95,6 +96,9 @@ def check_designs(designs: Sequence[LinkDesign], channels: Sequence[str]) -> Non
         raise ValueError("the designs file holds no designs; valid: a designs.json written by "
                          "`issc ascc` with at least one design")
     for d, des in enumerate(designs):
+        if des.is_analog:  # DJSCC: the analog channel (optim.e2e.analog)
+            check_analog(d, des)
+            continue
         if not (0.0 <= des.ber_pred <= 0.5):
             raise ValueError(f"design {d} has ber_pred={des.ber_pred!r}: must be in [0, 0.5]")
         if "ldpc" in channels:
@@ -133,7 +137,8 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
             trials: int = 2, seed: int = 0, workers: int = 2,
             ladder: str | os.PathLike | None = None, split: str = "val",
             max_images: int | None = None, crop: int | None = None, num_iter: int = 20,
-            timeout_s: float = 900.0, progress: bool = True) -> dict[str, Any]:
+            timeout_s: float = 900.0, progress: bool = True,
+            djscc_dir: str | os.PathLike | None = None) -> dict[str, Any]:
     """Run (or resume) the end-to-end evaluation of ``designs`` into ``out``.
 
     Args:
@@ -145,6 +150,8 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
         ladder: codec ladder folder (None: the shipped ladder).
         crop: centred square crop of each image (None: whole image).
         num_iter: LDPC belief-propagation iterations.
+        djscc_dir: folder of the DJSCC models that DJSCC designs name (None: the shipped
+            ones); DJSCC designs run on the ``analog`` channel whatever ``channel`` says.
 
     Returns:
         ``{"results", "clean", "summary", "designs", "config"}`` paths and ``"rows"``: the
@@ -163,11 +170,11 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
         raise ValueError(f"workers={workers!r} is invalid: must be >= 1")
     dlist = load_designs(designs) if isinstance(designs, (str, os.PathLike)) else list(designs)
     check_designs(dlist, channels)
-    codecs, shas, codec_of = resolve_codecs(dlist, ladder)
+    codecs, shas, codec_of, kinds = resolve_all(dlist, ladder, djscc_dir)
     files, root = _images(images, split, max_images)
     image_names = [Path(f).resolve().relative_to(root.resolve()).as_posix() for f in files]
     design_json = [d.to_json() for d in dlist]
-    config = {
+    config: dict[str, Any] = {
         "version": E2E_VERSION, "codecs": [str(p.resolve()) for p in codecs],
         "codec_names": [p.stem for p in codecs], "codec_sha256": shas,
         "images": [str(Path(f).resolve()) for f in files], "image_names": image_names,
@@ -179,6 +186,11 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
         "channels": list(channels), "trials": int(trials), "seed": int(seed),
         "crop": int(crop) if crop else None, "num_iter": int(num_iter),
     }
+    if "djscc" in kinds:  # only then: digital runs keep their resume identity
+        config["codec_kinds"] = kinds
+        for d, des in enumerate(dlist):
+            if des.is_analog:
+                config["designs"][d]["kind"] = "djscc"
     out.mkdir(parents=True, exist_ok=True)
     cfg_path = out / "e2e.json"
     if cfg_path.is_file():
@@ -205,9 +217,10 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
     clean_tasks = [("clean", m, i) for m in used for i in range(len(files))
                    if (names[m], image_names[i]) not in done_clean]
     trial_tasks = [("trial", d, i, ch, t) for d in range(len(dlist)) for i in range(len(files))
-                   for ch in channels for t in range(int(trials))
+                   for ch in design_channels(dlist[d], channels) for t in range(int(trials))
                    if (d, ch, i, t) not in done]
-    n_total = len(dlist) * len(files) * len(channels) * int(trials)
+    n_total = sum(len(design_channels(des, channels)) for des in dlist) * len(files) * int(
+        trials)
     counts = {"crashes": 0, "timeouts": 0, "errors": 0, "resumed_rows": len(done)}
 
     with IsolatedPool(e2e_factory, (config,), workers=int(workers), timeout_s=timeout_s) as pool:
@@ -251,7 +264,7 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
     rewrite_sorted(clean_path, CLEAN_COLUMNS, clean_rows,
                     key=lambda r: (names.index(r["model"]), i_of[r["image"]]))
     rewrite_sorted(res_path, RESULT_COLUMNS, res_rows,
-                    key=lambda r: (int(r["design"]), CHANNELS.index(r["channel"]),
+                    key=lambda r: (int(r["design"]), CHANNEL_ORDER.index(r["channel"]),
                                    i_of[r["image"]], int(r["trial"])))
     clean = {(r["model"], r["image"]): float(r["ms_ssim"]) for r in clean_rows}
     summary = summarise(res_rows, clean, {d: des.ber_model for d, des in enumerate(dlist)})
