@@ -62,10 +62,15 @@ def build_tiny_ladder(root: Path, abr: float = TINY_ABR, train_snrs: tuple = (0.
     root.mkdir(parents=True, exist_ok=True)
     val = crops("val", 3, 64, 7)
     curves = []
-    for k, s in enumerate(train_snrs):
-        model = train_tiny(abr, s, steps, seed=k)
-        name = f"c{model.c}_snr{s:g}"
-        save_djscc(root / f"{name}.ckpt", model, {"train_snr_db": [s, s], "steps": steps})
-        pts = measure_djscc(model, val, CURVE_SNRS, trials=1, seed=0)
-        curves.append(fit_djscc_curve(name, f"{name}.ckpt", model, (s, s), pts))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny convolutions: threads only contend on a shared machine
+    try:
+        for k, s in enumerate(train_snrs):
+            model = train_tiny(abr, s, steps, seed=k)
+            name = f"c{model.c}_snr{s:g}"
+            save_djscc(root / f"{name}.ckpt", model, {"train_snr_db": [s, s], "steps": steps})
+            pts = measure_djscc(model, val, CURVE_SNRS, trials=1, seed=0)
+            curves.append(fit_djscc_curve(name, f"{name}.ckpt", model, (s, s), pts))
+    finally:
+        torch.set_num_threads(threads)
     return save_djscc_curves(curves, root / "curves.json", {"note": "tiny test ladder"})

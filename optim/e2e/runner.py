@@ -189,8 +189,8 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
     if "djscc" in kinds:  # only then: digital runs keep their resume identity
         config["codec_kinds"] = kinds
         for d, des in enumerate(dlist):
-            if des.is_analog:
-                config["designs"][d]["kind"] = "djscc"
+            if des.is_analog:  # no rate, no BER (None: NaN would not compare equal on resume)
+                config["designs"][d].update(kind="djscc", rc=None, ber_pred=None)
     out.mkdir(parents=True, exist_ok=True)
     cfg_path = out / "e2e.json"
     if cfg_path.is_file():
