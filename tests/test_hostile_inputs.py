@@ -283,6 +283,21 @@ CASES: list[tuple[str, str]] = [
     ("train-all --G 0 --out {out}", "--G=0"),
     ("train-all --device tpu --out {out}", "--device='tpu'"),
     ("train-all --out {afile}", "{afile}"),
+    # --- train-djscc
+    ("train-djscc --abr 0.05 --snr-db 0 --out {out}", "valid: k/96 for integer k >= 1"),
+    ("train-djscc --abr 0 --snr-db 0 --out {out}", "--abr=0 is invalid"),
+    ("train-djscc --abr abc --snr-db 0 --out {out}", "--abr='abc'"),
+    ("train-djscc --abr 5/0 --snr-db 0 --out {out}", "--abr='5/0'"),
+    ("train-djscc --abr 5/96 --snr-db nan --out {out}", "--snr-db=nan"),
+    ("train-djscc --abr 5/96 --snr-db inf --out {out}", "--snr-db=inf"),
+    ("train-djscc --abr 5/96 --snr-db 5 --snr-range 0 nan --out {out}", "--snr-range=nan"),
+    ("train-djscc --abr 5/96 --snr-db 5 --snr-range 10 0 --out {out}", "snr_range=(10.0, 0.0)"),
+    ("train-djscc --abr 5/96 --snr-db 5 --crop 12 --out {out}", "--crop=12"),
+    ("train-djscc --abr 5/96 --snr-db 5 --steps 0 --out {out}", "--steps=0"),
+    ("train-djscc --abr 5/96 --snr-db 5 --init {q1} --out {out}", "digital codec checkpoint"),
+    ("train-djscc --abr 5/96 --snr-db 5 --init {missing} --out {out}", "{missing}"),
+    ("train-djscc --abr 5/96 --snr-db 5 --out {afile}", "{afile}"),
+    ("train-djscc --snr-db 5 --out {out}", "--abr"),
 ]
 if not torch.cuda.is_available():
     CASES.append(("train --lmbda 0.01 --device cuda --out {out}", "no CUDA GPU"))
