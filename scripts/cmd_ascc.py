@@ -90,7 +90,12 @@ def run(args: argparse.Namespace) -> None:
             raise ValueError(f"pi={pi!r} is invalid: must be finite and > 0 m^2")
     if not (math.isfinite(args.delta) and args.delta >= 0):
         raise ValueError(f"delta={args.delta!r} is invalid: must be finite and >= 0")
-    check_benchmark_codec(args.benchmark_codec)
+    if check_benchmark_codec(args.benchmark_codec) == "djscc" and "benchmark" in schemes:
+        from optim.ascc.benchmark_djscc import load_djscc_ladder
+
+        ladder = load_djscc_ladder(args.djscc_curves)  # refuse before --out is made
+        for a in abrs:
+            ladder.check_abr(a)
     bm = None
     if args.benchmark_model is not None:
         v = args.benchmark_model

@@ -27,6 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="trials per design, image, channel")
     p.add_argument("--ladder", type=at.existing_dir, default=None,
                    help="codec ladder folder (default: shipped)")
+    p.add_argument("--djscc", type=at.existing_dir, default=None,
+                   help="folder of the DJSCC models (curves.json + checkpoints) that DJSCC "
+                        "designs name (default: shipped data/djscc); they run on the analog "
+                        "channel whatever --channel says")
     p.add_argument("--num-iter", type=at.positive_int, default=20, help="LDPC BP iterations")
     p.add_argument("--workers", type=at.positive_int, default=2, help="isolated worker processes")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of flips and noise")
@@ -49,7 +53,8 @@ def run(args: argparse.Namespace) -> None:
         res = run_e2e(out, args.designs, images=args.images, channel=args.channel,
                       trials=args.trials, seed=args.seed, workers=args.workers,
                       ladder=args.ladder, split=args.split, max_images=args.max_images,
-                      crop=args.crop, num_iter=args.num_iter, progress=not args.no_progress)
+                      crop=args.crop, num_iter=args.num_iter, progress=not args.no_progress,
+                      djscc_dir=args.djscc)
         png = plot_predicted_vs_measured(res["rows"], out / "e2e.png")
         meta.update(counts=res["counts"], figure=str(png),
                     notes="only the payload body crosses the channel (56-byte header error-"

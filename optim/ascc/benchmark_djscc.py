@@ -104,7 +104,12 @@ def load_djscc_ladder(path: str | os.PathLike | None = None) -> DJSCCLadder:
     if not p.is_file():
         raise ValueError(f"DJSCC curves file {str(p)!r} does not exist; valid: a curves.json "
                          f"of `issc train-djscc` models (shipped: {SHIPPED_CURVES})")
-    curves = load_djscc_curves(p)
+    try:
+        curves = load_djscc_curves(p)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+        raise ValueError(f"DJSCC curves file {str(p)!r} cannot be read ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0] if str(e) else ''}); valid: a curves.json "
+                         f"of `issc train-djscc` models") from None
     if not curves:
         raise ValueError(f"DJSCC curves file {str(p)!r} holds no models")
     shas = {}
