@@ -11,8 +11,9 @@ Per ABR and SINR:
 - **DJSCC**: each DJSCC model of the realisable ABR nearest it (c/96), on the analog
   channel (complex AWGN at the SINR, unit power per channel use, :mod:`optim.e2e.analog`).
 
-Both run through :func:`optim.e2e.run_e2e` in ``OUT/e2e`` (resumable: rerun the same
-command), on the shipped ``test`` photos by default. Writes ``djscc_vs_digital.csv`` (one
+Both run through :func:`optim.e2e.run_e2e` (resumable: rerun the same command), the digital
+designs in ``OUT/e2e_digital``, the DJSCC ones in ``OUT/e2e_djscc_<curves hash>``, on the
+shipped ``test`` photos by default. Writes ``djscc_vs_digital.csv`` (one
 row per family, ABR and SINR: predicted and measured MS-SSIM with the 95% interval over
 images, PSNR, BLER), ``crossings.json`` (SINRs where the digital curve crosses the best
 DJSCC curve, linear interpolation between measured points), ``djscc_vs_digital.png`` and
@@ -102,10 +103,18 @@ def run(args: argparse.Namespace) -> None:
                     designs.append(djscc_design_at(c, s, ladder.model_sha256.get(c.name, ""),
                                                    abr=a))
                     tags.append((c.name, a, s))
-        res = run_e2e(out / "e2e", designs, channel="ldpc", trials=trials, seed=args.seed,
-                      workers=args.workers, split=args.split, max_images=max_images,
-                      crop=crop, num_iter=args.num_iter, djscc_dir=ladder.path.parent)
-        by_design = {int(r["design"]): r for r in res["rows"]}
+        # two resumable e2e folders: the digital half does not depend on the DJSCC ladder,
+        # so a retrained ladder reuses it (the analog half is keyed by the curves' hash)
+        dig = [k for k, t in enumerate(tags) if t[0] == "digital"]
+        ana = [k for k, t in enumerate(tags) if t[0] != "digital"]
+        by_design, counts = {}, {}
+        for name, idx in (("e2e_digital", dig), (f"e2e_djscc_{ladder.sha256[:12]}", ana)):
+            res = run_e2e(out / name, [designs[k] for k in idx], channel="ldpc",
+                          trials=trials, seed=args.seed, workers=args.workers,
+                          split=args.split, max_images=max_images, crop=crop,
+                          num_iter=args.num_iter, djscc_dir=ladder.path.parent)
+            by_design.update({idx[int(r["design"])]: r for r in res["rows"]})
+            counts[name] = res["counts"]
         rows = []
         for k, (fam, a, s) in enumerate(tags):
             r, d = by_design[k], designs[k]
@@ -129,7 +138,7 @@ def run(args: argparse.Namespace) -> None:
                 "crossings_db": crossings(sinrs, [r["msssim_meas"] for r in dig], best)}
         write_json_atomic(out / "crossings.json", cross)
         _plot(rows, abrs, sinrs, ladder, cross, out / "djscc_vs_digital.png")
-        meta.update(figure="djscc-vs-digital", crossings=cross, counts=res["counts"])
+        meta.update(figure="djscc-vs-digital", crossings=cross, counts=counts)
     for a, c in cross.items():
         print(f"ABR {a}: digital crosses the best DJSCC at SINR {c['crossings_db']} dB")
     print(f"wrote {out / 'djscc_vs_digital.png'} and {out / 'djscc_vs_digital.csv'}")
