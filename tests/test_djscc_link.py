@@ -218,3 +218,27 @@ def test_e2e_refuses_a_djscc_design_without_its_model(tiny, tmp_path):
     with pytest.raises(ValueError, match="SHA-256"):
         run_e2e(tmp_path / "f", [d], channel="ldpc", max_images=1, progress=False,
                 djscc_dir=tiny.parent)
+
+
+def test_mixed_designs_file_runs_each_on_its_channels(tiny, tmp_path):
+    """A designs.json of `issc ascc --benchmark-codec djscc`: ASCC digital, benchmark analog."""
+    from optim.e2e import design_at
+    from semcodec.datasets import shipped_photos
+
+    dig = design_at("q1", 1.0, 6.0, "fbl")
+    ana = _analog_design(tiny, 6.0)
+    save_designs([dig, ana], tmp_path / "designs.json")
+    img = list(shipped_photos("val", None).files)[:1]
+    res = run_e2e(tmp_path / "e", tmp_path / "designs.json", images=img, channel="bitflip",
+                  trials=1, crop=64, workers=1, progress=False, djscc_dir=tiny.parent)
+    chans = [(s["design"], s["channel"]) for s in res["rows"]]
+    assert chans == [(0, "bitflip"), (1, "analog")]
+    cfg = json.loads((tmp_path / "e" / "e2e.json").read_text())
+    assert cfg["codec_kinds"] == ["digital", "djscc"]
+    assert cfg["codec_names"] == ["q1", ana.djscc_model]
+    # a digital-only run keeps the e2e.json of before the analog path (no new keys)
+    res2 = run_e2e(tmp_path / "d", [dig], images=img, channel="bitflip", trials=1, crop=64,
+                   workers=1, progress=False)
+    cfg2 = json.loads((tmp_path / "d" / "e2e.json").read_text())
+    assert "codec_kinds" not in cfg2 and "kind" not in cfg2["designs"][0]
+    assert res2["rows"][0]["msssim_meas"] == res["rows"][0]["msssim_meas"]
