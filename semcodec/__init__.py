@@ -14,7 +14,9 @@ users use:
 - ``semcodec.ladder``: :func:`shipped_ladder`, :func:`train_ladder`, :func:`install_ladder`;
 - ``semcodec.train`` / ``semcodec.train_rate``: :class:`Trainer`, :func:`train_rate`
   (``python -m semcodec.train_rate``);
-- ``semcodec.text``: NF text semantics (BLEU, rho_LB of NF eq. (19)).
+- ``semcodec.text``: NF text semantics (BLEU, rho_LB of NF eq. (19));
+- ``semcodec.djscc``: the analog deep JSCC peer (:class:`DeepJSCC`, its AWGN channel,
+  :func:`load_djscc`, :func:`load_djscc_curves`; ``docs/semcodec_djscc.md``).
 
 The package map is ``docs/architecture.md``.
 """

@@ -199,3 +199,21 @@ def test_curve_fit_reproduces_points_and_round_trips(tmp_path):
     assert select_curve([cur, other], 0.04, -5.0).name == "c4_snr0"
     with pytest.raises(ValueError, match="c=10"):
         select_curve([cur, other], 0.1, 0.0)
+
+
+def test_measure_batches_images_like_a_per_image_loop():
+    from semcodec.djscc import measure_djscc
+    from semcodec.evaluate import ms_ssim, mse, psnr_from_mse
+
+    torch.manual_seed(3)
+    m = DeepJSCC(6).eval()
+    imgs = [_images(1, 32, 32, seed=s)[0] for s in range(3)] + [_images(1, 32, 48, seed=9)[0]]
+    row = measure_djscc(m, imgs, [200.0], trials=1)[0]
+    with torch.no_grad():
+        rec = [m.decode(m.encode(x[None])) for x in imgs]
+    assert row["ms_ssim"] == pytest.approx(np.mean([ms_ssim(r, x[None]) for r, x in
+                                                    zip(rec, imgs)]), abs=1e-5)
+    mean_mse = np.mean([mse(r, x[None]) for r, x in zip(rec, imgs)])
+    assert row["mse"] == pytest.approx(mean_mse, rel=1e-4)
+    assert row["psnr_db"] == pytest.approx(psnr_from_mse(mean_mse), abs=1e-3)
+    assert row["n_images"] == 4 and row["trials"] == 1
