@@ -242,3 +242,30 @@ def test_mixed_designs_file_runs_each_on_its_channels(tiny, tmp_path):
     cfg2 = json.loads((tmp_path / "d" / "e2e.json").read_text())
     assert "codec_kinds" not in cfg2 and "kind" not in cfg2["designs"][0]
     assert res2["rows"][0]["msssim_meas"] == res["rows"][0]["msssim_meas"]
+
+
+def test_shipped_ladder_serves_the_ascc_figure_abrs(tmp_path):
+    """ABR 0.05 / 0.1 / 0.2 -> c = 5 / 10 / 19 of the shipped ladder; rows re-checked."""
+    rows, designs = run_grid(SCN, DM, [-4.0], [0.05, 0.1, 0.2], PI, tmp_path / "g",
+                             ["benchmark"], progress=False, benchmark_codec="djscc")
+    assert [d.extra["djscc"]["c"] for d in designs] == [5, 10, 19]
+    for d in designs:
+        _recheck(d, -4.0, PI)
+        assert abs(d.constraints["channel_uses_per_dim"].value - d.abr) <= 1 / 192 + 1e-12
+        assert len(d.codec_sha256) == 64  # the shipped checkpoint's hash, checked by e2e
+
+
+def test_shipped_djscc_quality_rises_with_sinr_end_to_end(tmp_path):
+    """The DJSCC paper's claim on the shipped model: graceful, monotone in the SINR."""
+    from optim.e2e import djscc_design_at
+    from semcodec.djscc import SHIPPED_CURVES
+
+    ladder = load_djscc_ladder()
+    (curve,) = [c for c in load_djscc_curves(SHIPPED_CURVES) if c.name == "c10_snr10"]
+    designs = [djscc_design_at(curve, s, ladder.model_sha256[curve.name]) for s in
+               (-5.0, 5.0, 20.0)]
+    res = run_e2e(tmp_path / "e", designs, channel="ldpc", trials=2, max_images=2, crop=128,
+                  workers=1, progress=False)
+    ms = [s["msssim_meas"] for s in res["rows"]]
+    assert ms[0] + 0.05 < ms[1] and ms[1] + 0.01 < ms[2], ms
+    assert ms[2] <= max(s["msssim_clean"] for s in res["rows"]) + 1e-6
