@@ -129,6 +129,9 @@ def test_unrealisable_abr_is_refused_with_valid_values(abr):
 def test_nearest_c_of_the_ascc_abrs():
     assert [nearest_c(a) for a in (0.05, 0.1, 0.2)] == [5, 10, 19]
     assert c_for_abr(10 / 96) == 10
+    assert c_for_abr(0.0520833) == 5  # the 5/96 that the error message prints
+    with pytest.raises(ValueError, match="k/96"):
+        c_for_abr(0.05209)
     with pytest.raises(ValueError, match="c=0 is invalid"):
         DeepJSCC(0)
 
@@ -217,3 +220,17 @@ def test_measure_batches_images_like_a_per_image_loop():
     assert row["mse"] == pytest.approx(mean_mse, rel=1e-4)
     assert row["psnr_db"] == pytest.approx(psnr_from_mse(mean_mse), abs=1e-3)
     assert row["n_images"] == 4 and row["trials"] == 1
+
+
+def test_transmit_any_size_pads_and_crops_back():
+    torch.manual_seed(4)
+    m = DeepJSCC(5).eval()
+    img = _images(1, 40, 48)[0][:, :37, :45]  # not multiples of 4 nor 8
+    out, k = m.transmit(img, 200.0, generator=torch.Generator().manual_seed(0))
+    assert out.shape == img.shape and k == m.channel_uses(40, 48) == 10 * 12 * 5 // 2
+    padded = torch.nn.functional.pad(img[None], (0, 3, 0, 3), mode="replicate")
+    with torch.no_grad():
+        ref = m.decode(m.encode(padded))[0, :, :37, :45]
+    assert torch.allclose(out, ref, atol=1e-6)
+    with pytest.raises(ValueError, match="expected \\(3, H, W\\)"):
+        m.transmit(img[None], 0.0)

@@ -39,12 +39,20 @@ def abr_of_c(c: int) -> float:
     return c / SOURCE_DIMS_PER_SYMBOL_CHANNEL
 
 
+#: How far 96 ABR may lie from an integer and still name it (ABR written with 7 digits).
+C_TOLERANCE = 1e-5
+
+
 def c_for_abr(abr: float) -> int:
-    """The channel count c = 96 ABR of an exactly realisable ABR, or a one-line ValueError."""
+    """The channel count c = 96 ABR of a realisable ABR, or a one-line ValueError.
+
+    ``abr`` must be k/96 for an integer k >= 1, up to :data:`C_TOLERANCE` on 96 ABR
+    (so that 0.0520833, the 5/96 of an error message, is accepted as 5/96).
+    """
     a = float(abr)
     c = a * SOURCE_DIMS_PER_SYMBOL_CHANNEL if math.isfinite(a) else float("nan")
     ci = round(c) if math.isfinite(c) else 0
-    if ci < 1 or abs(c - ci) > 1e-9 * max(1.0, c):
+    if ci < 1 or abs(c - ci) > C_TOLERANCE:
         near = max(1, round(c)) if math.isfinite(c) and c > 0 else 1
         raise ValueError(f"abr={abr} is invalid: the DJSCC architecture realises ABR = c/96 "
                          f"(valid: k/96 for integer k >= 1, e.g. {near}/96 = "
@@ -140,3 +148,21 @@ class DeepJSCC(nn.Module):
         """x -> encode -> complex AWGN at ``snr_db`` (float or (B,) dB, finite) -> decode."""
         check_snr_db(snr_db)
         return self.decode(awgn(self.encode(x), snr_db, generator))
+
+    @torch.no_grad()
+    def transmit(self, img: torch.Tensor, snr_db: float,
+                 generator: torch.Generator | None = None) -> tuple[torch.Tensor, int]:
+        """Send one image of any size over the analog link; returns (x_hat, channel uses).
+
+        ``img`` (3, H, W) in [0, 1] is padded at the bottom / right by replication to
+        multiples of 8 (the encoder's unit, with even symbol counts for any c), sent
+        through :meth:`forward` and cropped back to (3, H, W). The channel uses k are
+        those of the padded image (what the link really carries).
+        """
+        if img.dim() != 3:
+            raise ValueError(f"img.shape={tuple(img.shape)} is invalid: expected (3, H, W)")
+        h, w = img.shape[-2:]
+        ph, pw = (-h) % 8, (-w) % 8
+        x = torch.nn.functional.pad(img[None], (0, pw, 0, ph), mode="replicate") \
+            if ph or pw else img[None]
+        return self(x, snr_db, generator)[0, :, :h, :w], self.channel_uses(h + ph, w + pw)
