@@ -148,13 +148,11 @@ def send_image(model: Any, img: Any, snr_db: float, generator: Any = None) -> An
     noise (the clean reconstruction). Returns the reconstruction (3, H, W)."""
     import torch
 
-    from semcodec.djscc import awgn
-
-    x, h, w = _pad(img)
     with torch.no_grad():
-        z = model.encode(x)
-        y = z if snr_db is None else awgn(z, float(snr_db), generator)
-        rec = model.decode(y)
+        if snr_db is not None:  # pad to 8, encode, AWGN, decode, crop back
+            return model.transmit(img, float(snr_db), generator)[0].clamp(0.0, 1.0)
+        x, h, w = _pad(img)
+        rec = model.decode(model.encode(x))
     return rec[0, :, :h, :w].clamp(0.0, 1.0)
 
 
