@@ -41,6 +41,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="second stage: allow D_o <= (1+delta) D_o* to lower the HCRB (0 = off)")
     p.add_argument("--benchmark-model", default=None,
                    help="codec of DJSCC-WF-ZF (name or index; default: middle of the ladder)")
+    p.add_argument("--benchmark-codec", default="digital",
+                   help="codec of DJSCC-WF-ZF: digital (a fixed codec of the ladder, default) "
+                        "or djscc (the trained deep JSCC whose ABR is nearest each --abr, "
+                        "predicted by its fitted MS-SSIM-vs-SNR curve)")
+    p.add_argument("--djscc-curves", type=at.existing_file, default=None,
+                   help="DJSCC curves.json for --benchmark-codec djscc (default: the shipped "
+                        "data/djscc/curves.json)")
     p.add_argument("--seed", type=at.nonneg_int, default=0,
                    help="run seed: each point's generator (used only by the SDR's Gaussian "
                         "randomisation when its covariance is not rank one) is derived from "
@@ -55,6 +62,7 @@ def run(args: argparse.Namespace) -> None:
     import math
     from pathlib import Path
 
+    from optim.ascc.benchmark_djscc import check_benchmark_codec
     from optim.ascc.grid import FAILED, check_request, run_grid, summarise
     from optim.ascc.inputs import (
         DEFAULT_SCENARIO,
@@ -88,6 +96,12 @@ def run(args: argparse.Namespace) -> None:
             raise ValueError(f"pi={pi!r} is invalid: must be finite and > 0 m^2")
     if not (math.isfinite(args.delta) and args.delta >= 0):
         raise ValueError(f"delta={args.delta!r} is invalid: must be finite and >= 0")
+    if check_benchmark_codec(args.benchmark_codec) == "djscc" and "benchmark" in schemes:
+        from optim.ascc.benchmark_djscc import load_djscc_ladder
+
+        ladder = load_djscc_ladder(args.djscc_curves)  # refuse before --out is made
+        for a in abrs:
+            ladder.check_abr(a)
     bm = None
     if args.benchmark_model is not None:
         v = args.benchmark_model
@@ -96,11 +110,14 @@ def run(args: argparse.Namespace) -> None:
     out = Path(args.out)
     with run_record(out, seed=args.seed, scenario=scn.to_dict(), scenario_file=str(scen_path),
                     pi_m2=pis, pt_dbm=pts, abr=abrs, method=args.method, schemes=schemes,
-                    delta=args.delta, ber_model=args.ber_model) as meta:
+                    delta=args.delta, ber_model=args.ber_model,
+                    **({"benchmark_codec": "djscc", "djscc_curves": args.djscc_curves}
+                       if args.benchmark_codec == "djscc" else {})) as meta:
         rows, designs = run_grid(scn, dm, pts, abrs, pis, out, schemes, args.method,
                                  args.delta, bm, args.seed, ber_model=args.ber_model,
                                  engine=args.engine, workers=args.workers,
-                                 address=args.address)
+                                 address=args.address, benchmark_codec=args.benchmark_codec,
+                                 djscc_curves=args.djscc_curves)
         plot_summary(rows, out / "summary.png", pis)
         summary = summarise(rows, designs, scn, dm)
         write_json_atomic(out / "summary.json", summary)

@@ -28,6 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="trials per design, image, channel")
     p.add_argument("--ladder", type=at.existing_dir, default=None,
                    help="codec ladder folder (default: shipped)")
+    p.add_argument("--djscc", type=at.existing_dir, default=None,
+                   help="folder of the DJSCC models (curves.json + checkpoints) that DJSCC "
+                        "designs name (default: shipped data/djscc); they run on the analog "
+                        "channel whatever --channel says")
     p.add_argument("--num-iter", type=at.positive_int, default=20, help="LDPC BP iterations")
     add_engine_args(p, workers=2)
     p.add_argument("--timeout", type=at.positive_float, default=900.0,
@@ -55,7 +59,8 @@ def run(args: argparse.Namespace) -> None:
                       trials=args.trials, seed=args.seed, workers=args.workers,
                       ladder=args.ladder, split=args.split, max_images=args.max_images,
                       crop=args.crop, num_iter=args.num_iter, progress=not args.no_progress,
-                      engine=args.engine, address=args.address, timeout_s=args.timeout)
+                      engine=args.engine, address=args.address, timeout_s=args.timeout,
+                      djscc_dir=args.djscc)
         png = plot_predicted_vs_measured(res["rows"], out / "e2e.png")
         meta.update(counts=res["counts"], figure=str(png),
                     notes="only the payload body crosses the channel (56-byte header error-"

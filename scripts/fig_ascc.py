@@ -114,8 +114,14 @@ def _grid_arguments(p: argparse.ArgumentParser, out: str) -> None:
     p.add_argument("--delta", type=at.nonneg_float, default=0.01,
                    help="second-stage slack (0 = off)")
     p.add_argument("--grid", default=None, help="folder of the (resumable) optimisation grid, "
-                   "shared by ascc-3 and ascc-4 (default: runs/ascc_grid)")
+                   "shared by ascc-3 and ascc-4 (default: runs/ascc_grid, or "
+                   "runs/ascc_grid_djscc with --benchmark-codec djscc)")
     add_engine_args(p, workers=2)
+    p.add_argument("--benchmark-codec", default="digital",
+                   help="codec of DJSCC-WF-ZF: digital (fixed codec) or djscc (trained deep "
+                        "JSCC, docs/optim_ascc.md)")
+    p.add_argument("--djscc-curves", type=at.existing_file, default=None,
+                   help="DJSCC curves.json for --benchmark-codec djscc (default: shipped)")
 
 
 def _solve_grid(args: argparse.Namespace):
@@ -129,10 +135,13 @@ def _solve_grid(args: argparse.Namespace):
                       positive=True)
     pi = float(args.pi if args.pi is not None else d.get("pi_m2", float("nan")))
     dm = load_distortion(args.fits)
-    grid = Path(args.grid) if args.grid else Path("runs/ascc_grid")
+    codec = getattr(args, "benchmark_codec", "digital")
+    grid = Path(args.grid) if args.grid else Path(
+        "runs/ascc_grid" + ("_djscc" if codec == "djscc" else ""))
     rows, _ = run_grid(scn, dm, pts, abrs, pi, grid, ["ascc", "benchmark"], args.method,
                        args.delta, None, args.seed, engine=args.engine, workers=args.workers,
-                       address=args.address)
+                       address=args.address, benchmark_codec=codec,
+                       djscc_curves=getattr(args, "djscc_curves", None))
     want = {(round(p, 9), round(a, 12)) for p in pts for a in abrs}
     rows = [r for r in rows if (round(float(r["pt_dbm"]), 9), round(float(r["abr"]), 12)) in want
             and (r["scheme"] == "benchmark" or r["method"] == args.method)]
@@ -162,7 +171,8 @@ def fig3_run(args: argparse.Namespace) -> None:
                             key=lambda r: float(r["pt_dbm"]))
                 x = [float(r["pt_dbm"]) for r in rr]
                 y = [float(r["msssim_pred"]) for r in rr]
-                name = "ASCC" if scheme == "ascc" else "DJSCC-WF-ZF"
+                name = "ASCC" if scheme == "ascc" else "DJSCC-WF-ZF" + (
+                    " (deep JSCC)" if getattr(args, "benchmark_codec", "") == "djscc" else "")
                 ax.plot(x, y, ls, marker=mk, ms=3, color=cmap(k), label=f"{name}, ABR={abr:g}")
                 if scheme == "ascc":  # label the model at each switch (the plateaus)
                     prev = None

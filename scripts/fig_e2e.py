@@ -14,7 +14,8 @@ from pathlib import Path
 
 from scripts import argtypes as at
 
-MARKERS = {"bitflip": ("o", "bit flips at predicted ρ_b"), "ldpc": ("s", "5G LDPC chain")}
+MARKERS = {"bitflip": ("o", "bit flips at predicted ρ_b"), "ldpc": ("s", "5G LDPC chain"),
+           "analog": ("D", "analog DJSCC link")}
 
 
 def _plt():

@@ -27,6 +27,9 @@ from semcodec.atomic_io import write_atomic
 
 DESIGN_VERSION = 1
 SCHEMES = ("ascc", "benchmark")
+#: how a design's images cross the link: ``digital`` (codec payload, channel code, bits) or
+#: ``djscc`` (analog deep JSCC symbols straight on the channel, :mod:`semcodec.djscc`)
+CODEC_KINDS = ("digital", "djscc")
 
 
 def complex_to_json(v: np.ndarray) -> dict[str, list[float]]:
@@ -101,6 +104,11 @@ class LinkDesign:
         ber_model: ``"fbl"`` (ASCC eq. (4)) or ``"ldpc"`` (measured table).
         scenario: the scenario's fields (plain JSON), so the link can be rebuilt.
         extra: anything else a method wants to record (free-form JSON).
+        codec_kind: ``"digital"`` (the fields above) or ``"djscc"``: an analog deep JSCC
+            link, whose ``model_name`` is the DJSCC model id and ``codec_sha256`` its
+            checkpoint hash; R_s, R_c and the BER fields are NaN (no bits cross the link).
+            Files written before this field existed read as ``"digital"``.
+        djscc_model: the DJSCC model id (``""`` for a digital design).
     """
 
     scheme: str
@@ -132,10 +140,18 @@ class LinkDesign:
     codec_sha256: str = ""
     scenario: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    codec_kind: str = "digital"
+    djscc_model: str = ""
 
     def __post_init__(self) -> None:
         if self.scheme not in SCHEMES:
             raise ValueError(f"scheme={self.scheme!r} is invalid: must be one of {SCHEMES}")
+        if self.codec_kind not in CODEC_KINDS:
+            raise ValueError(f"codec_kind={self.codec_kind!r} is invalid: must be one of "
+                             f"{CODEC_KINDS}")
+        if self.codec_kind == "djscc" and not self.djscc_model:
+            raise ValueError("djscc_model='' is invalid for a codec_kind='djscc' design: it "
+                             "must name the DJSCC model")
         self.w_c = np.asarray(self.w_c, dtype=complex).ravel()
         self.w_0 = np.asarray(self.w_0, dtype=complex).ravel()
 
@@ -147,10 +163,17 @@ class LinkDesign:
     def gap_to_bound_db(self) -> float:
         return self.sinr_bound_db - self.sinr_db
 
+    @property
+    def is_analog(self) -> bool:
+        """True for a deep JSCC design (no bits, no channel code)."""
+        return self.codec_kind == "djscc"
+
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"version": DESIGN_VERSION}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
+            if f.name in ("codec_kind", "djscc_model") and not self.is_analog:
+                continue  # digital designs write the same JSON as before these fields
             if f.name in ("w_c", "w_0"):
                 v = complex_to_json(v)
             elif f.name == "constraints":

@@ -28,6 +28,7 @@ from semcodec.atomic_io import write_atomic
 from semcodec.distortion_model import DistortionModel
 
 from ..sweep import Engine, Outcome, Task, make_engine, point_key, point_seed
+from .benchmark_djscc import check_benchmark_codec, load_djscc_ladder
 from .design import LinkDesign, load_designs, save_designs
 from .grid_point import WORKER, design_of, grid_context
 from .optimise import METHODS
@@ -58,11 +59,15 @@ def _key(scheme: str, method: str, pt: float, abr: float, pi: float) -> tuple:
 
 
 def config_hash(scn: ISSCScenario, dm: DistortionModel, delta: float,
-                benchmark_model: int | None, ber_model: str = "fbl") -> str:
+                benchmark_model: int | None, ber_model: str = "fbl",
+                djscc_curves_sha256: str | None = None) -> str:
     """What makes two runs' points comparable (scenario, fits, delta, benchmark codec, BER
-    model). ``fbl`` adds nothing, so folders made before the BER-model option resume."""
+    model). ``fbl`` and a digital benchmark add nothing, so older folders resume."""
     doc = {"scenario": scn.to_dict(), "fits": dm.doc.get("models"), "delta": delta,
            "benchmark_model": benchmark_model}
+    if djscc_curves_sha256 is not None:  # --benchmark-codec djscc: its curves file
+        doc["benchmark_codec"] = "djscc"
+        doc["djscc_curves_sha256"] = djscc_curves_sha256
     if ber_model != "fbl":
         from linksim.ber_model import SHIPPED_TABLE
 
@@ -86,7 +91,8 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
              pi_m2: float | list[float], out: str | os.PathLike, schemes: list[str],
              method: str = "paper",
              delta: float = 0.01, benchmark_model: int | None = None, seed: int = 0,
-             progress: bool = True, ber_model: str = "fbl", *, engine: str | Engine = "local",
+             progress: bool = True, ber_model: str = "fbl", benchmark_codec: str = "digital",
+             djscc_curves: str | os.PathLike | None = None, *, engine: str | Engine = "local",
              workers: int | None = None, address: str | None = None,
              timeout_s: float | None = None
              ) -> tuple[list[dict[str, Any]], list[LinkDesign]]:
@@ -103,6 +109,8 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
     ``ber_model``: ``fbl`` (ASCC eq. (4), default), ``ldpc`` or ``ldpc-ber``
     (:func:`linksim.ber_model.make_ber_model` at the scenario's blocklength). ``seed``:
     the run seed of the points' generators (see :mod:`optim.ascc.grid_point`).
+    ``benchmark_codec``: ``digital`` (a fixed codec, :mod:`.benchmark`) or ``djscc`` (the
+    trained deep JSCC of ``djscc_curves``, default the shipped ladder, :mod:`.benchmark_djscc`).
     Returns the rows of ``results.csv`` and the designs, in file order.
     """
     from tqdm import tqdm
@@ -110,6 +118,12 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
     from linksim.ber_model import make_ber_model
 
     check_request(schemes, method)
+    ladder = None
+    if check_benchmark_codec(benchmark_codec) == "djscc":
+        ladder = load_djscc_ladder(djscc_curves)
+        if "benchmark" in schemes:
+            for a in abrs:
+                ladder.check_abr(a)
     bm = make_ber_model(ber_model, scn.blocklength)
     pis = [float(p) for p in (pi_m2 if isinstance(pi_m2, (list, tuple)) else [pi_m2])]
     for p in pis:
@@ -119,8 +133,11 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
                                                                  timeout_s)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    cfg = config_hash(scn, dm, delta, benchmark_model, bm.name)
+    djscc_sha = ladder.sha256 if ladder is not None else None
+    cfg = config_hash(scn, dm, delta, benchmark_model, bm.name, djscc_sha)
     parts = _config_parts(scn, dm, delta, benchmark_model, bm.name, seed)
+    if ladder is not None:  # a digital benchmark adds nothing, so older folders resume
+        parts["djscc_curves_sha256"] = djscc_sha
     rows, designs = _open_run(out, cfg, parts)
     done = {_row_key(r) for r in rows if r["status"] not in FAILED}
     todo = list({_key(s, method, pt, abr, pi): (s, pt, abr, pi) for pi in pis for pt in pts
@@ -135,7 +152,8 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
         if eng is not engine:
             eng.close()
         return rows, designs
-    context = grid_context(scn, dm, delta, benchmark_model, bm.name, method)
+    context = grid_context(scn, dm, delta, benchmark_model, bm.name, method,
+                           None if ladder is None else str(ladder.path))
     tasks = []
     for s, pt, abr, pi in todo:
         point = {"scheme": s, "method": method if s == "ascc" else "benchmark",

@@ -23,6 +23,7 @@ import numpy as np
 from linksim.farfield import ISSCScenario
 from semcodec.distortion_model import DistortionModel
 
+from .benchmark_djscc import load_djscc_ladder, solve_djscc_benchmark
 from .design import LinkDesign
 from .errors import InfeasibleError, SolverUnknownError
 from .optimise import solve_point
@@ -34,11 +35,16 @@ _CACHE: dict[str, tuple[ISSCScenario, DistortionModel, Any]] = {}
 
 
 def grid_context(scn: ISSCScenario, dm: DistortionModel, delta: float,
-                 benchmark_model: int | None, ber_model: str, method: str) -> dict[str, Any]:
-    """The JSON context every point of one grid call receives."""
-    return {"scenario": scn.to_dict(), "fits": dm.doc, "delta": float(delta),
-            "benchmark_model": None if benchmark_model is None else int(benchmark_model),
-            "ber_model": ber_model, "method": method}
+                 benchmark_model: int | None, ber_model: str, method: str,
+                 djscc_curves: str | None = None) -> dict[str, Any]:
+    """The JSON context every point of one grid call receives (``djscc_curves``: the DJSCC
+    ladder's curves file when the benchmark codec is ``djscc``)."""
+    ctx = {"scenario": scn.to_dict(), "fits": dm.doc, "delta": float(delta),
+           "benchmark_model": None if benchmark_model is None else int(benchmark_model),
+           "ber_model": ber_model, "method": method}
+    if djscc_curves is not None:
+        ctx["djscc_curves"] = djscc_curves
+    return ctx
 
 
 def _inputs(context: dict[str, Any]) -> tuple[ISSCScenario, DistortionModel, Any]:
@@ -65,6 +71,11 @@ def solve_grid_point(point: dict[str, Any], seed: int, context: dict[str, Any]
     """
     scn, dm, bm = _inputs(context)
     try:
+        if point["scheme"] == "benchmark" and context.get("djscc_curves"):
+            d = solve_djscc_benchmark(scn, dm, float(point["pt_dbm"]), float(point["abr"]),
+                                      float(point["pi"]), _djscc_ladder(context["djscc_curves"]),
+                                      np.random.default_rng(seed))
+            return {"outcome": "ok", "design": d.to_json()}
         (d,) = solve_point(scn, dm, float(point["pt_dbm"]), float(point["abr"]),
                            float(point["pi"]), (point["scheme"],), context["method"],
                            context["delta"], context["benchmark_model"],
@@ -73,6 +84,17 @@ def solve_grid_point(point: dict[str, Any], seed: int, context: dict[str, Any]
         return {"outcome": "infeasible" if isinstance(e, InfeasibleError) else "unknown",
                 "message": str(e)}
     return {"outcome": "ok", "design": d.to_json()}
+
+
+def _djscc_ladder(path: str) -> Any:
+    """The DJSCC ladder of a curves file, loaded once per worker process."""
+    if path not in _LADDERS:
+        _LADDERS.clear()
+        _LADDERS[path] = load_djscc_ladder(path)
+    return _LADDERS[path]
+
+
+_LADDERS: dict[str, Any] = {}
 
 
 def design_of(values: dict[str, Any]) -> LinkDesign:

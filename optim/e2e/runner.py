@@ -38,6 +38,7 @@ from semcodec.sweep_tables import cell, rewrite_sorted
 
 from ..ascc.design import LinkDesign, load_designs, save_designs
 from ..sweep import Engine, make_engine, point_key, run_grid
+from .analog import CHANNEL_ORDER, check_analog, design_channels, resolve_all
 from .summary import SUMMARY_COLUMNS, summarise
 from .worker import CHANNELS, CLEAN_WORKER, TRIAL_WORKER
 
@@ -105,6 +106,9 @@ def check_designs(designs: Sequence[LinkDesign], channels: Sequence[str]) -> Non
         raise ValueError("the designs file holds no designs; valid: a designs.json written by "
                          "`issc ascc` with at least one design")
     for d, des in enumerate(designs):
+        if des.is_analog:  # DJSCC: the analog channel (optim.e2e.analog)
+            check_analog(d, des)
+            continue
         if not (0.0 <= des.ber_pred <= 0.5):
             raise ValueError(f"design {d} has ber_pred={des.ber_pred!r}: must be in [0, 0.5]")
         if "ldpc" in channels:
@@ -144,7 +148,8 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
             ladder: str | os.PathLike | None = None, split: str = "val",
             max_images: int | None = None, crop: int | None = None, num_iter: int = 20,
             timeout_s: float = 900.0, progress: bool = True, engine: str | Engine = "local",
-            address: str | None = None) -> dict[str, Any]:
+            address: str | None = None, djscc_dir: str | os.PathLike | None = None
+            ) -> dict[str, Any]:
     """Run (or resume) the end-to-end evaluation of ``designs`` into ``out``.
 
     Args:
@@ -161,6 +166,8 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
         timeout_s: a point running longer is stopped (its trial gets the fallback image).
         engine: ``local`` (process pool), ``ray`` (cluster at ``address``, or a local one
             when None), or an :class:`optim.sweep.Engine` to share (left open).
+        djscc_dir: folder of the DJSCC models that DJSCC designs name (None: the shipped
+            ones); DJSCC designs run on the ``analog`` channel whatever ``channel`` says.
 
     Returns:
         ``{"results", "clean", "summary", "designs", "config"}`` paths, ``"rows"``: the
@@ -175,11 +182,11 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
         raise ValueError(f"workers={workers!r} is invalid: must be >= 1")
     dlist = load_designs(designs) if isinstance(designs, (str, os.PathLike)) else list(designs)
     check_designs(dlist, channels)
-    codecs, shas, codec_of = resolve_codecs(dlist, ladder)
+    codecs, shas, codec_of, kinds = resolve_all(dlist, ladder, djscc_dir)
     files, root = _images(images, split, max_images)
     image_names = [Path(f).resolve().relative_to(root.resolve()).as_posix() for f in files]
     design_json = [d.to_json() for d in dlist]
-    config = {
+    config: dict[str, Any] = {
         "version": E2E_VERSION, "codecs": [str(p.resolve()) for p in codecs],
         "codec_names": [p.stem for p in codecs], "codec_sha256": shas,
         "images": [str(Path(f).resolve()) for f in files], "image_names": image_names,
@@ -191,9 +198,15 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
         "channels": list(channels), "trials": int(trials), "seed": int(seed),
         "crop": int(crop) if crop else None, "num_iter": int(num_iter),
     }
+    if "djscc" in kinds:  # only then: digital runs keep their resume identity
+        config["codec_kinds"] = kinds
+        for d, des in enumerate(dlist):
+            if des.is_analog:  # no rate, no BER (None: NaN would not compare equal on resume)
+                config["designs"][d].update(kind="djscc", rc=None, ber_pred=None)
     eng = engine if isinstance(engine, Engine) else make_engine(engine, workers, address,
                                                                  timeout_s)
     cfg_path = _open_run(out, config, dlist)
+    chans = [design_channels(des, channels) for des in dlist]
     names = config["codec_names"]
     # the settings are the grids' identity; where the files are is not (a folder may move)
     paths = {k: config[k] for k in INPUT_PATHS}
@@ -207,7 +220,7 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
             if r["status"] != "ok":
                 raise RuntimeError(f"encoding {image_names[r['image']]} with "
                                    f"{names[r['model']]} failed: {r['status']} {r['error']}")
-        res = run_grid(trial_points(len(dlist), len(files), channels, int(trials)),
+        res = run_grid(trial_points(chans, len(files), int(trials)),
                        TRIAL_WORKER, out / "engine" / "trials", seed, engine=eng, desc="e2e",
                        **run)
     finally:
@@ -219,8 +232,7 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
                                                 "image": image_names[r["image"]]}).items()}
                   for r in clean]
     res_rows = []
-    for r, key in zip(res, map(point_key, trial_points(len(dlist), len(files), channels,
-                                                       int(trials)))):
+    for r, key in zip(res, map(point_key, trial_points(chans, len(files), int(trials)))):
         now = key in res.ran_now
         if r["status"] != "ok":
             values = _fallback(files[r["image"]], crop, f"{r['status']}: {r['error']}",
@@ -240,7 +252,7 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
     rewrite_sorted(clean_path, CLEAN_COLUMNS, clean_rows,
                    key=lambda r: (names.index(r["model"]), i_of[r["image"]]))
     rewrite_sorted(res_path, RESULT_COLUMNS, res_rows,
-                   key=lambda r: (int(r["design"]), CHANNELS.index(r["channel"]),
+                   key=lambda r: (int(r["design"]), CHANNEL_ORDER.index(r["channel"]),
                                   i_of[r["image"]], int(r["trial"])))
     clean_ms = {(r["model"], r["image"]): float(r["ms_ssim"]) for r in clean_rows}
     summary = summarise(res_rows, clean_ms, {d: des.ber_model for d, des in enumerate(dlist)})
@@ -263,11 +275,16 @@ def clean_points(codecs: Sequence[int], n_images: int) -> list[dict[str, int]]:
     return [{"model": m, "image": i} for m in codecs for i in range(n_images)]
 
 
-def trial_points(n_designs: int, n_images: int, channels: Sequence[str], trials: int
+def trial_points(channels: Sequence[Sequence[str]], n_images: int, trials: int
                  ) -> list[dict[str, Any]]:
-    """The trials, one point per (design, image, channel, trial): the resume key."""
-    return [{"design": d, "image": i, "channel": ch, "trial": t} for d in range(n_designs)
-            for i in range(n_images) for ch in channels for t in range(trials)]
+    """The trials, one point per (design, image, channel, trial): the resume key.
+
+    ``channels[d]``: the channels design ``d`` runs on (:func:`optim.e2e.analog.
+    design_channels`: ``analog`` for a DJSCC design).
+    """
+    return [{"design": d, "image": i, "channel": ch, "trial": t}
+            for d, chs in enumerate(channels) for i in range(n_images) for ch in chs
+            for t in range(trials)]
 
 
 def _trial_row(designs: Sequence[LinkDesign], point: dict[str, Any], model: str, image: str,

@@ -161,8 +161,10 @@ def handler_for(context: dict) -> E2EHandler:
     key = json.dumps(context, sort_keys=True)
     if key not in _HANDLER:
         _HANDLER.clear()
+        from .analog import AnalogE2EHandler  # runs DJSCC designs too (it imports this module)
+
         config = {k: v for k, v in context.items() if k != "paths"}
-        _HANDLER[key] = E2EHandler(config | {"codecs": context["paths"]["codecs"],
+        _HANDLER[key] = AnalogE2EHandler(config | {"codecs": context["paths"]["codecs"],
                                              "images": context["paths"]["images"]})
     return _HANDLER[key]
 
