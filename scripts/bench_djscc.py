@@ -19,25 +19,15 @@ Run: ``python -m scripts.bench_djscc --out DIR`` (prints a table, writes bench_d
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 
-def _median(fn, repeats: int) -> float:
-    fn()  # warm-up
-    t = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        t.append(time.perf_counter() - t0)
-    return float(np.median(t))
-
-
 def main(argv: list[str] | None = None) -> None:
     from linksim.payload_link import PayloadLink
+    from scripts.bench_timing import median_seconds
     from scripts.runinfo import run_record, write_json_atomic
     from semcodec.checkpoint import load_codec
     from semcodec.datasets import shipped_photos
@@ -78,8 +68,8 @@ def main(argv: list[str] | None = None) -> None:
             for _ in range(args.train_steps):
                 t.train_step(x)
 
-        t_dj = _median(lambda: steps(dj), 1) / args.train_steps
-        t_co = _median(lambda: steps(co), 1) / args.train_steps
+        t_dj = median_seconds(lambda: steps(dj), 1) / args.train_steps
+        t_co = median_seconds(lambda: steps(co), 1) / args.train_steps
         ladder = []
         for ck in shipped_checkpoints(SHIPPED_DJSCC):
             m = load_djscc(ck)[1]
@@ -106,8 +96,8 @@ def main(argv: list[str] | None = None) -> None:
             body, _ = link.send_bytes(q.body, args.snr_db, rng)
             dec.decode(q.header, body)
 
-        t_inf_dj = _median(djscc, args.repeats)
-        t_inf_dg = _median(digital, args.repeats)
+        t_inf_dj = median_seconds(djscc, args.repeats)
+        t_inf_dg = median_seconds(digital, args.repeats)
         row = {"threads": args.threads, "crop": args.crop, "batch_size": args.batch_size,
                "djscc_step_s": t_dj, "codec_step_s": t_co, "codec_over_djscc_step": t_co / t_dj,
                "djscc_steps_per_s": 1 / t_dj, "codec_steps_per_s": 1 / t_co,

@@ -25,19 +25,10 @@ import numpy as np
 import torch
 
 
-def _median(fn, repeats: int) -> float:
-    fn()  # warm-up
-    t = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        t.append(time.perf_counter() - t0)
-    return float(np.median(t))
-
-
 def main(argv: list[str] | None = None) -> None:
     from linksim.payload_link import PayloadLink, bytes_to_bits, split_blocks
     from optim.e2e.worker import load_e2e_image
+    from scripts.bench_timing import median_seconds
     from scripts.runinfo import run_record, write_json_atomic
     from semcodec.checkpoint import load_codec
     from semcodec.datasets import shipped_photos
@@ -81,9 +72,9 @@ def main(argv: list[str] | None = None) -> None:
                 rec, _ = dec.safe_decode(p.header, transport(p))
                 image_metrics(img, rec)
 
-            t_bare = _median(bare, args.repeats)
-            t_tr = _median(transport, args.repeats)
-            t_chain = _median(chain, args.repeats)
+            t_bare = median_seconds(bare, args.repeats)
+            t_tr = median_seconds(transport, args.repeats)
+            t_chain = median_seconds(chain, args.repeats)
             rows.append({"image": label, "pixels": int(img.shape[-1] * img.shape[-2]),
                          "body_bits": p.n_bits, "blocks": int(blocks.shape[0]),
                          "encode_s": t_encode, "bare_ldpc_s": t_bare, "transport_s": t_tr,

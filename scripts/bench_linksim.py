@@ -19,17 +19,12 @@ import torch
 from linksim.farfield import fbl
 from linksim.farfield.scenario import ISSCScenario, covariance
 from linksim.phy import LDPCQAMLink
+from scripts.bench_timing import time_samples
 from scripts.runinfo import run_record, write_json_atomic
 
 
 def _time(fn, repeats: int, warmup: int = 5) -> dict[str, float]:
-    for _ in range(warmup):
-        fn()
-    t = np.empty(repeats)
-    for i in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        t[i] = time.perf_counter() - t0
+    t = time_samples(fn, repeats, warmup)
     return {"median_ms": float(np.median(t) * 1e3), "min_ms": float(t.min() * 1e3),
             "repeats": repeats}
 

@@ -11,24 +11,18 @@ baseline at P_t. Run: ``python -m scripts.bench_nearfield --out DIR``.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from linksim.nearfield import NFScenario
+from scripts.bench_timing import time_samples
 from scripts.runinfo import run_record, write_json_atomic
 
 
 def _time(fn, repeats: int, warmup: int = 20) -> dict[str, float]:
-    for _ in range(warmup):
-        fn()
-    samples = np.empty(repeats)
-    for i in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        samples[i] = time.perf_counter() - t0
+    samples = time_samples(fn, repeats, warmup)
     q1, med, q3 = np.percentile(samples * 1e6, [25, 50, 75])
     return {"median_us": float(med), "q1_us": float(q1), "q3_us": float(q3),
             "min_us": float(samples.min() * 1e6), "repeats": repeats}
