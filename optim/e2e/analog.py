@@ -193,8 +193,3 @@ class AnalogE2EHandler(E2EHandler):
         mse, psnr, mss = image_metrics(img, rec)
         return {"ber_meas": math.nan, "bler_meas": math.nan, "mse_meas": mse,
                 "msssim_meas": mss, "psnr_meas": psnr, "decode_failed": 0, "error": ""}
-
-
-def e2e_factory(config: dict) -> E2EHandler:
-    """Worker factory of :func:`optim.e2e.run_e2e` (digital and analog designs)."""
-    return AnalogE2EHandler(config)
