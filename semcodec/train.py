@@ -131,6 +131,21 @@ def stack_batch(ds: Dataset, idx: torch.Tensor) -> torch.Tensor:
     return torch.stack([ds[int(i)] for i in idx])
 
 
+def restore_loop_state(trainer: Any, st: dict) -> None:
+    """Restore what every trainer's saved state holds besides its model: optimiser,
+    scheduler, generators (initialisation, torch global, crops), step, history and
+    training seconds. One place, so a resumed run of either trainer (codec or DJSCC)
+    continues exactly as the uninterrupted one would."""
+    trainer.opt.load_state_dict(st["opt"])
+    trainer.sched.load_state_dict(st["sched"])
+    trainer.gen.set_state(st["gen"])
+    torch.set_rng_state(st["torch_rng"])
+    if hasattr(trainer.train_set, "gen"):
+        trainer.train_set.gen.set_state(st["crop_gen"])
+    trainer.step, trainer.history = st["step"], st["history"]
+    trainer.train_seconds = float(st.get("train_seconds", 0.0))
+
+
 class Trainer:
     """Trains one scale-hyperprior codec at one lambda; see the module docstring.
 
@@ -206,16 +221,9 @@ class Trainer:
                              f"lambda={self.cfg.lmbda}; use another --out")
         # a state warm-started from an older float16 file may carry the bound as 0
         self.model.load_state_dict(restore_likelihood_bounds(st["model"], self.model))
-        self.opt.load_state_dict(st["opt"])
         self.aux_opt.load_state_dict(st["aux_opt"])
-        self.sched.load_state_dict(st["sched"])
-        self.gen.set_state(st["gen"])
-        torch.set_rng_state(st["torch_rng"])
-        if hasattr(self.train_set, "gen"):
-            self.train_set.gen.set_state(st["crop_gen"])
-        self.step, self.history = st["step"], st["history"]
+        restore_loop_state(self, st)
         self.skipped = st.get("skipped", 0)
-        self.train_seconds = float(st.get("train_seconds", 0.0))
 
     # -- steps ---------------------------------------------------------------------------------
     def train_step(self, x: torch.Tensor) -> dict[str, float]:

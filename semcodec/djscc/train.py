@@ -39,7 +39,7 @@ from ..atomic_io import atomic_target
 from ..datasets import shipped_photos
 from ..evaluate import psnr_from_mse
 from ..runinfo import run_record
-from ..train import TrainingInterrupted, _signals_held, stack_batch
+from ..train import TrainingInterrupted, _signals_held, restore_loop_state, stack_batch
 from .channel import check_snr_db
 from .checkpoint import load_djscc, save_djscc
 from .curve import measure_djscc
@@ -160,15 +160,8 @@ class DJSCCTrainer:
             raise ValueError(f"{self.state_path} belongs to another run ({was}); rerun with "
                              f"those options to resume, or use another --out")
         self.model.load_state_dict(st["model"])
-        self.opt.load_state_dict(st["opt"])
-        self.sched.load_state_dict(st["sched"])
-        self.gen.set_state(st["gen"])
         self.noise_gen.set_state(st["noise_gen"])
-        torch.set_rng_state(st["torch_rng"])
-        if hasattr(self.train_set, "gen"):
-            self.train_set.gen.set_state(st["crop_gen"])
-        self.step, self.history = st["step"], st["history"]
-        self.train_seconds = float(st["train_seconds"])
+        restore_loop_state(self, st)
 
     # -- steps ---------------------------------------------------------------------------------
     def _training_snr(self, batch: int) -> float | torch.Tensor:
