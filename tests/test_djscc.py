@@ -73,6 +73,7 @@ def test_bandwidth_ratio_counts_channel_uses(c, h, w):
     k = to_complex(z).shape[1]  # complex channel uses actually produced
     n = 3 * h * w  # source dimensions
     assert k == m.channel_uses(h, w)
+    assert 32 * k == h * w * c  # by hand: (h/4)(w/4) c real symbols, two per use
     assert k / n == pytest.approx(m.abr, rel=1e-12) and m.abr == pytest.approx(c / 96)
     assert DeepJSCC.for_abr(c / 96).c == c
 
