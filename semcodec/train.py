@@ -41,6 +41,7 @@ from tqdm import tqdm
 from .atomic_io import atomic_target
 from .checkpoint import load_codec, restore_likelihood_bounds, save_checkpoint
 from .evaluate import measure_codec, psnr_from_mse
+from .learning_curve import record_history
 from .zoo import build_model, check_lambda, check_preset
 
 
@@ -155,7 +156,7 @@ class Trainer:
         val_set: dataset of (3, S, S) centre crops for periodic validation.
         eval_images: whole images (3, H, W) on which the final codec is measured
             with the real entropy coder (R_s, PSNR, MS-SSIM in the metadata).
-        out: output folder (train_state.pt, model.ckpt, history.csv).
+        out: output folder (train_state.pt, model.ckpt, history.csv, history.png).
         meta: extra metadata for the checkpoint (dataset name, command line, ...).
     """
 
@@ -291,8 +292,11 @@ class Trainer:
                     if self.step % self.cfg.val_every == 0 or self.step == self.cfg.steps:
                         v = self.validate()
                         self.history.append({"step": self.step,
+                                             "train_s": self._seconds_so_far(),
                                              **{f"val_{k}": x for k, x in v.items()},
                                              **{f"train_{k}": x for k, x in stats.items()}})
+                        record_history(self.out, self.history,
+                                       f"{self.cfg.preset} lambda={self.cfg.lmbda}")
                         bar.write(f"step {self.step}: val loss {v['loss']:.4f} bpp {v['bpp']:.4f} "
                                   f"PSNR {v['psnr']:.2f} dB")
                     stop = held["signal"] is not None

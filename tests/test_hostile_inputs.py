@@ -283,6 +283,11 @@ CASES: list[tuple[str, str]] = [
     ("install-ladder {adir} --out {out}", "{adir}"),
     ("install-ladder {q1} --out {afile}", "{afile}"),
     ("install-ladder {q1} --dest {afile}", "{afile}"),
+    # --- learning-curves
+    ("learning-curves {adir} --out {out}", "{adir}' is invalid: it holds neither history.csv"),
+    ("learning-curves {missing} --out {out}", "{missing}"),
+    ("learning-curves {adir} --labels a,b --out {out}", "labels='a,b' is invalid"),
+    ("learning-curves {adir} --out {afile}", "{afile}"),
     # --- nf-crb / nf-fresnel
     ("nf-crb --scenario {binary} --out {out}", "{binary}"),
     ("nf-crb --scenario {missing} --out {out}", "{missing}"),

@@ -38,6 +38,7 @@ from tqdm import tqdm
 from ..atomic_io import atomic_target
 from ..datasets import shipped_photos
 from ..evaluate import psnr_from_mse
+from ..learning_curve import record_history
 from ..runinfo import run_record
 from ..train import TrainingInterrupted, _signals_held, restore_loop_state, stack_batch
 from .channel import check_snr_db
@@ -210,8 +211,12 @@ class DJSCCTrainer:
                     bar.set_postfix(psnr=f"{stats['psnr']:.2f}")
                     if self.step % self.cfg.val_every == 0 or self.step == self.cfg.steps:
                         v = self.validate()
-                        self.history.append({"step": self.step, "train_psnr": stats["psnr"],
+                        self.history.append({"step": self.step,
+                                             "train_s": self._seconds_so_far(),
+                                             "train_psnr": stats["psnr"],
                                              **{f"val_{k}": x for k, x in v.items()}})
+                        record_history(self.out, self.history,
+                                       f"DJSCC c={self.cfg.c} snr={self.cfg.train_snr_db}")
                         bar.write(f"step {self.step}: val PSNR {v['psnr']:.2f} dB, MS-SSIM "
                                   f"{v['ms_ssim']:.4f} at {v['snr_db']:g} dB")
                     stop = held["signal"] is not None

@@ -1,0 +1,114 @@
+"""Learning curves of a training run: ``history.csv`` and ``history.png`` beside its state.
+
+A trainer (the codec's :class:`semcodec.train.Trainer`, the DJSCC trainer) appends one
+record per validation to its history: ``step``, ``train_s`` (training seconds so far,
+over every resumed run, so a curve reads as quality per CPU hour) and its ``val_*`` /
+``train_*`` metrics (codec: ``val_loss``, ``val_bpp``, ``val_psnr`` ... estimated on
+the validation crops; DJSCC: ``val_psnr``, ``val_ms_ssim`` at its training SNR). The
+history lives in ``train_state.pt``; :func:`record_history` also writes it as a table
+and a figure at every validation, so a long run in the background can be watched and
+two runs compared (``issc learning-curves``) without loading any state.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .atomic_io import atomic_target, write_rows_atomic
+
+HISTORY_CSV = "history.csv"
+HISTORY_PNG = "history.png"
+STATE_FILE = "train_state.pt"
+#: the validation metrics a figure shows, in this order, when a history has them
+PLOTTED = (("val_psnr", "validation PSNR [dB]"), ("val_bpp", "validation rate [bpp]"),
+           ("val_ms_ssim", "validation MS-SSIM"), ("val_loss", "validation loss"))
+
+
+def history_columns(history: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Columns of a history table: ``step``, ``train_s``, then every other key in order of
+    first appearance (a resumed run of older code may lack ``train_s``)."""
+    cols = ["step", "train_s"]
+    for row in history:
+        cols += [k for k in row if k not in cols]
+    return cols
+
+
+def write_history(path: str | os.PathLike, history: Sequence[Mapping[str, Any]]) -> Path:
+    """Write the history as CSV (one row per validation; a missing value is empty), atomically."""
+    cols = history_columns(history)
+    write_rows_atomic(path, cols, ([row.get(c, "") for c in cols] for row in history))
+    return Path(path)
+
+
+def read_history(run: str | os.PathLike) -> list[dict[str, float]]:
+    """The history of a training folder: its ``history.csv``, or the one inside its
+    ``train_state.pt`` (runs of versions that did not write the table).
+
+    Raises:
+        FileNotFoundError: ``run`` holds neither (one line naming the folder).
+        ValueError: a history that is not numbers by step (one line naming the folder).
+    """
+    run = Path(run)
+    if (run / HISTORY_CSV).is_file():
+        with open(run / HISTORY_CSV, newline="") as fh:
+            rows = [{k: v for k, v in row.items() if v not in ("", None)}
+                    for row in csv.DictReader(fh)]
+    elif (run / STATE_FILE).is_file():
+        rows = torch.load(run / STATE_FILE, map_location="cpu", weights_only=False
+                          ).get("history", [])
+    else:
+        raise FileNotFoundError(f"run folder {str(run)!r} is invalid: it holds neither "
+                                f"{HISTORY_CSV} nor {STATE_FILE} (a training --out folder)")
+    try:
+        return [{k: int(v) if k == "step" else float(v) for k, v in row.items()} for row in rows]
+    except (TypeError, ValueError, AttributeError):
+        raise ValueError(f"run folder {str(run)!r} is invalid: its history is not a table of "
+                         "numbers with a step column (written by issc train / train-djscc)"
+                         ) from None
+
+
+def plot_histories(path: str | os.PathLike, runs: Mapping[str, Sequence[Mapping[str, Any]]],
+                   title: str = "") -> Path:
+    """One panel per validation metric that some run has (see :data:`PLOTTED`), against
+    training step, one line per run; written atomically as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = [(k, lab) for k, lab in PLOTTED if any(k in r for h in runs.values() for r in h)]
+    keys = keys or [("step", "step")]
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.4), squeeze=False)
+    for ax, (k, lab) in zip(axes[0], keys):
+        for name, hist in runs.items():
+            pts = [(r["step"], r[k]) for r in hist if k in r and math.isfinite(r[k])]
+            if pts:
+                ax.plot(*zip(*pts), marker="o", ms=3, label=name)
+        ax.set_xlabel("training step")
+        ax.set_ylabel(lab)
+        ax.grid(alpha=0.3)
+    if len(runs) > 1:
+        axes[0][0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    with atomic_target(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def record_history(out: str | os.PathLike, history: Sequence[Mapping[str, Any]],
+                   title: str = "") -> None:
+    """Write ``out/history.csv`` and ``out/history.png`` (nothing for an empty history)."""
+    if history:
+        out = Path(out)
+        write_history(out / HISTORY_CSV, history)
+        plot_histories(out / HISTORY_PNG, {out.name: history}, title)
