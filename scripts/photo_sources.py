@@ -195,6 +195,28 @@ SOURCES: tuple[Source, ...] = (
         "usr/share/puzzle-jigsaw/samples/" + f for f in (
             "cat-animal-cat-portrait-mackerel.jpg", "pexels-photo-302304.jpeg")),
         "CC0-1.0 (Files: samples/*, 2016-2017 Pexels); see LICENSES/puzzle-jigsaw.copyright"),
+    Source("kphotoalbum", "bookworm", tuple(
+        "usr/share/kphotoalbum/demo/" + f + ".jpg" for f in (
+            "anne_helene", "bar55", "bar55_2", "blackie", "cold_water", "donna", "donna_2",
+            "grand_canyon_1", "grand_canyon_2", "grand_canyon_3", "jesper", "jesper_2",
+            "new_wave_1", "new_wave_2", "pool", "pool_2", "qt-logo", "skagen", "skagen_2",
+            "snow", "spiff", "spiff_2", "sunset", "wayne")),
+        "GPL-2+ (the whole package, 2003-2014 Jesper K. Pedersen and others); see "
+        "LICENSES/kphotoalbum.copyright"),
+    Source("scribus-template", "bookworm", tuple(
+        "usr/share/scribus/templates/" + f for f in (
+            "br2/nature.jpg", "br2/sunset.jpg", "menu1/teriyaki.png", "menu2/pizza.jpg")),
+        "public domain (templates br2, menu1, menu2, 2004 Riku Leino); see "
+        "LICENSES/scribus-template.copyright"),
+    Source("kodi-data", "bookworm", tuple(
+        "usr/share/kodi/addons/skin.estuary/extras/home-images/" + f + ".jpg"
+        for f in ("movie", "music")),
+        "CC0-1.0 (Files: addons/skin.estuary/extras/home-images/movie.jpg, music.jpg); see "
+        "LICENSES/kodi-data.copyright"),
+    Source("hugin-data", "bookworm", tuple(
+        "usr/share/hugin/xrc/data/help_en_EN/" + f + ".jpg" for f in (
+            "800px-C_Marchi-GrandCentral-adj", "CA_fringes00", "CA_tCA00")),
+        "GPL-2+ (Files: *); see LICENSES/hugin-data.copyright"),
 )
 
 
