@@ -7,9 +7,15 @@ the path inside the package, the licence and the size; ``LICENSES/`` holds each
 package's Debian copyright file (``<package>.copyright``) and any licence note the
 package keeps beside the images.
 
-Steps (the packages are fetched with Debian's own client, then unpacked)::
+Steps (the packages are fetched with Debian's own client, then unpacked; the table
+of sources is ``scripts/photo_sources.py``)::
 
-    apt-get download budgie-backgrounds tuxpaint-data ...      # see SOURCES for suites
+    apt-get download $(python -m scripts.photo_sources bookworm)
+    # trixie: an apt with its own lists (trixie.list holds the one "deb ... trixie main" line)
+    T="-o Dir::Etc::SourceList=$PWD/trixie.list -o Dir::Etc::SourceParts=/dev/null
+       -o Dir::State::Lists=$PWD/lists -o Dir::Cache=$PWD/cache"
+    mkdir -p lists/partial cache/archives/partial; apt-get $T update
+    apt-get $T download $(python -m scripts.photo_sources trixie)
     for f in *.deb; do n=${f%%_*}; mkdir -p x/$n; dpkg-deb -x $f x/$n; done
     python -m scripts.prepare_photos --unpacked x --out data/photos_train_extra
 
@@ -25,121 +31,24 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import re
 import shutil
 import struct
 import sys
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from scripts.photo_sources import SOURCES, Source
 
 REPO = Path(__file__).resolve().parent.parent
 LONG_SIDE = 512
 JPEG_QUALITY = 95
 #: normalised correlation of 32x32 grey thumbnails at or above which two photos are one
 NEAR_COPY = 0.95
-
-
-@dataclass(frozen=True)
-class Source:
-    """Photos of one Debian package.
-
-    Args:
-        package: Debian package name (``apt-get download <package>``).
-        suite: Debian suite it was taken from (bookworm, trixie).
-        members: paths inside the unpacked package; ``rcc:<archive>:<path>`` reads a
-            file out of a Qt resource archive (GCompris stores its images so).
-        licence: licence of these files as the copyright file states it.
-        notes: further licence files inside the package, copied to ``LICENSES/``
-            as ``<package>.<name>``.
-    """
-
-    package: str
-    suite: str
-    members: tuple[str, ...]
-    licence: str
-    notes: tuple[str, ...] = ()
-
-    def copyright_path(self, root: Path) -> Path:
-        return root / self.package / "usr/share/doc" / self.package / "copyright"
-
-
-_BUDGIE = "usr/share/backgrounds/budgie/"
-_TUX = "usr/share/tuxpaint/templates/"
-_LXQT = "usr/share/lxqt/wallpapers/"
-_SCRATCH = "usr/share/scratch/Media/Backgrounds/"
-_GRUB = "usr/share/images/grub/"
-_GC = "rcc:usr/share/gcompris-qt/rcc/categorization.rcc:gcompris/src/activities/categorization/" \
-      "resource/images/"
-
-#: The sources of ``data/photos_train_extra`` (chosen by eye: photographs of scenes,
-#: no renderings, drawings or abstract art; licences checked in each copyright file).
-SOURCES: tuple[Source, ...] = (
-    Source("budgie-backgrounds", "trixie", tuple(_BUDGIE + f + ".jpg" for f in (
-        "beacon-street-sunset", "blue-periwinkle", "canyon-wren", "casa-mila",
-        "extreme-desert-hike", "high-trestle-trail", "lake-sherburne", "oakland-zoo-otters",
-        "perched-osprey", "piazza-gae-aulenti", "roman-colosseum", "singaporean-cityscape",
-        "tea-gardens")),
-        "CC0-1.0; see LICENSES/budgie-backgrounds.copyright"),
-    Source("tuxpaint-data", "trixie", tuple(_TUX + f + ".jpg" for f in (
-        "burnt_bark", "cliff", "clouds_from_airplane", "corn_maze", "jellyfish", "lighthouse",
-        "lough_leane", "mossy_bark", "mossy_log", "mudstone", "ocean_splash", "ocean_waves",
-        "redwoods_above", "rocks", "sheep", "spiders_web", "sun_behind_clouds",
-        "sun_behind_leaves", "trees_above", "trees_at_dusk", "wool_mill_machine")),
-        "GPL-2+ (Files: *); see LICENSES/tuxpaint-data.copyright"),
-    Source("lxqt-themes", "bookworm", tuple(_LXQT + f for f in (
-        "Butterfly-Kenneth-Wimer.jpg", "Valendas.png", "after-the-rain.jpg", "appleflower.png",
-        "beam.png", "butterfly.png", "cloud.png", "drop.png", "flowers.png", "fog.jpg",
-        "this-is-not-windows.jpg")),
-        "CC-BY-SA-3.0 (LXQt Project Team); see LICENSES/lxqt-themes.copyright and "
-        "lxqt-themes.License", notes=(_LXQT + "License",)),
-    Source("palapeli-data", "bookworm", tuple("usr/share/palapeli/collection/" + f + ".jpg"
-                                              for f in ("castle-maintenon", "cincinnati-bridge",
-                                                        "citrus-fruits", "european-honey-bee",
-                                                        "panther-chameleon-female")),
-           "GPL-2+ (Files: *); see LICENSES/palapeli-data.copyright"),
-    Source("pysolfc", "trixie", ("usr/share/games/pysolfc/tiles/save-aspect/Leaf.jpg",
-                                 "usr/share/games/pysolfc/tiles/save-aspect/Mountains.jpg"),
-           "CC0 (tiles/COPYRIGHT); see LICENSES/pysolfc.copyright and pysolfc.COPYRIGHT",
-           notes=("usr/share/games/pysolfc/tiles/COPYRIGHT",)),
-    Source("gcompris-qt-data", "bookworm", tuple(_GC + f + ".webp" for f in (
-        "alphabets/alphabets", "numbers/numbers", "others/spoons", "others/weighingMachine",
-        "renewable/windmill6", "tools/nailCutter", "monuments/victoriaMemorial")),
-        "mostly CC-BY / CC-BY-SA (Wikimedia Commons), per file; see "
-        "LICENSES/gcompris-qt-data.copyright"),
-    Source("scratch", "bookworm", tuple(_SCRATCH + f + ".jpg" for f in (
-        "Indoors/clothing-store", "Indoors/hall", "Indoors/kitchen", "Indoors/the-movies-inside",
-        "Nature/beach-malibu", "Nature/canyon", "Nature/flower-bed", "Nature/forest",
-        "Nature/garden-rock", "Nature/grand-canyon", "Nature/gravel-desert", "Nature/hill",
-        "Nature/lake", "Nature/moon", "Nature/pathway", "Nature/tree", "Nature/water-and-rocks",
-        "Nature/wave", "Outdoors/all-sports-mural", "Outdoors/atom-playground",
-        "Outdoors/bench-with-view", "Outdoors/berkeley-mural", "Outdoors/boardwalk",
-        "Outdoors/brick-wall-and-stairs", "Outdoors/brick-wall1", "Outdoors/brick-wall2",
-        "Outdoors/building-at-mit", "Outdoors/building-fireproof", "Outdoors/castle",
-        "Outdoors/city-with-water", "Outdoors/city-with-water2", "Outdoors/driveway",
-        "Outdoors/hallway_outdoors", "Outdoors/hay_field", "Outdoors/houses", "Outdoors/mansion",
-        "Outdoors/mural-faro", "Outdoors/parking-ramp", "Outdoors/pool", "Outdoors/route66",
-        "Outdoors/silos", "Outdoors/the-movies", "Outdoors/train-tracks1",
-        "Outdoors/train-tracks2", "Outdoors/village", "Outdoors/wooden-house",
-        "Sports/baseball-field", "Sports/basketball-court1-a", "Sports/basketball-court1-b",
-        "Sports/football-field", "Sports/playing-field", "Sports/tennis-backboard")),
-        "CC-BY-SA-3.0 (Files: Media/*, MIT); see LICENSES/scratch.copyright"),
-    Source("grub2-splashimages", "trixie", tuple(_GRUB + f + ".tga" for f in (
-        "050817-N-3488C-028", "Apollo_17_The_Last_Moon_Shot_Edit1", "B-1B_over_the_pacific_ocean",
-        "BonsaiTridentMaple", "Moraine_Lake_17092005", "Windbuchencom")),
-        "public domain (Wikimedia Commons), per file; see LICENSES/grub2-splashimages.copyright"),
-    Source("grub2-splashimages", "trixie", tuple(_GRUB + f + ".tga" for f in (
-        "2006-02-15_Piping", "Hortensia-1", "Lake_mapourika_NZ", "Plasma-lamp",
-        "TulipStair_QueensHouse_Greenwich")),
-        "GFDL-1.2+ (Wikimedia Commons), per file; see LICENSES/grub2-splashimages.copyright"),
-    Source("sddm-theme-maldives", "trixie",
-           ("usr/share/sddm/themes/maldives/background.jpg",),
-           "CC-BY-SA-3.0 (2012, Dr. Peter Schmidt; Files: data/themes/maldives/*); see "
-           "LICENSES/sddm-theme-maldives.copyright"),
-)
 
 
 def rcc_files(path: Path) -> Iterator[tuple[str, bytes]]:
@@ -186,6 +95,18 @@ def read_member(root: Path, package: str, member: str) -> bytes:
     return (root / package / member).read_bytes()
 
 
+def photo_name(source: Source, member: str) -> str:
+    """``<package>__<stem>.jpg``; a KDE wallpaper ``<Name>/contents/images/<W>x<H>.jpg`` is
+    named after ``<Name>``, and a ``qualify``-ing source prefixes the archive name."""
+    path = Path(member.split(":")[-1])
+    stem = path.stem
+    if re.fullmatch(r"\d+x\d+", stem) and path.parts[-3:-1] == ("contents", "images"):
+        stem = path.parts[-4]
+    if source.qualify and member.startswith("rcc:"):
+        stem = f"{Path(member.split(':')[1]).stem}_{stem}"
+    return f"{source.package}__{stem}.jpg"
+
+
 def resize_like_shipped(im: Image.Image) -> Image.Image:
     """RGB, longest side ``LONG_SIDE`` px (Lanczos; smaller images are kept as they are)."""
     im = im.convert("RGB")
@@ -219,13 +140,17 @@ def prepare(unpacked: Path, out: Path, sources: tuple[Source, ...] = SOURCES,
             against: tuple[Path, ...] = (REPO / "data" / "photos",)) -> dict[str, int]:
     """Write the photos of ``sources`` into ``out``; returns counts (added, near copies, ...).
 
-    Raises ``ValueError`` (one line) for a source without its copyright file, before
-    anything is written.
+    Raises ``ValueError`` (one line) for a source without its copyright file or for two
+    photos that would get one file name, before anything is written.
     """
     for s in sources:
         if not s.copyright_path(unpacked).is_file():
             raise ValueError(f"source {s.package}: licence file {s.copyright_path(unpacked)} "
                              f"is missing; refusing to add the source")
+    names = [photo_name(s, m) for s in sources for m in s.members]
+    if len(set(names)) < len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"photo names {twice} are taken twice; give those sources qualify=True")
     seen = [thumb(Image.open(p)) for d in against for p in sorted(Path(d).glob("*.jpg"))]
     (out / "LICENSES").mkdir(parents=True, exist_ok=True)
     rows, counts = [], {"added": 0, "near_copies": 0, "cutouts": 0}
@@ -247,7 +172,7 @@ def prepare(unpacked: Path, out: Path, sources: tuple[Source, ...] = SOURCES,
                 print(f"skipped near copy: {s.package} {member}", file=sys.stderr)
                 continue
             seen.append(t)
-            name = f"{s.package}__{Path(member.split(':')[-1]).stem}.jpg"
+            name = photo_name(s, member)
             save_like_shipped(im, out / name)
             rows.append({"file": name, "split": "train", "source_package": s.package,
                          "original_path": f"{s.suite}/{s.package}/{member}",

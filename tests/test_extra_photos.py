@@ -127,3 +127,49 @@ def test_training_option_adds_the_extra_photos_to_the_train_split_only():
     n_extra = len(list(EXTRA_TRAIN_PHOTOS.glob("*.jpg")))
     assert len(tr) == len(base) + n_extra and f"plus {n_extra} photos" in desc
     assert va.files == bva.files and len(ev) == len(bev)
+
+
+def test_the_readme_counts_are_the_attribution_counts():
+    import re
+    from collections import Counter
+
+    text = " ".join((EXTRA_TRAIN_PHOTOS / "README.md").read_text().split())
+    rows = list(csv.DictReader(open(EXTRA_TRAIN_PHOTOS / "ATTRIBUTION.csv")))
+    total, listed = re.search(r"^(\d+) real photographs from Debian packages \((.*?); suites",
+                              text).groups()
+    per_package = {p: int(n) for p, n in re.findall(r"([a-z0-9.+-]+) (\d+)", listed)}
+    assert int(total) == len(rows) == sum(per_package.values())
+    assert per_package == Counter(r["source_package"] for r in rows)
+    mb = sum(p.stat().st_size for p in EXTRA_TRAIN_PHOTOS.rglob("*") if p.is_file()) / 1e6
+    assert f"{round(mb)} MB" in text and mb < 60
+
+
+def test_photo_names_are_unique_and_say_where_the_photo_came_from(tmp_path):
+    from scripts.photo_sources import Source, packages
+    from scripts.prepare_photos import photo_name
+
+    kde = Source("plasma-workspace-wallpapers", "trixie",
+                 ("usr/share/wallpapers/Mountain/contents/images/5120x2880.png",), "GPL-2+")
+    assert photo_name(kde, kde.members[0]) == "plasma-workspace-wallpapers__Mountain.jpg"
+    gc = "rcc:usr/share/gcompris-qt/rcc/erase.rcc:gcompris/src/activities/erase/resource/horse.webp"
+    plain = Source("gcompris-qt-data", "bookworm", (gc,), "GPL-3+")
+    qualified = Source("gcompris-qt-data", "bookworm", (gc,), "GPL-3+", qualify=True)
+    assert photo_name(plain, gc) == "gcompris-qt-data__horse.jpg"
+    assert photo_name(qualified, gc) == "gcompris-qt-data__erase_horse.jpg"
+    names = [photo_name(s, m) for s in SOURCES for m in s.members]
+    assert len(names) == len(set(names))
+    # two photos that would get one name are refused before anything is written
+    pkg = tmp_path / "unpacked" / "gcompris-qt-data" / "usr/share/doc/gcompris-qt-data"
+    pkg.mkdir(parents=True)
+    (pkg / "copyright").write_text("Files: *\nLicense: GPL-3+\n")
+    farm = gc.replace("erase", "explore_farm_animals").replace("/horse", "/animals/horse")
+    twice = (plain, Source("gcompris-qt-data", "bookworm", (farm,), "GPL-3"))
+    with pytest.raises(ValueError, match=r"photo names \['gcompris-qt-data__horse.jpg'\] are "
+                                         r"taken twice; give those sources qualify=True"):
+        prepare(tmp_path / "unpacked", tmp_path / "out", twice, against=())
+    assert not (tmp_path / "out").exists()
+    # every package is fetched from one suite, and an unknown suite is refused in one line
+    assert sorted(packages("bookworm") + packages("trixie")) == sorted({s.package
+                                                                        for s in SOURCES})
+    with pytest.raises(ValueError, match="suite 'sid' is not one of the sources' suites"):
+        packages("sid")
