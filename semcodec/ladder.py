@@ -56,8 +56,9 @@ def make_datasets(dataset: str, root: str | None, crop: int, seed: int,
         tr = ImageListDataset(files, crop, True, seed=seed, cache=True)
         va = shipped_photos("val", val_crop)
         ev = shipped_photos("test", None)
+        where = root or "data/photos_train_extra"  # the shipped folder, named as users see it
         desc = (f"shipped photos (data/photos) train split plus {len(extra.files)} photos of "
-                f"{root or EXTRA_TRAIN_PHOTOS} ({extra.skipped} skipped); val / test split.csv")
+                f"{where} ({extra.skipped} skipped); val / test split.csv")
     elif dataset == "cub":
         if not root:
             raise ValueError("dataset=cub needs --data PATH (the CUB_200_2011 folder)")
