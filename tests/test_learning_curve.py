@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 
 import pytest
 import torch
@@ -52,6 +53,11 @@ def test_every_validation_is_a_row_of_history_csv_equal_to_the_state(two_runs):
     # training seconds grow and the PSNR column is the one validate() measured
     assert 0 < float(rows[0]["train_s"]) < float(rows[1]["train_s"])
     assert float(rows[1]["val_psnr"]) == pytest.approx(t.history[-1]["val_psnr"])
+    # each column is the quantity it names: PSNR of the row's own MSE (images in [0, 1])
+    for row in rows:
+        assert float(row["val_psnr"]) == pytest.approx(-10 * math.log10(float(row["val_mse"])))
+        assert float(row["train_psnr"]) == pytest.approx(
+            -10 * math.log10(float(row["train_mse"])))
     assert Image.open(t.out / "history.png").size[0] > 0
 
 
@@ -95,4 +101,15 @@ def test_cli_refuses_a_label_count_that_does_not_match(two_runs, tmp_path, capsy
                  "x", "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "labels='x' is invalid: give 2 distinct" in err[0]
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_refuses_a_history_that_is_not_numbers_in_one_line(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "history.csv").write_text("step,train_s,val_psnr\n1000,12.5,twenty\n")
+    code = main(["learning-curves", str(run), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert f"run folder '{run}' is invalid: its history is not a table of numbers" in err[0]
     assert not (tmp_path / "o").exists()
