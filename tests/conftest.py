@@ -70,3 +70,21 @@ def tiny_sweep_inputs(root: Path, image_seed: int, model_seed: int) -> tuple[Pat
     m.update(force=True)
     save_checkpoint(models / "q1.ckpt", m, {"lambda": 0.013, "preset": "compact"})
     return imgs, models
+
+
+@pytest.fixture
+def ctrl_c_as_at_a_terminal():
+    """SIGINT handled as in a foreground shell, whatever the suite inherited.
+
+    A job started with ``&`` from a non-interactive shell (nohup, CI wrappers) inherits
+    SIGINT ignored, and Python then installs no KeyboardInterrupt handler; tests of the
+    Ctrl-C path must set up the terminal's disposition themselves. Returns the
+    ``preexec_fn`` that gives a child process the same disposition.
+    """
+    import signal
+
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
+    finally:
+        signal.signal(signal.SIGINT, old)

@@ -269,7 +269,8 @@ def _wait_for(path: Path, text: str, timeout: float = 120.0) -> None:
     raise AssertionError(f"{text!r} never appeared in {path}: {path.read_text()[-2000:]}")
 
 
-def test_ctrl_c_is_one_line_exit_130_without_worker_tracebacks(ladder, folder, tmp_path):
+def test_ctrl_c_is_one_line_exit_130_without_worker_tracebacks(ladder, folder, tmp_path,
+                                                               ctrl_c_as_at_a_terminal):
     """Ctrl-C reaches the whole process group (the sweep and its decode workers)."""
     err = tmp_path / "err.txt"
     with open(err, "w") as fh:
@@ -278,7 +279,7 @@ def test_ctrl_c_is_one_line_exit_130_without_worker_tracebacks(ladder, folder, t
              "--models", str(ladder), "--points", "40", "--trials", "20", "--workers", "2",
              "--out", str(tmp_path / "sw")],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=fh, start_new_session=True,
-            env={**os.environ, "OMP_NUM_THREADS": "1"})
+            preexec_fn=ctrl_c_as_at_a_terminal, env={**os.environ, "OMP_NUM_THREADS": "1"})
         try:
             _wait_for(err, "encode:")
             os.killpg(proc.pid, signal.SIGINT)

@@ -49,7 +49,7 @@ def _sigint_state(_tag: str):
     return handle
 
 
-def test_ctrl_c_during_a_worker_start_is_raised_not_lost(monkeypatch):
+def test_ctrl_c_during_a_worker_start_is_raised_not_lost(monkeypatch, ctrl_c_as_at_a_terminal):
     """A Ctrl-C that lands while a worker is being spawned ends the run (it was once
     dropped, and the run went on), and the worker itself never sees it."""
     import multiprocessing.context as mpc
