@@ -81,6 +81,7 @@ def run_train_all(args: argparse.Namespace) -> None:
                                  crop=args.crop, seed=args.seed, device=device,
                                  meta={"command": meta["command"]}, batch_size=args.batch_size,
                                  lr=args.lr, warmup_steps=args.warmup_steps,
+                                 quantizer=args.quantizer,
                                  val_every=args.val_every,
                                  ckpt_every=args.ckpt_every)
         meta["checkpoints"] = [str(p) for p in paths]

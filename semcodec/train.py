@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from compressai.models import ScaleHyperprior
+from compressai.ops import quantize_ste
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
@@ -43,6 +45,20 @@ from .checkpoint import load_codec, restore_likelihood_bounds, save_checkpoint
 from .evaluate import measure_codec, psnr_from_mse
 from .learning_curve import record_history
 from .zoo import build_model, check_lambda, check_preset
+
+#: Training-time quantisers of the latents y (``TrainConfig.quantizer``).
+QUANTIZERS: dict[str, str] = {
+    "noise": "y + U(-1/2, 1/2) for both the rate term and the synthesis (CompressAI's default)",
+    "mixed": "y + U(-1/2, 1/2) for the rate term, round(y) with a straight-through gradient "
+             "into the synthesis (Minnen & Singh 2020), so the decoder trains on what it decodes",
+}
+
+
+def check_quantizer(quantizer: str) -> str:
+    if quantizer not in QUANTIZERS:
+        raise ValueError(f"quantizer={quantizer!r} is unknown: valid quantizers are "
+                         f"{sorted(QUANTIZERS)}")
+    return quantizer
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -106,11 +122,13 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"
     init: str | None = None  # warm start from this checkpoint (a trained neighbour)
+    quantizer: str = "noise"  # see QUANTIZERS
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_preset(self.preset)
         check_lambda(self.lmbda)
+        check_quantizer(self.quantizer)
         for name in ("steps", "batch_size", "val_every", "ckpt_every"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}={getattr(self, name)} is invalid: must be >= 1")
@@ -125,6 +143,29 @@ def rd_loss(out: dict, x: torch.Tensor, lmbda: float) -> dict[str, torch.Tensor]
     bpp = nats / (-math.log(2) * n * h * w)
     mse = torch.mean((out["x_hat"] - x) ** 2)
     return {"loss": lmbda * 255**2 * mse + bpp, "bpp": bpp, "mse": mse}
+
+
+def training_forward(model: ScaleHyperprior, x: torch.Tensor, quantizer: str = "noise") -> dict:
+    """The model's training-mode forward pass under ``quantizer`` (see :data:`QUANTIZERS`).
+
+    Args:
+        model: scale-hyperprior codec in training mode.
+        x: float (B, 3, H, W) in [0, 1], H and W multiples of 64.
+
+    Returns:
+        ``{"x_hat": (B, 3, H, W), "likelihoods": {"y": ..., "z": ...}}`` as CompressAI's
+        ``forward``. With ``"mixed"`` the likelihoods are the same as with ``"noise"``
+        (same noise draws) and only the synthesis input differs: the decoder then sees
+        round(y), exactly what the real entropy decoder hands it.
+    """
+    if check_quantizer(quantizer) == "noise":
+        return model(x)
+    y = model.g_a(x)
+    z_hat, z_likelihoods = model.entropy_bottleneck(model.h_a(torch.abs(y)))
+    scales_hat = model.h_s(z_hat)
+    _, y_likelihoods = model.gaussian_conditional(y, scales_hat)
+    return {"x_hat": model.g_s(quantize_ste(y)),
+            "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
 
 
 def stack_batch(ds: Dataset, idx: torch.Tensor) -> torch.Tensor:
@@ -216,10 +257,14 @@ class Trainer:
 
     def _load_state(self) -> None:
         st = torch.load(self.state_path, map_location=self.device, weights_only=False)
-        if st["config"]["preset"] != self.cfg.preset or st["config"]["lmbda"] != self.cfg.lmbda:
-            raise ValueError(f"{self.state_path} belongs to preset={st['config']['preset']} "
-                             f"lambda={st['config']['lmbda']}, not {self.cfg.preset} "
-                             f"lambda={self.cfg.lmbda}; use another --out")
+        saved = {"preset": st["config"]["preset"], "lambda": st["config"]["lmbda"],
+                 "quantizer": st["config"].get("quantizer", "noise")}
+        asked = {"preset": self.cfg.preset, "lambda": self.cfg.lmbda,
+                 "quantizer": self.cfg.quantizer}
+        if saved != asked:
+            raise ValueError(f"{self.state_path} belongs to "
+                             f"{' '.join(f'{k}={v}' for k, v in saved.items())}, not "
+                             f"{' '.join(f'{k}={v}' for k, v in asked.items())}; use another --out")
         # a state warm-started from an older float16 file may carry the bound as 0
         self.model.load_state_dict(restore_likelihood_bounds(st["model"], self.model))
         self.aux_opt.load_state_dict(st["aux_opt"])
@@ -232,7 +277,7 @@ class Trainer:
         self.model.train()
         self.opt.zero_grad(set_to_none=True)
         self.aux_opt.zero_grad(set_to_none=True)
-        out = self.model(x)
+        out = training_forward(self.model, x, self.cfg.quantizer)
         terms = rd_loss(out, x, self.cfg.lmbda)
         finite = bool(torch.isfinite(terms["loss"]))
         if finite:

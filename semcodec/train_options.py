@@ -28,7 +28,7 @@ PLAIN_TYPES = SimpleNamespace(
 
 #: Options of every training job whose values are passed on to each rate's process
 #: by :func:`training_argv` (``--seed`` and ``--out`` differ per rate, so they are not).
-PASSED_ON = ("preset", "dataset", "data", "crop", "batch_size", "lr", "warmup_steps",
+PASSED_ON = ("preset", "dataset", "data", "crop", "batch_size", "lr", "warmup_steps", "quantizer",
              "val_every", "ckpt_every", "device", "threads")
 
 
@@ -51,6 +51,10 @@ def add_training_arguments(p: argparse.ArgumentParser, types: Any = PLAIN_TYPES)
     p.add_argument("--lr", type=types.positive_float, default=1e-4, help="Adam learning rate")
     p.add_argument("--warmup-steps", type=types.nonneg_int, default=500,
                    help="linear lr warm-up steps")
+    p.add_argument("--quantizer", default="noise", choices=["noise", "mixed"],
+                   help="training-time quantiser of the latents: noise (CompressAI's uniform "
+                        "noise) or mixed (noise for the rate, straight-through rounding into "
+                        "the decoder, Minnen & Singh 2020)")
     p.add_argument("--val-every", type=types.positive_int, default=500,
                    help="steps between validations")
     p.add_argument("--ckpt-every", type=types.positive_int, default=250,

@@ -57,7 +57,7 @@ def config_from_args(args: argparse.Namespace, device: str) -> TrainConfig:
     return TrainConfig(preset=args.preset, lmbda=args.lmbda, steps=args.steps,
                        batch_size=args.batch_size, lr=args.lr, val_every=args.val_every,
                        ckpt_every=args.ckpt_every, seed=args.seed, device=device, init=args.init,
-                       warmup_steps=args.warmup_steps)
+                       warmup_steps=args.warmup_steps, quantizer=args.quantizer)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -15,7 +15,15 @@ import torch
 from semcodec.checkpoint import CheckpointError, load_codec, read_checkpoint, save_checkpoint
 from semcodec.datasets import image_folder
 from semcodec.evaluate import codec_roundtrip, jpeg_at_bpp, jpeg_roundtrip, pad_to_multiple
-from semcodec.train import TrainConfig, Trainer, TrainingInterrupted, rd_loss
+from semcodec.train import (
+    QUANTIZERS,
+    TrainConfig,
+    Trainer,
+    TrainingInterrupted,
+    rd_loss,
+    training_forward,
+)
+from semcodec.train_options import add_training_arguments
 from semcodec.zoo import DEFAULT_LAMBDAS, build_model, rate_ladder
 
 
@@ -211,6 +219,54 @@ def test_resume_refuses_other_lambda(image_dir, tmp_path):
     tr = image_folder(image_dir, crop_size=64, train=True)
     with pytest.raises(ValueError, match="belongs to preset=compact lambda=0.013"):
         Trainer(TrainConfig(lmbda=0.05, steps=2), tr, tr, [], tmp_path / "run")
+
+
+def test_mixed_quantizer_decodes_rounded_latents_with_the_same_rate_term():
+    """"mixed": the likelihoods are those of the noise forward (same draws), the decoder
+    input is round(y) (what the entropy decoder hands it), and the gradient still reaches
+    the analysis transform through the straight-through rounding."""
+    torch.manual_seed(0)
+    model = build_model("compact").train()
+    x = torch.rand(2, 3, 64, 64)
+    torch.manual_seed(1)
+    noise = training_forward(model, x, "noise")
+    torch.manual_seed(1)
+    mixed = training_forward(model, x, "mixed")
+    for k in ("y", "z"):
+        assert torch.equal(noise["likelihoods"][k], mixed["likelihoods"][k])
+    with torch.no_grad():
+        y = model.g_a(x)
+        assert torch.allclose(mixed["x_hat"], model.g_s(torch.round(y)), atol=1e-6)
+        assert not torch.allclose(noise["x_hat"], mixed["x_hat"], atol=1e-3)
+        # eval-mode forward (round(y) into g_s) reconstructs what "mixed" trains on
+        assert torch.allclose(model.eval()(x)["x_hat"], mixed["x_hat"], atol=1e-6)
+    model.train()
+    rd_loss(mixed, x, 0.013)["loss"].backward()
+    assert model.g_a[0].weight.grad.abs().sum() > 0
+
+
+def test_quantizer_is_checked_recorded_and_kept_on_resume(image_dir, tmp_path):
+    with pytest.raises(ValueError, match=r"quantizer='ste' is unknown: valid quantizers are "
+                                         r"\['mixed', 'noise'\]"):
+        TrainConfig(quantizer="ste")
+    t = _trainer(image_dir, tmp_path / "run", steps=2, quantizer="mixed")
+    _, meta = load_codec(t.fit(progress=False))
+    assert meta["config"]["quantizer"] == "mixed"
+    t2 = _trainer(image_dir, tmp_path / "run2", steps=2, quantizer="mixed")
+    t2.fit(progress=False, stop_after=1)
+    tr = image_folder(image_dir, crop_size=64, train=True)
+    with pytest.raises(ValueError, match="quantizer=mixed, not preset=compact lambda=0.013 "
+                                         "quantizer=noise"):
+        Trainer(TrainConfig(lmbda=0.013, steps=2), tr, tr, [], tmp_path / "run2")
+
+
+def test_cli_quantizer_choices_are_the_trainers():
+    import argparse
+
+    p = argparse.ArgumentParser()
+    add_training_arguments(p)
+    action = next(a for a in p._actions if a.dest == "quantizer")
+    assert sorted(action.choices) == sorted(QUANTIZERS) and action.default == "noise"
 
 
 def test_checkpoint_round_trip_metadata_and_bitstream(image_dir, tmp_path):
