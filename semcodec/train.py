@@ -44,6 +44,7 @@ from .atomic_io import atomic_target
 from .checkpoint import load_codec, restore_likelihood_bounds, save_checkpoint
 from .evaluate import measure_codec, psnr_from_mse
 from .learning_curve import record_history
+from .widen import widen_codec
 from .zoo import build_model, check_lambda, check_preset
 
 #: Training-time quantisers of the latents y (``TrainConfig.quantizer``).
@@ -213,6 +214,9 @@ class Trainer:
         self.model = build_model(cfg.preset).to(self.device)
         if cfg.init:
             init_model, init_meta = load_codec(cfg.init)
+            if init_meta["preset"] != cfg.preset:  # a smaller trained codec grows into this one
+                init_model = widen_codec(init_model, cfg.preset, seed=cfg.seed)
+                self.meta.setdefault("widened_from", init_meta["preset"])
             self.model.load_state_dict(init_model.state_dict())
             # provenance of the warm start travels with the checkpoint (how it was trained)
             self.meta.setdefault("init_from", {k: init_meta.get(k) for k in (
