@@ -76,7 +76,9 @@ def add_rate_arguments(p: argparse.ArgumentParser, types: Any = PLAIN_TYPES) -> 
                         "MSE objective)")
     p.add_argument("--steps", type=types.positive_int, default=20000, help="training steps")
     p.add_argument("--init", type=types.existing_file, default=None,
-                   help="warm start from this checkpoint (default: random initialisation)")
+                   help="warm start from this checkpoint; one of a smaller preset is widened "
+                        "into --preset first, computing the same (default: random "
+                        "initialisation)")
 
 
 def training_argv(values: Mapping[str, Any]) -> list[str]:
