@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("ckpts", nargs="+", type=at.existing_file,
                    help="checkpoints (.ckpt), lowest rate (lambda) first")
     p.add_argument("--out", "--dest", dest="dest", type=at.out_dir, default=None,
-                   help="ladder folder (default: the shipped data/codecs/<preset>)")
+                   help="ladder folder (default: the shipped data/codecs/<preset of q1>)")
     p.set_defaults(func=run_install_ladder)
 
 

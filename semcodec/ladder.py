@@ -30,6 +30,7 @@ from .datasets import (
     shipped_photos,
 )
 from .train import TrainConfig, Trainer, stop_signals_handled
+from .zoo import PRESETS
 
 #: Where the shipped default ladder lives (one ``q<i>.ckpt`` per rate + ``ladder.json``).
 SHIPPED_CODECS = Path(__file__).resolve().parent.parent / "data" / "codecs" / "compact"
@@ -187,9 +188,9 @@ def install_ladder(ckpts: list[Path], dest: str | os.PathLike | None = None,
     """Install trained checkpoints as the ladder ``dest/q<i>.ckpt`` + ``ladder.json`` + card.
 
     Args:
-        ckpts: G checkpoint paths, lowest rate first (strictly increasing lambda,
-            one preset).
-        dest: ladder folder (default: the shipped ``data/codecs/<preset>``);
+        ckpts: G checkpoint paths, lowest rate first (strictly increasing lambda;
+            the preset may grow with the rate, N and M never shrink).
+        dest: ladder folder (default: the shipped ``data/codecs/<preset of q1>``);
             created when missing. Models ``q<j>.ckpt`` of an
             older, longer ladder (j > G) are removed so the folder holds one ladder.
         provenance: extra record stored in ``ladder.json`` under ``"installed"``
@@ -201,27 +202,32 @@ def install_ladder(ckpts: list[Path], dest: str | os.PathLike | None = None,
     written last.
 
     Raises:
-        ValueError: empty list, mixed presets or lambdas not increasing.
+        ValueError: empty list, lambdas not increasing or a preset smaller than the one below.
         FileNotFoundError / CheckpointError: a missing or damaged checkpoint.
     """
     if not ckpts:
         raise ValueError("no checkpoints given: a ladder needs at least one (lowest rate first)")
     metas = [load_codec(src)[1] for src in ckpts]
-    presets = sorted({m["preset"] for m in metas})
-    if len(presets) > 1:
-        raise ValueError(f"checkpoints mix presets {presets}: a ladder uses one preset")
+    for i in range(1, len(metas)):  # capacity may grow with the rate, as in CompressAI's zoo
+        lo, hi = PRESETS[metas[i - 1]["preset"]], PRESETS[metas[i]["preset"]]
+        if hi["N"] < lo["N"] or hi["M"] < lo["M"]:
+            raise ValueError(
+                f"preset must not shrink along the ladder: q{i + 1} ({ckpts[i]}) is "
+                f"{metas[i]['preset']} (N={hi['N']}, M={hi['M']}), smaller than q{i}'s "
+                f"{metas[i - 1]['preset']} (N={lo['N']}, M={lo['M']})")
     for i in range(1, len(metas)):
         if not metas[i]["lambda"] > metas[i - 1]["lambda"]:
             raise ValueError(
                 f"lambda must increase along the ladder: q{i + 1} ({ckpts[i]}) has lambda="
                 f"{metas[i]['lambda']} <= q{i} lambda={metas[i - 1]['lambda']}; give the "
                 f"checkpoints lowest rate first")
-    dest = SHIPPED_CODECS.parent / presets[0] if dest is None else Path(dest)
+    dest = SHIPPED_CODECS.parent / metas[0]["preset"] if dest is None else Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     rows = []
     for i, (src, meta) in enumerate(zip(ckpts, metas), 1):
         write_atomic(dest / f"q{i}.ckpt", Path(src).read_bytes())
-        rows.append({"model": i, "file": f"q{i}.ckpt", "lambda": meta["lambda"],
+        rows.append({"model": i, "file": f"q{i}.ckpt", "preset": meta["preset"],
+                     "lambda": meta["lambda"],
                      "steps": meta["steps"], "sha256": meta["sha256"], **meta.get("eval", {})})
     for old in _ladder_files(dest)[len(ckpts):]:
         old.unlink()
@@ -239,11 +245,12 @@ def ladder_readme(metas: list[dict[str, Any]], rows: list[dict[str, Any]]) -> st
              "Scale-hyperprior codecs (CompressAI `ScaleHyperprior`), one per rate. Rates and",
              "distortions are measured on the evaluation images with the real entropy coder",
              "(whole images, padded to a multiple of 64; bpp counts the original pixels).", "",
-             "| model | lambda | steps (last stage) | steps (all stages) | R_s [bits/image] | bpp "
-             "| PSNR [dB] | MS-SSIM |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| model | preset | lambda | steps (last stage) | steps (all stages) "
+             "| R_s [bits/image] | bpp | PSNR [dB] | MS-SSIM |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r, meta in zip(rows, metas):
-        lines.append(f"| q{r['model']} | {r['lambda']} | {r['steps']} | {_total_steps(meta)} "
+        lines.append(f"| q{r['model']} | {meta['preset']} | {r['lambda']} | {r['steps']} "
+                     f"| {_total_steps(meta)} "
                      f"| {r.get('rs_bits', 0):.0f} "
                      f"| {r.get('bpp', 0):.4f} | {r.get('psnr', 0):.2f} | "
                      f"{r.get('ms_ssim', 0):.4f} |")

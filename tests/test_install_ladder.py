@@ -38,7 +38,7 @@ def test_install_writes_index_card_and_drops_a_longer_old_ladder(tmp_path):
     for row, f in zip(doc["models"], files):
         assert load_codec(f)[1]["sha256"] == row["sha256"]
     card = (dest / "README.md").read_text()
-    assert "issc train --lmbda 0.02" in card and "| q2 | 0.02 | 7 | 7 |" in card
+    assert "issc train --lmbda 0.02" in card and "| q2 | compact | 0.02 | 7 | 7 |" in card
     assert not list(dest.glob(".*tmp"))
 
 
@@ -49,14 +49,29 @@ def test_card_counts_steps_over_warm_start_stages():
     assert _total_steps(meta) == 23
 
 
+def test_a_ladder_may_grow_its_preset_with_the_rate(tmp_path):
+    """CompressAI's zoo widens its models at the high qualities; a ladder may too."""
+    dest = tmp_path / "ladder"
+    ckpts = [_ckpt(tmp_path / "a.ckpt", 0.01), _ckpt(tmp_path / "b.ckpt", 0.05,
+                                                     preset="bmshj2018")]
+    install_ladder(ckpts, dest)
+    doc = json.loads((dest / "ladder.json").read_text())
+    assert [r["preset"] for r in doc["models"]] == ["compact", "bmshj2018"]
+    assert "| q2 | bmshj2018 | 0.05 |" in (dest / "README.md").read_text()
+    widths = [load_codec(p)[0].g_a[-1].weight.shape[0] for p in shipped_ladder(dest)]
+    assert widths == [96, 192]
+
+
 def test_install_refuses_bad_ladders_before_touching_dest(tmp_path):
     dest = tmp_path / "ladder"
     a, b = _ckpt(tmp_path / "a.ckpt", 0.02), _ckpt(tmp_path / "b.ckpt", 0.01)
     with pytest.raises(ValueError, match="lambda must increase along the ladder: q2"):
         install_ladder([a, b], dest)
     c = _ckpt(tmp_path / "c.ckpt", 0.05, preset="bmshj2018")
-    with pytest.raises(ValueError, match="mix presets"):
-        install_ladder([b, c], dest)
+    d = _ckpt(tmp_path / "d.ckpt", 0.08)
+    with pytest.raises(ValueError, match=r"preset must not shrink along the ladder: q3 .* is "
+                                         r"compact \(N=64, M=96\), smaller than q2's bmshj2018"):
+        install_ladder([b, c, d], dest)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         install_ladder([b, tmp_path / "missing.ckpt"], dest)
     assert not dest.exists()
