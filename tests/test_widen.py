@@ -16,8 +16,8 @@ from semcodec.zoo import build_model
 
 @pytest.fixture(scope="module")
 def narrow() -> torch.nn.Module:
-    """The shipped q6 codec: trained, so its densities are what widening meets in use."""
-    model, _ = load_codec(SHIPPED_CODECS / "q6.ckpt")
+    """The shipped q5 codec (compact): trained, so its densities are what widening meets."""
+    model, _ = load_codec(SHIPPED_CODECS / "q5.ckpt")
     return model.eval()
 
 
@@ -65,10 +65,10 @@ def test_widening_refuses_a_narrower_or_unknown_preset():
 
 def test_training_a_larger_preset_from_a_compact_checkpoint(image_dir, tmp_path, narrow):
     ckpt = tmp_path / "compact.ckpt"
-    save_checkpoint(ckpt, narrow, {"preset": "compact", "lambda": 0.0483})
+    save_checkpoint(ckpt, narrow, {"preset": "compact", "lambda": 0.025})
     tr = image_folder(image_dir, crop_size=64, train=True, seed=0, cache=True)
     va = image_folder(image_dir, crop_size=64, train=False, cache=True)
-    cfg = TrainConfig(preset="bmshj2018", lmbda=0.0483, steps=1, batch_size=2, init=str(ckpt),
+    cfg = TrainConfig(preset="bmshj2018", lmbda=0.025, steps=1, batch_size=2, init=str(ckpt),
                       warmup_steps=1)
     t = Trainer(cfg, tr, va, [va.image(0)], tmp_path / "run")
     assert t.meta["widened_from"] == "compact"
