@@ -18,10 +18,12 @@ def ladder():
     return [load_codec(p) for p in shipped_ladder()]
 
 
-def test_six_intact_compact_codecs_at_the_default_lambdas(ladder):
+def test_six_intact_codecs_at_the_default_lambdas(ladder):
     assert len(ladder) == 6
     assert [m["lambda"] for _, m in ladder] == list(DEFAULT_LAMBDAS)
-    assert all(m["preset"] == "compact" for _, m in ladder)
+    # q6 was grown into the larger preset (docs/semcodec_codecs.md, stage 10)
+    assert [m["preset"] for _, m in ladder] == ["compact"] * 5 + ["bmshj2018"]
+    assert ladder[-1][1]["widened_from"] == "compact"
     total = sum(p.stat().st_size for p in SHIPPED_CODECS.glob("*.ckpt"))
     assert total <= 30 * 2**20
 
