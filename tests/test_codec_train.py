@@ -240,9 +240,19 @@ def test_mixed_quantizer_decodes_rounded_latents_with_the_same_rate_term():
         assert not torch.allclose(noise["x_hat"], mixed["x_hat"], atol=1e-3)
         # eval-mode forward (round(y) into g_s) reconstructs what "mixed" trains on
         assert torch.allclose(model.eval()(x)["x_hat"], mixed["x_hat"], atol=1e-6)
+    # straight-through: the distortion's gradient w.r.t. y is its gradient w.r.t. round(y)
+    # (the rate term alone would also reach g_a, so only the distortion is back-propagated)
     model.train()
-    rd_loss(mixed, x, 0.013)["loss"].backward()
-    assert model.g_a[0].weight.grad.abs().sum() > 0
+    caught = {}
+    hook = model.g_a.register_forward_hook(lambda _m, _i, out: caught.setdefault("y", out))
+    out = training_forward(model, x, "mixed")
+    hook.remove()
+    caught["y"].retain_grad()
+    torch.mean((out["x_hat"] - x) ** 2).backward()
+    y_round = torch.round(caught["y"].detach()).requires_grad_()
+    torch.mean((model.g_s(y_round) - x) ** 2).backward()
+    assert y_round.grad.abs().sum() > 0
+    assert torch.allclose(caught["y"].grad, y_round.grad, rtol=1e-4, atol=1e-10)
 
 
 def test_quantizer_is_checked_recorded_and_kept_on_resume(image_dir, tmp_path):
