@@ -16,8 +16,8 @@ from semcodec.zoo import build_model
 
 @pytest.fixture(scope="module")
 def narrow() -> torch.nn.Module:
-    """The shipped q5 codec (compact): trained, so its densities are what widening meets."""
-    model, _ = load_codec(SHIPPED_CODECS / "q5.ckpt")
+    """The shipped q4 codec (compact): trained, so its densities are what widening meets."""
+    model, _ = load_codec(SHIPPED_CODECS / "q4.ckpt")
     return model.eval()
 
 
