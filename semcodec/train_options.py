@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
+from .zoo import PRESETS
+
 #: Conversions without range checks (``python -m semcodec.train_rate``).
 PLAIN_TYPES = SimpleNamespace(
     multiple_of=lambda unit: int, positive_int=int, nonneg_int=int, positive_float=float,
@@ -34,8 +36,10 @@ PASSED_ON = ("preset", "dataset", "data", "crop", "batch_size", "lr", "warmup_st
 
 def add_training_arguments(p: argparse.ArgumentParser, types: Any = PLAIN_TYPES) -> None:
     """The options every training job takes (``issc train``, ``issc train-all``, one rate)."""
-    p.add_argument("--preset", default="compact", choices=["compact", "bmshj2018"],
-                   help="compact (N=64, M=96) or bmshj2018 (N=128, M=192)")
+    p.add_argument("--preset", default="compact", choices=list(PRESETS),
+                   help="codec size: " + ", ".join(f"{k} (N={v['N']}, M={v['M']})"
+                                                   for k, v in PRESETS.items())
+                        + "; with --init from a smaller preset the codec is grown (semcodec.widen)")
     p.add_argument("--dataset", default="shipped",
                    choices=["shipped", "shipped+extra", "cub", "folder"],
                    help="shipped photos, shipped photos with data/photos_train_extra added to "

@@ -17,6 +17,7 @@ from compressai.models import ScaleHyperprior
 PRESETS: dict[str, dict[str, int]] = {
     "compact": {"N": 64, "M": 96},  # the CPU default
     "bmshj2018": {"N": 128, "M": 192},  # CompressAI's bmshj2018-hyperprior, qualities 1-5
+    "bmshj2018-high": {"N": 192, "M": 320},  # the same, qualities 6-8 (a GPU size)
 }
 
 #: CompressAI's MSE lambdas for qualities 1..6 (compressai.zoo image models).

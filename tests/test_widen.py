@@ -84,3 +84,20 @@ def test_training_a_larger_preset_from_a_compact_checkpoint(image_dir, tmp_path,
     assert t.model.g_a[-1].weight.grad[96:].abs().sum() > 0
     _, meta = load_codec(t.fit(progress=False))
     assert meta["preset"] == "bmshj2018" and meta["widened_from"] == "compact"
+
+
+def test_the_grown_q6_widens_again_into_compressai_top_size():
+    """The shipped q6 (bmshj2018, itself grown) into bmshj2018-high (N=192, M=320)."""
+    mid, meta = load_codec(SHIPPED_CODECS / "q6.ckpt")
+    assert meta["preset"] == "bmshj2018"
+    mid.eval()
+    top = widen_codec(mid, "bmshj2018-high", seed=2).eval()
+    assert codec_widths(top) == (192, 320)
+    torch.manual_seed(3)
+    x = torch.rand(1, 3, 128, 128)
+    with torch.no_grad():
+        a, b = mid(x), top(x)
+    assert torch.allclose(a["x_hat"], b["x_hat"], atol=1e-5)
+    assert torch.allclose(a["likelihoods"]["y"], b["likelihoods"]["y"][:, :192], atol=1e-6)
+    assert torch.allclose(a["likelihoods"]["z"], b["likelihoods"]["z"][:, :128], atol=1e-6)
+    assert (-torch.log2(b["likelihoods"]["y"][:, 192:])).sum() < 0.01 * 128 * 8 * 8
