@@ -260,10 +260,15 @@ def ladder_readme(metas: list[dict[str, Any]], rows: list[dict[str, Any]]) -> st
         stage: dict[str, Any] | None = meta
         while stage:
             cfg = stage.get("config") or {}
+            parent = stage.get("init_from")
+            # a stage whose warm start had a smaller preset grew it (semcodec.widen)
+            grown = (parent or {}).get("config", {}).get("preset")
+            grown = f", grown from {grown}" if grown and grown != cfg.get("preset") else ""
             lines.append(f"- `{stage.get('command', '?')}` ({stage.get('steps', '?')} steps, "
+                         f"preset {cfg.get('preset', '?')}{grown}, "
                          f"batch {cfg.get('batch_size', '?')}, crop {stage.get('crop', '?')}, "
                          f"device {cfg.get('device', '?')}; {stage.get('dataset', '?')})")
-            stage = stage.get("init_from")
+            stage = parent
         lines.append("")
     return "\n".join(lines)
 

@@ -220,7 +220,8 @@ class Trainer:
             self.model.load_state_dict(init_model.state_dict())
             # provenance of the warm start travels with the checkpoint (how it was trained)
             self.meta.setdefault("init_from", {k: init_meta.get(k) for k in (
-                "path", "sha256", "steps", "command", "dataset", "crop", "config", "init_from")})
+                "path", "sha256", "steps", "command", "dataset", "crop", "config", "widened_from",
+                "init_from")})
         params = {n for n, p in self.model.named_parameters() if not n.endswith(".quantiles")}
         named = dict(self.model.named_parameters())
         self.opt = torch.optim.Adam([named[n] for n in sorted(params)], lr=cfg.lr)

@@ -23,7 +23,7 @@ def test_six_intact_codecs_at_the_default_lambdas(ladder):
     assert [m["lambda"] for _, m in ladder] == list(DEFAULT_LAMBDAS)
     # q6 and q5 were grown into the larger preset (docs/semcodec_codecs.md, stages 10 and 11)
     assert [m["preset"] for _, m in ladder] == ["compact"] * 4 + ["bmshj2018"] * 2
-    assert all(m["widened_from"] == "compact" for _, m in ladder[4:])
+    assert ladder[4][1]["widened_from"] == "compact"  # q6 grew one stage before its last
     # four compact codecs of 3.3 MiB and two bmshj2018 ones of 10.5 MiB (float32 weights)
     total = sum(p.stat().st_size for p in SHIPPED_CODECS.glob("*.ckpt"))
     assert total <= 36 * 2**20
@@ -48,6 +48,15 @@ def test_metadata_records_how_each_codec_was_trained(ladder):
             stage = stage.get("init_from")
     card = (SHIPPED_CODECS / "README.md").read_text()
     assert card.count("issc train") >= 6
+    # each grown codec names, in its lineage, the one stage that grew it
+    assert card.count("preset bmshj2018, grown from compact") == 2
+    for _, m in ladder[4:]:
+        stages, stage = [], m
+        while stage:
+            stages.append(stage["config"]["preset"])
+            stage = stage.get("init_from")
+        assert stages[0] == "bmshj2018" and stages[-1] == "compact"
+        assert sorted(stages, key=["compact", "bmshj2018"].index) == stages[::-1]
 
 
 def test_shipped_fits_match_the_ladder_and_have_the_s_shape(ladder):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -82,8 +84,13 @@ def test_training_a_larger_preset_from_a_compact_checkpoint(image_dir, tmp_path,
     rd_loss(t.model(x), x, cfg.lmbda)["loss"].backward()
     assert t.model.g_s[0].weight.grad[96:].abs().sum() > 0
     assert t.model.g_a[-1].weight.grad[96:].abs().sum() > 0
-    _, meta = load_codec(t.fit(progress=False))
+    grown = t.fit(progress=False)
+    _, meta = load_codec(grown)
     assert meta["preset"] == "bmshj2018" and meta["widened_from"] == "compact"
+    # training on from the grown codec: no growth now, and the lineage keeps the earlier one
+    t2 = Trainer(replace(cfg, init=str(grown)), tr, va, [va.image(0)], tmp_path / "run2")
+    assert "widened_from" not in t2.meta
+    assert t2.meta["init_from"]["widened_from"] == "compact"
 
 
 def test_the_grown_q6_widens_again_into_compressai_top_size():
