@@ -9,7 +9,7 @@ from scripts import argtypes as at
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("codec-eval",
-                       help="rate-distortion of the codec ladder vs JPEG and WebP")
+                       help="rate-distortion of the codec ladder vs JPEG, WebP (and AVIF)")
     p.add_argument("--images", type=at.existing_dir, default=None,
                    help="folder of images; unreadable ones and ones smaller than the codec's "
                         "64-pixel padding unit are skipped and counted (default: the shipped "
@@ -18,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="folder of q<i>.ckpt files (default: the shipped ladder)")
     p.add_argument("--anchors", **at.list_of(at.anchor), default=["jpeg", "webp"],
                    help="classical codecs matched to each model's bpp per image: jpeg "
-                        "(Pillow, 4:2:0, optimised Huffman), webp (Pillow, lossy, method 6)")
+                        "(Pillow, 4:2:0, optimised Huffman), webp (Pillow, lossy, method 6), "
+                        "avif (Pillow's libavif/libaom, speed 6, 4:2:0; about twice the time of "
+                        "the other two together)")
     p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
     p.add_argument("--seed", type=at.nonneg_int, default=0,
                    help="recorded only: evaluation is deterministic")

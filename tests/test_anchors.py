@@ -1,4 +1,4 @@
-"""Classical anchors (JPEG, WebP) at matched bpp, and ``issc codec-eval`` with both of them."""
+"""Classical anchors (JPEG, WebP, AVIF) at matched bpp, and ``issc codec-eval`` with them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from scripts.cli import main
-from semcodec.anchors import ANCHORS, MATCH_TOLERANCE, get_anchors
+from semcodec.anchors import ANCHORS, AVIF_SPEED, MATCH_TOLERANCE, get_anchors
 from semcodec.codec_eval import FIELDS, format_summary, run_codec_eval
 from semcodec.datasets import load_image, shipped_photos
 from semcodec.evaluate import psnr
@@ -35,12 +35,15 @@ def _pillow_bytes(img: torch.Tensor, fmt: str, q: int) -> bytes:
     buf = io.BytesIO()
     if fmt == "jpeg":
         Image.fromarray(arr).save(buf, format="JPEG", quality=q, optimize=True)
+    elif fmt == "avif":
+        Image.fromarray(arr).save(buf, format="AVIF", quality=q, speed=AVIF_SPEED,
+                                  subsampling="4:2:0")
     else:
         Image.fromarray(arr).save(buf, format="WEBP", quality=q, method=6)
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("name,fmt", [("jpeg", "JPEG"), ("webp", "WEBP")])
+@pytest.mark.parametrize("name,fmt", [("jpeg", "JPEG"), ("webp", "WEBP"), ("avif", "AVIF")])
 def test_roundtrip_decodes_to_the_independent_encoding(crop, name, fmt):
     _, img = crop
     a = ANCHORS[name]
@@ -88,9 +91,10 @@ def test_match_lands_within_2_percent_or_reports_the_bracket(crop, name):
 
 
 def test_unknown_anchor_is_refused_in_one_line(tmp_path):
-    with pytest.raises(ValueError, match=r"anchor 'avif' is invalid: must be one of jpeg, webp"):
-        get_anchors(["jpeg", "avif"])
-    with pytest.raises(ValueError, match="jpeg, webp"):
+    with pytest.raises(ValueError,
+                       match=r"anchor 'bpg' is invalid: must be one of jpeg, webp, avif"):
+        get_anchors(["jpeg", "bpg"])
+    with pytest.raises(ValueError, match="jpeg, webp, avif"):
         get_anchors("")
     with pytest.raises(ValueError, match="'bpg'"):
         run_codec_eval(tmp_path / "out", anchors="bpg")
@@ -134,3 +138,30 @@ def test_codec_eval_with_both_anchors_keeps_the_jpeg_columns(crop, tmp_path, cap
     assert "webp" not in format_summary(json.loads((jpeg / "summary.json").read_text())).lower()
     meta = json.loads((both / "meta.json").read_text())
     assert meta["anchors"] == ["jpeg", "webp"]
+
+
+def test_avif_is_a_third_anchor_on_request(crop, tmp_path, capsys):
+    """``--anchors jpeg,webp,avif``: AVIF columns after the other two, matched as they are,
+    its gains in the summary and the printed table; the default stays JPEG and WebP."""
+    path, img = crop
+    ladder, imgs, out = tmp_path / "ladder", tmp_path / "imgs", tmp_path / "out"
+    ladder.mkdir()
+    imgs.mkdir()
+    (ladder / "q1.ckpt").write_bytes(shipped_ladder(SHIPPED_CODECS)[2].read_bytes())
+    (imgs / "crop.png").write_bytes(path.read_bytes())
+    assert main(["codec-eval", "--images", str(imgs), "--models", str(ladder), "--anchors",
+                 "jpeg,webp,avif", "--out", str(out)]) == 0
+    assert "AVIF bpp" in capsys.readouterr().out
+    (r,) = list(csv.DictReader(open(out / "results.csv")))
+    assert list(r)[-7:] == ["avif_bpp", "avif_psnr", "avif_ms_ssim", "avif_quality",
+                            "jpeg_matched", "webp_matched", "avif_matched"]
+    npix = img.shape[-1] * img.shape[-2]
+    q = int(r["avif_quality"])
+    assert float(r["avif_bpp"]) == 8 * len(_pillow_bytes(img, "avif", q)) / npix
+    near = [abs(8 * len(_pillow_bytes(img, "avif", k)) / npix - float(r["bpp"]))
+            for k in (q - 1, q, q + 1) if 0 <= k <= 100]
+    assert abs(float(r["avif_bpp"]) - float(r["bpp"])) == min(near)
+    (s,) = json.loads((out / "summary.json").read_text())
+    assert s["avif_psnr_gain_db"] == pytest.approx(s["psnr"] - float(r["avif_psnr"]))
+    assert s["avif_ms_ssim_gain"] == pytest.approx(s["ms_ssim"] - float(r["avif_ms_ssim"]))
+    assert json.loads((out / "meta.json").read_text())["anchors"] == ["jpeg", "webp", "avif"]
