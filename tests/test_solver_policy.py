@@ -33,7 +33,8 @@ def forced(monkeypatch):
         if queue:
             self._status = queue.pop(0)
             warnings.warn("Solution may be inaccurate. Try another solver, adjusting the "
-                          "solver settings, or solve with verbose=True for more information.")
+                          "solver settings, or solve with verbose=True for more information.",
+                          stacklevel=2)
         return out
 
     monkeypatch.setattr(cp.Problem, "solve", fake)
