@@ -37,9 +37,11 @@ def _strip(o):
 
 
 def _files(out: Path) -> tuple[list[dict], list[dict]]:
-    """(results.csv rows, designs.json designs) without the wall times."""
+    """(results.csv rows, designs.json designs) without the wall times and re-solve counts
+    (whether a solve ends inaccurate depends on the machine)."""
     with open(out / "results.csv", newline="") as fh:
-        rows = [{k: v for k, v in r.items() if k != "solve_s"} for r in csv.DictReader(fh)]
+        rows = [{k: v for k, v in r.items() if k not in ("solve_s", "resolves")}
+                for r in csv.DictReader(fh)]
     return rows, _strip(json.loads((out / "designs.json").read_text())["designs"])
 
 

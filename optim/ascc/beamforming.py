@@ -34,8 +34,9 @@ import numpy as np
 
 from linksim.farfield import ISSCScenario
 from linksim.farfield.cvx import fim_cvxpy, hcrb_constraints_cvxpy
+from linksim.solver_policy import ACCEPTED, solve
 
-from .bound import SOLVER
+from .bound import RECHECK_TOL
 from .errors import SolverUnknownError
 
 #: Pi is tightened by this relative margin so that returned beams meet it after rounding
@@ -123,6 +124,13 @@ def fp_sca_beamforming(scn: ISSCScenario, power_w: float, pi_m2: float,
     def sinr_of(a: np.ndarray, b: np.ndarray) -> float:
         return float(abs(h.conj() @ a) ** 2 / (abs(h.conj() @ b) ** 2 + 1))
 
+    def recheck() -> bool:  # power and the true (not linearised) HCRB of the new beams
+        a, b = np.asarray(vc.value), np.asarray(v0.value)
+        if float(np.sum(np.abs(a) ** 2 + np.abs(b) ** 2)) > 1 + RECHECK_TOL:
+            return False
+        cov = (np.outer(a, a.conj()) + np.outer(b, b.conj())) * power_w
+        return float(scn.hcrb(cov).trace) <= pi_m2 * (1 + RECHECK_TOL)
+
     trace = [sinr_of(vc_i, v0_i)]
     calls, converged, it = 0, False, 0
     for it in range(1, max_iter + 1):
@@ -131,13 +139,13 @@ def fp_sca_beamforming(scn: ISSCScenario, power_w: float, pi_m2: float,
         yv = (h.conj() @ vc_i) / (abs(h.conj() @ v0_i) ** 2 + 1)
         y.value, ycon.value = yv, float(abs(yv) ** 2)
         try:
-            prob.solve(solver=SOLVER)
-        except cp.error.SolverError as e:
+            status = solve(prob, recheck, where=f"in the beamforming SDP at iteration {it}")
+        except SolverUnknownError:
             if it == 1:
-                raise SolverUnknownError(f"beamforming SDP failed at iteration 1: {e}") from e
-            break
+                raise
+            break  # keep the last certified-feasible iterate
         calls += 1
-        if vc.value is None or prob.status not in ("optimal", "optimal_inaccurate"):
+        if vc.value is None or status not in ACCEPTED:
             break
         a, b = np.asarray(vc.value), np.asarray(v0.value)
         nrm = math.sqrt(float(np.sum(np.abs(a) ** 2 + np.abs(b) ** 2)))

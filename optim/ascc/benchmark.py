@@ -90,6 +90,7 @@ def benchmark_beams(scn: ISSCScenario, power_w: float, pi_m2: float) -> Benchmar
     g_c = float(np.linalg.norm(scn.h_c) ** 2) / scn.noise_cre_w
     g_0 = float(np.linalg.norm(scn.H_0 @ u_0) ** 2) / scn.noise_sre_w
     p_c, p_0 = water_filling(np.array([g_c, g_0]), power_w)
+    p_c_wf, p_0_wf = float(p_c), float(p_0)
 
     def tr(p0: np.ndarray) -> np.ndarray:
         p0 = np.atleast_1d(p0)
@@ -115,5 +116,4 @@ def benchmark_beams(scn: ISSCScenario, power_w: float, pi_m2: float) -> Benchmar
         p_0 = hi
         p_c = power_w - p_0
     return BenchmarkBeams(math.sqrt(max(p_c, 0.0)) * u_c, math.sqrt(max(p_0, 0.0)) * u_0,
-                          float(power_w - p_0 - moved if moved else p_c), float(p_0 - moved),
-                          float(moved))
+                          p_c_wf, p_0_wf, float(moved))

@@ -39,10 +39,14 @@ import numpy as np
 
 from linksim.farfield import ISSCScenario
 from linksim.farfield.cvx import comm_gain_matrix, fim_cvxpy, hcrb_constraints_cvxpy
+from linksim.solver_policy import ACCEPTED, solve
 
 from .errors import InfeasibleError, SolverUnknownError
 
+#: the solver of every ASCC problem (through :func:`linksim.solver_policy.solve`)
 SOLVER = "CLARABEL"
+#: relative tolerance of the independent re-check of an inaccurate solve (power, HCRB)
+RECHECK_TOL = 1e-6
 #: relative eigenvalue below which a covariance counts as rank deficient
 RANK_TOL = 1e-6
 
@@ -92,12 +96,15 @@ class SINRBound:
         return 10 * math.log10(self.sinr) if self.sinr > 0 else -math.inf
 
 
-def _solve(problem: cp.Problem) -> None:
-    try:
-        problem.solve(solver=SOLVER)
-    except cp.error.SolverError as e:
-        raise SolverUnknownError(f"{SOLVER} failed ({e}); the point is unknown, not "
-                                 "infeasible") from e
+def covariance_meets(scn: ISSCScenario, sigma: np.ndarray, power_w: float,
+                     pi_m2: float | None) -> bool:
+    """Independent re-check of a solved covariance (W): Tr Sigma <= P and, unless ``pi_m2``
+    is None, Tr HCRB(Sigma) <= Pi (recomputed by :meth:`ISSCScenario.hcrb`), both within
+    :data:`RECHECK_TOL` (relative); the HCRB must be finite."""
+    if float(np.real(np.trace(sigma))) > power_w * (1 + RECHECK_TOL):
+        return False
+    tr = float(scn.hcrb(sigma).trace)
+    return math.isfinite(tr) and (pi_m2 is None or tr <= pi_m2 * (1 + RECHECK_TOL))
 
 
 def min_hcrb(scn: ISSCScenario, power_w: float) -> MinHCRB:
@@ -118,9 +125,10 @@ def min_hcrb(scn: ISSCScenario, power_w: float) -> MinHCRB:
     prob = cp.Problem(cp.Minimize(cp.trace(hc.omega_inv_bound)),
                       [S >> 0, cp.real(cp.trace(S)) <= 1] + hc.constraints)
     t = time.perf_counter()
-    _solve(prob)
+    status = solve(prob, lambda: covariance_meets(scn, _psd(S.value) * power_w, power_w, None),
+                   where="in the min-HCRB SDP")
     dt = time.perf_counter() - t
-    if S.value is None or prob.status not in ("optimal", "optimal_inaccurate"):
+    if S.value is None or status not in ACCEPTED:
         raise SolverUnknownError(f"min-HCRB SDP ended with status {prob.status!r}")
     sigma = _psd(S.value) * power_w
     # the certified value is the HCRB of the returned covariance, recomputed exactly
@@ -167,8 +175,9 @@ def sinr_bound(scn: ISSCScenario, power_w: float, pi_m2: float,
     gain = comm_gain_matrix(scn) / float(np.linalg.norm(scn.h_c) ** 2)
     prob = cp.Problem(cp.Maximize(cp.real(cp.trace(gain @ S))),
                       [S >> 0, cp.real(cp.trace(S)) <= 1] + hc.constraints)
-    _solve(prob)
-    if S.value is None or prob.status not in ("optimal", "optimal_inaccurate"):
+    status = solve(prob, lambda: covariance_meets(scn, _psd(S.value) * power_w, power_w, pi_m2),
+                   where="in the SINR-bound SDP")
+    if S.value is None or status not in ACCEPTED:
         raise SolverUnknownError(f"SINR-bound SDP ended with status {prob.status!r} at "
                                  f"P={power_w:.4g} W, pi={pi_m2:g} m^2")
     sigma = _psd(S.value) * power_w
@@ -254,12 +263,18 @@ def sinr_bound_bisection(scn: ISSCScenario, power_w: float, pi_m2: float,
                 cp.real(cp.trace(gain @ wc)) >= gam * (cp.real(cp.trace(gain @ w0)) + 1.0)
                 ] + hc.constraints
         prob = cp.Problem(cp.Minimize(0), cons)
+
+        def recheck(wc=wc, w0=w0, gam=gam) -> bool:
+            c, z = _psd(wc.value), _psd(w0.value)
+            g_c, g_0 = (float(np.real(np.trace(gain @ x))) for x in (c, z))
+            return (g_c >= gam * (g_0 + 1.0) * (1 - RECHECK_TOL)
+                    and covariance_meets(scn, (c + z) * power_w, power_w, pi_m2))
         try:
-            prob.solve(solver=SOLVER)
-        except cp.error.SolverError:
-            prob = None
+            status = solve(prob, recheck, where="in the SINR bisection")
+        except SolverUnknownError:
+            status = None  # unknown: counted as not shown feasible (a check of sinr_bound)
         calls += 1
-        if prob is not None and prob.status in ("optimal", "optimal_inaccurate"):
+        if status in ACCEPTED:
             lo_db = mid
         else:
             hi_db = mid

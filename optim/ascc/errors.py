@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# the policy of every convex solve raises it (linksim.solver_policy); re-exported here
+from linksim.solver_policy import SolverUnknownError
+
+__all__ = ["InfeasibleError", "SolverUnknownError"]
+
 
 class InfeasibleError(ValueError):
     """The constraints cannot hold (Pi below the reachable HCRB, no codec fits the ABR).
@@ -9,6 +14,3 @@ class InfeasibleError(ValueError):
     The message states the smallest reachable value, so a user can pick a valid one.
     """
 
-
-class SolverUnknownError(RuntimeError):
-    """The convex solver failed: the point is unknown (never read as infeasible)."""

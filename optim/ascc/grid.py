@@ -37,7 +37,7 @@ SCHEMES = ("ascc", "benchmark")
 COLUMNS = ("scheme", "method", "ber_model", "pt_dbm", "abr", "pi", "model", "rs_bits", "rc",
            "sinr_db",
            "ber_pred", "mse_pred", "msssim_pred", "hcrb", "hcrb_no_ts", "sinr_bound_db",
-           "gap_to_bound_db", "msssim_gap_to_bound", "solve_s", "status", "message")
+           "gap_to_bound_db", "msssim_gap_to_bound", "solve_s", "resolves", "status", "message")
 
 
 def design_row(d: LinkDesign) -> dict[str, Any]:
@@ -188,14 +188,16 @@ def _row_key(r: dict[str, Any]) -> tuple:
 def _outcome_rows(point: dict[str, Any], oc: Outcome, ber_model: str
                   ) -> tuple[list[dict[str, Any]], list[LinkDesign]]:
     """(results rows, designs) of one finished point."""
+    resolves = oc.values.get("resolves", "") if oc.status == "ok" else ""
     if oc.status == "ok" and oc.values["outcome"] == "ok":
         d = design_of(oc.values)
-        return [design_row(d)], [d]
+        return [{**design_row(d), "resolves": resolves}], [d]
     status, message = ((oc.values["outcome"], oc.values["message"]) if oc.status == "ok"
                        else (oc.status, oc.error))
     return [{**{c: "" for c in COLUMNS}, "scheme": point["scheme"], "method": point["method"],
              "ber_model": ber_model, "pt_dbm": point["pt_dbm"], "abr": point["abr"],
-             "pi": point["pi"], "status": status, "message": message}], []
+             "pi": point["pi"], "resolves": resolves, "status": status,
+             "message": message}], []
 
 
 def _config_parts(scn: ISSCScenario, dm: DistortionModel, delta: float,
@@ -275,7 +277,8 @@ def summarise(rows: list[dict[str, Any]], designs: list[LinkDesign],
     * ``sca_minus_dense_log10_mse_max``: the SCA's R_c against a dense search at the same
       (first-stage) SINR on ASCC eq. (23) (<= ~0: the SCA found the optimum), and
       ``eq23_vs_eq4_log10_mse_max``: what optimising eq. (23) instead of eq. (4) costs;
-    * solver calls and solve times per ASCC point.
+    * solver calls and solve times per ASCC point; ``resolves`` (re-solves after an
+      inaccurate solver status, :mod:`linksim.solver_policy`) and ``points_resolved``.
     """
     asc = {(d.pt_dbm, d.abr, d.pi_m2): d for d in designs if d.scheme == "ascc"}
     ben = {(d.pt_dbm, d.abr, d.pi_m2): d for d in designs if d.scheme == "benchmark"}
@@ -295,6 +298,10 @@ def summarise(rows: list[dict[str, Any]], designs: list[LinkDesign],
         "ascc_minus_benchmark_hcrb_m2_max": max(dh) if dh else math.nan,
         "ascc_above_benchmark_hcrb_points": int(sum(v > 1e-9 for v in dh)),
     }
+    # re-solves after an inaccurate solver status (linksim.solver_policy); "" in older rows
+    res = [int(r["resolves"]) for r in rows if str(r.get("resolves", "")) != ""]
+    out["resolves"] = int(sum(res))
+    out["points_resolved"] = int(sum(v > 0 for v in res))
     if asc:
         gaps = [d.extra.get("stage1", {}).get("gap_to_bound_db", math.nan) for d in asc.values()]
         msg = [d.extra.get("stage1", {}).get("msssim_at_bound", math.nan)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from linksim.farfield import ISSCScenario
+from linksim.solver_policy import count_solves
 from semcodec.distortion_model import DistortionModel
 
 from .benchmark_djscc import load_djscc_ladder, solve_djscc_benchmark
@@ -67,8 +68,17 @@ def solve_grid_point(point: dict[str, Any], seed: int, context: dict[str, Any]
     Returns:
         ``{"outcome": "ok", "design": LinkDesign JSON}`` or ``{"outcome": "infeasible" |
         "unknown", "message": one line}`` (Pi below the reachable HCRB, no model fits the
-        ABR; a solver failure is ``unknown``, never ``infeasible``).
+        ABR; a solver failure is ``unknown``, never ``infeasible``), each with
+        ``resolves``: the point's re-solves after an inaccurate status
+        (:mod:`linksim.solver_policy`).
     """
+    with count_solves() as counts:
+        out = _solve_grid_point(point, seed, context)
+    return {**out, "resolves": counts.resolves}
+
+
+def _solve_grid_point(point: dict[str, Any], seed: int, context: dict[str, Any]
+                      ) -> dict[str, Any]:
     scn, dm, bm = _inputs(context)
     try:
         if point["scheme"] == "benchmark" and context.get("djscc_curves"):

@@ -25,10 +25,11 @@ import numpy as np
 
 from linksim.farfield import ISSCScenario, covariance, fbl
 from linksim.farfield.cvx import comm_gain_matrix, fim_cvxpy, hcrb_constraints_cvxpy
+from linksim.solver_policy import ACCEPTED, solve
 
 from .beamforming import PI_MARGIN, fp_sca_beamforming, split_covariance
 from .benchmark import benchmark_beams, default_model
-from .bound import SOLVER, SINRBound, min_hcrb, sinr_bound
+from .bound import RECHECK_TOL, SOLVER, SINRBound, covariance_meets, min_hcrb, sinr_bound
 from .design import ConstraintValue, LinkDesign
 from .errors import InfeasibleError, SolverUnknownError
 from .problem import ASCCProblem
@@ -198,11 +199,16 @@ def second_stage(prob: ASCCProblem, model: int, rc: float, sinr: float,
     cp_prob = cp.Problem(cp.Minimize(cp.trace(hc.omega_inv_bound)),
                          [S >> 0, cp.real(cp.trace(S)) <= 1,
                           cp.real(cp.trace(gain @ S)) / g_req >= 1] + hc.constraints)
+
+    def recheck() -> bool:  # the SINR floor, power and Tr HCRB of the returned covariance
+        sig = 0.5 * (S.value + S.value.conj().T) * P
+        g_ok = float(np.real(np.trace(gain @ sig))) / P >= g_req * (1 - RECHECK_TOL)
+        return g_ok and covariance_meets(scn, sig, P, prob.pi_m2)
     try:
-        cp_prob.solve(solver=SOLVER)
-    except cp.error.SolverError:
-        return None
-    if S.value is None or cp_prob.status not in ("optimal", "optimal_inaccurate"):
+        status = solve(cp_prob, recheck, where="in the second-stage SDP")
+    except SolverUnknownError:
+        return None  # no certified improvement: the first-stage beams are kept
+    if S.value is None or status not in ACCEPTED:
         return None
     sig = 0.5 * (S.value + S.value.conj().T) * P
     lam, v = np.linalg.eigh(sig)

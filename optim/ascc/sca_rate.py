@@ -35,6 +35,7 @@ import numpy as np
 from scipy.special import log_ndtr
 
 from linksim.farfield import fbl
+from linksim.solver_policy import ACCEPTED, constraints_hold, solve
 
 from .errors import SolverUnknownError
 
@@ -291,10 +292,10 @@ def _linearise_constraint(nu_i: float, rho_i: float, e1: float, e2: float, dc: f
 
 
 def _solve_step(prob: Any, rc: Any, where: str) -> None:
-    """Solve one SCA step with Clarabel; a failure is "unknown", never "infeasible"."""
-    try:
-        prob.solve(solver="CLARABEL")
-    except cp.error.SolverError as e:
-        raise SolverUnknownError(f"rate SCA solve failed {where}: {e}") from e
-    if rc.value is None or prob.status not in ("optimal", "optimal_inaccurate"):
+    """Solve one SCA step (:func:`linksim.solver_policy.solve`); a failure is "unknown",
+    never "infeasible". Re-check of an inaccurate step: its constraints recomputed from
+    the values (the step is only a proposal: the caller keeps it if the true objective
+    does not rise)."""
+    status = solve(prob, lambda: constraints_hold(prob, 1e-7), where=f"in the rate SCA {where}")
+    if rc.value is None or status not in ACCEPTED:
         raise SolverUnknownError(f"rate SCA step ended with status {prob.status!r} {where}")

@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from linksim.nearfield import NFScenario
+from linksim.solver_policy import count_solves
 
 from .beamforming_sca import BeamformingSDP, channels_np, initial_design, solve_beamforming
 from .design import NFDesign
@@ -134,6 +135,19 @@ def design_metrics(scn: NFScenario, pos: np.ndarray, W: np.ndarray, Rx: np.ndarr
 def optimise(scn: NFScenario, options: NFOptions | None = None, seed: int = 0,
              rho_lb: np.ndarray | None = None,
              progress: Callable[[dict[str, Any]], None] | None = None) -> NFRun:
+    """Run Algorithm 2 on ``scn`` (:func:`_optimise`); its diagnostics record the convex
+    solves (``resolves``: re-solves after an inaccurate status, and ``solver_counts``,
+    :class:`linksim.solver_policy.SolveCounts`)."""
+    with count_solves() as counts:
+        run = _optimise(scn, options, seed, rho_lb, progress)
+    run.diagnostics["resolves"] = counts.resolves
+    run.diagnostics["solver_counts"] = counts.to_dict()
+    return run
+
+
+def _optimise(scn: NFScenario, options: NFOptions | None = None, seed: int = 0,
+              rho_lb: np.ndarray | None = None,
+              progress: Callable[[dict[str, Any]], None] | None = None) -> NFRun:
     """Run Algorithm 2 on ``scn``; deterministic given (scn, options, seed).
 
     rho_lb: per-user lower bounds (default: :func:`user_rho_lb`). progress: called with each

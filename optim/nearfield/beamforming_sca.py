@@ -31,12 +31,15 @@ import numpy as np
 import torch
 
 from linksim.nearfield import NFScenario
+from linksim.solver_policy import ACCEPTED, SolverUnknownError, solve
 
 from .objective import lifted_margins, margins_np
 
 # Clarabel stalls at "almost solved" with its 1e-8 defaults on these cones; 1e-6 gaps are
 # far below what the SCA step changes (re-checked by verify_design with its own tolerance)
 SOLVER_OPTIONS = {"tol_gap_abs": 1e-6, "tol_gap_rel": 1e-6, "tol_feas": 1e-7}
+#: relative tolerance of the re-check of an inaccurate SCA step (as verify_design's)
+RECHECK_TOL = 1e-6
 
 
 @dataclass
@@ -94,6 +97,8 @@ class BeamformingSDP:
         cpu_coeff = scn.kappa * 1e27 / self.p * (scn.cycles_per_bit
                                                  if scn.cpu_power_model == "eq27" else 1.0)
         f_min = scn.min_cpu_frequency() / 1e9
+        self._cpu_coeff, self._f_min_ghz = cpu_coeff, f_min
+
         def re_tr(Q: tuple, X: cp.Expression) -> cp.Expression:
             # Re tr(Q X) = tr(Q_re X_re) - tr(Q_im X_im) for Hermitian Q, X
             return cp.trace(Q[0] @ cp.real(X)) - cp.trace(Q[1] @ cp.imag(X))
@@ -142,14 +147,35 @@ class BeamformingSDP:
         self.weight.value = np.asarray(rho) * math.log(2.0) / scn.iota
         self.comp.value = max(p_comp / p, 0.0)
         try:
-            self.problem.solve(solver=cp.CLARABEL, **SOLVER_OPTIONS)
-        except cp.SolverError:
-            return Wl, Rx, np.full(scn.L, scn.min_cpu_frequency()), "solver_error"
-        status = self.problem.status
-        if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+            status = solve(self.problem, self.constraints_hold, SOLVER_OPTIONS,
+                           where="in the NF beamforming SCA step")
+        except SolverUnknownError:
+            return Wl, Rx, np.full(scn.L, scn.min_cpu_frequency()), "unknown"
+        if status not in ACCEPTED:
             return Wl, Rx, np.full(scn.L, scn.min_cpu_frequency()), str(status)
         Wn = np.stack([X.value for X in self.W]) * p
         return Wn, self.Rx.value * p, self.f.value * 1e9, str(status)
+
+
+    def constraints_hold(self) -> bool:
+        """Independent re-check of a solved step (power units of P_t): W_k >= 0,
+        R_x - sum_k W_k >= 0 (28h), power (28c), CPU (28d, 28e) and CRB <= xi (28b, from
+        the scenario's CRB, not the LMI), each within :data:`RECHECK_TOL`."""
+        scn = self.scn
+        Ws = [0.5 * (X.value + X.value.conj().T) for X in self.W]
+        Rx = 0.5 * (self.Rx.value + self.Rx.value.conj().T)
+        f = np.asarray(self.f.value, dtype=float)
+        tol = RECHECK_TOL * max(float(np.trace(Rx).real), 1e-300)
+
+        def min_eig(A: np.ndarray) -> float:
+            return float(np.linalg.eigvalsh(A).min())
+
+        power = float(np.trace(Rx).real) + self._cpu_coeff * float(np.sum(f ** 3))
+        return (all(min_eig(X) >= -tol for X in Ws) and min_eig(Rx - sum(Ws)) >= -tol
+                and power <= 1.0 - float(self.comp.value) + RECHECK_TOL
+                and bool(np.all(f >= self._f_min_ghz * (1 - RECHECK_TOL)))
+                and float(f.sum()) <= scn.f_max_hz / 1e9 * (1 + RECHECK_TOL)
+                and scn.crb_normalised(Rx * self.p) <= scn.crb_limit * (1 + RECHECK_TOL))
 
 
 def _rank(X: np.ndarray, rel: float = 1e-6) -> int:

@@ -37,6 +37,7 @@ import numpy as np
 import torch
 
 from linksim.nearfield import NFScenario
+from linksim.solver_policy import ACCEPTED, SolverUnknownError, constraints_hold, solve
 
 from .objective import log_terms_torch, margins_torch
 
@@ -263,11 +264,13 @@ def taylor_benchmark(obj: PositionObjective, x0: np.ndarray, max_iter: int = 30,
         for _h in range(max_halvings):
             lo_p.value = np.maximum(obj.lo - x, -r)
             hi_p.value = np.minimum(obj.hi - x, r)
-            try:
-                prob.solve(solver=cp.CLARABEL)
-            except cp.SolverError:
+            try:  # re-check of an inaccurate step: the box recomputed (the step is kept only
+                # where the true objective rises)
+                status = solve(prob, lambda: constraints_hold(prob, 1e-7),
+                               where="in the NF Taylor benchmark")
+            except SolverUnknownError:
                 break  # "unknown": keep the point
-            if D.value is None:
+            if D.value is None or status not in ACCEPTED:
                 break
             xn = obj.project(x + D.value)
             val = obj.true_value(xn)
