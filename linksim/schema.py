@@ -199,21 +199,19 @@ def type_text(tp: Any, plural: bool = False, meta: list[Any] | None = None) -> s
         return "strings" if plural else "a string"
     if origin in (list, tuple):
         lo, hi = _lengths(meta)
+        what = type_text(_element(bare), plural=True)
         if lo is not None and lo == hi:
-            count = f"{lo} "
-        elif lo and hi:
-            count = f"{lo} to {hi} "
-        elif lo:
-            count = f"{lo} or more " if lo > 1 else ""
-        else:
-            count = ""
-        empty = "" if lo else " (may be empty)"
-        return f"a list of {count}{type_text(_element(bare), plural=True)}{empty}"
+            return f"a list of {lo} {what}"
+        if lo and hi:
+            return f"a list of {lo} to {hi} {what}"
+        if lo:
+            return f"a list of {lo} or more {what}" if lo > 1 else f"a non-empty list of {what}"
+        return f"a list of {what} (may be empty)"
     if origin is dict:
         return "a table"
     sub = _submodel(bare)
     if sub is not None:
-        return f"a table of keys {', '.join(sub.model_fields)}"
+        return f"{'tables' if plural else 'a table'} of keys {', '.join(sub.model_fields)}"
     return getattr(bare, "__name__", str(bare))
 
 
@@ -262,6 +260,18 @@ def markdown_table(model: type[BaseModel], defaults: Mapping[str, Any] | None = 
     return "\n".join(lines) + "\n"
 
 
-def doc_section(begin: str, end: str, body: str) -> str:
-    """``body`` between the marker comments a docs page holds for a generated section."""
-    return f"{begin}\n{body}{end}"
+def generated_markers(name: str) -> tuple[str, str]:
+    """The comment lines around a generated section ``name`` of a docs page."""
+    return (f"<!-- BEGIN generated: {name} (python -m scripts.schema_docs) -->",
+            f"<!-- END generated: {name} -->")
+
+
+def replace_section(page: str, name: str, body: str) -> str:
+    """``page`` with the text between the markers of section ``name`` set to ``body``."""
+    begin, end = generated_markers(name)
+    if page.count(begin) != 1 or page.count(end) != 1:
+        raise ValueError(f"docs section {name!r} is invalid: the page must hold its markers "
+                         f"{begin!r} and {end!r} once each")
+    head, rest = page.split(begin)
+    _, tail = rest.split(end)
+    return f"{head}{begin}\n{body}{end}{tail}"

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from ..schema import StrictModel, check
+from ..schema import StrictModel, check, markdown_table
 
 FREQUENCY_GRIDS = ("paper", "centered")
 REFLECTION_MODELS = ("two_way", "path_length", "none")
@@ -128,3 +128,14 @@ def read_toml(path: str | Path, other_tables: Iterable[str] = ()) -> tuple[
             raise ValueError(f"{path}: table [{k}] is invalid: valid tables are {allowed} "
                              "(or scenario keys at the top level)")
     return rest, {}, extra
+
+
+def docs_table() -> str:
+    """The key table of docs/linksim_issc.md (generated from the schema and the defaults)."""
+    import dataclasses
+
+    from .scenario import ISSCScenario
+
+    defaults = {f.name: f.default for f in dataclasses.fields(ISSCScenario) if f.init}
+    return markdown_table(ISSCScenarioSchema, {**defaults, "noise_cre_w": None,
+                                               "noise_sre_w": None})

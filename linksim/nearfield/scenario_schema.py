@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from ..schema import StrictModel, check
+from ..schema import StrictModel, check, markdown_table
 from .geometry import PHASE_MODELS
 from .metrics import CPU_POWER_MODELS
 
@@ -153,3 +153,14 @@ def read_toml(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
         for k in new_keys:
             flat[k], where[k] = value, place
     return flat, where
+
+
+def docs_table() -> str:
+    """The key table of docs/linksim_nearfield.md (generated from the schema and defaults)."""
+    import dataclasses
+
+    from .scenario import NFScenario
+
+    return markdown_table(NFScenarioSchema, {f.name: f.default
+                                             for f in dataclasses.fields(NFScenario)},
+                          tables=True)

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from linksim.farfield import ISSCScenario
 from linksim.farfield.scenario_schema import read_toml
-from linksim.schema import StrictModel, check
+from linksim.schema import StrictModel, check, markdown_table
 from semcodec.distortion_model import SHIPPED_FITS, DistortionModel
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -38,12 +38,17 @@ class AsccFigureDefaults(StrictModel):
         None, description="bandwidth ratios ABR of the grid, ASCC eq. (16)")
 
 
+def docs_table() -> str:
+    """The ``[ascc]`` key table of docs/optim_ascc.md (generated from the schema)."""
+    return markdown_table(AsccFigureDefaults)
+
+
 def figure_defaults(path: str | os.PathLike = DEFAULT_SCENARIO) -> dict[str, Any]:
     """The ``[ascc]`` table of a scenario file (``pi_m2``, ``pt_dbm`` list, ``abr`` list);
     keys not given are absent. ValueError (one line naming the file and key) when invalid."""
     _, _, tables = read_toml(path, other_tables=_TABLES)
-    table = check(AsccFigureDefaults, tables.get("ascc", {}), str(path),
-                  {k: f"ascc.{k}" for k in AsccFigureDefaults.model_fields})
+    given = tables.get("ascc", {})
+    table = check(AsccFigureDefaults, given, str(path), {k: f"ascc.{k}" for k in given})
     return table.model_dump(exclude_none=True)
 
 
