@@ -252,28 +252,28 @@ def check_ladder_rows(rows: list[dict[str, Any]], source: str) -> list[LadderRow
             raise ValueError(f"{source}: models[{i - 1}] (model={r.model}, file={r.file!r}) "
                              f"is invalid: must be model {i}, file 'q{i}.ckpt' (lowest rate "
                              "first)")
-    check_ladder_order([(r.preset or "compact", r.lmbda, f"q{r.model}") for r in index.models],
+    check_ladder_order([(r.preset or "compact", r.lmbda, r.file) for r in index.models],
                        source)
     return index.models
 
 
 def check_ladder_order(models: list[tuple[str, float, str]], source: str = "ladder") -> None:
     """(preset, lambda, name) lowest rate first: lambda strictly increasing and the preset
-    never shrinking (N and M never fall; CompressAI's zoo widens its top rates too)."""
+    never shrinking (N and M never fall; CompressAI's zoo widens its top rates too).
+    ValueError, one line starting with ``source``."""
     for i in range(1, len(models)):
         (p_lo, l_lo, _), (p_hi, l_hi, n_hi) = models[i - 1], models[i]
         lo, hi = PRESETS[p_lo], PRESETS[p_hi]
         if hi["N"] < lo["N"] or hi["M"] < lo["M"]:
             raise ValueError(
-                f"preset must not shrink along the ladder: q{i + 1} ({n_hi}) is "
+                f"{source}: preset must not shrink along the ladder: q{i + 1} ({n_hi}) is "
                 f"{p_hi} (N={hi['N']}, M={hi['M']}), smaller than q{i}'s "
                 f"{p_lo} (N={lo['N']}, M={lo['M']}); valid: presets in the order "
                 f"{', '.join(sorted(PRESETS, key=lambda p: (PRESETS[p]['N'], PRESETS[p]['M'])))}")
         if not l_hi > l_lo:
             raise ValueError(
-                f"lambda must increase along the ladder: q{i + 1} ({n_hi}) has lambda="
-                f"{l_hi} <= q{i} lambda={l_lo}; give the checkpoints lowest rate first "
-                f"(in {source})")
+                f"{source}: lambda must increase along the ladder: q{i + 1} ({n_hi}) has "
+                f"lambda={l_hi} <= q{i} lambda={l_lo}; give the checkpoints lowest rate first")
 
 
 def read_ladder_index(root: str | os.PathLike) -> LadderIndex | None:

@@ -123,8 +123,9 @@ class ISSCScenario(ChannelsMixin, LinkMixin, SensingBoundsMixin):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ISSCScenario:
-        """Build from a plain dict (as read from TOML/JSON), refusing unknown keys."""
-        return cls._from_checked(dict(data), None, {})
+        """Build from a plain dict (as read from TOML/JSON, or :meth:`to_dict`'s tuples),
+        refusing unknown keys."""
+        return cls._from_checked({k: _plain(v) for k, v in data.items()}, None, {})
 
     @classmethod
     def _from_checked(cls, data: dict[str, Any], source: str | None,
@@ -175,9 +176,10 @@ class ISSCScenario(ChannelsMixin, LinkMixin, SensingBoundsMixin):
 
 
 def _plain(value: Any) -> Any:
-    """A field as plain Python for the schema: tuples as lists, numpy scalars unwrapped."""
+    """A field as plain Python for the schema: tuples and arrays as lists, numpy scalars
+    unwrapped (the schema is strict: a numpy float is not a float to it)."""
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy / torch
+        return _plain(value.tolist())
     return value

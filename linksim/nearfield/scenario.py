@@ -189,9 +189,10 @@ class NFScenario(LayoutMixin, LinkMixin, SensingBoundsMixin, BudgetMixin):
 
 
 def _plain(value: Any) -> Any:
-    """A field as plain Python for the schema: tuples as lists, numpy scalars unwrapped."""
+    """A field as plain Python for the schema: tuples and arrays as lists, numpy scalars
+    unwrapped (the schema is strict: a numpy float is not a float to it)."""
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
-    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # numpy / torch scalar
-        return value.item()
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy / torch
+        return _plain(value.tolist())
     return value
