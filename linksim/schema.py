@@ -20,7 +20,6 @@ import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-import annotated_types as at
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.fields import FieldInfo
 
@@ -157,24 +156,22 @@ def _submodel(tp: Any) -> type[BaseModel] | None:
 
 
 def _bounds(meta: list[Any]) -> str:
+    """Bounds held by pydantic's constraint objects (annotated_types Gt, Ge, Lt, Le)."""
     parts = []
     for m in meta:
         for attr, sym in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
             v = getattr(m, attr, None)
-            if isinstance(m, (at.Gt, at.Ge, at.Lt, at.Le, at.Interval)) and v is not None:
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
                 parts.append(f"{sym} {v:g}" if isinstance(v, float) else f"{sym} {v}")
     return " and ".join(parts)
 
 
 def _lengths(meta: list[Any]) -> tuple[int | None, int | None]:
+    """(min, max) entries held by pydantic's MinLen / MaxLen constraint objects."""
     lo = hi = None
     for m in meta:
-        if isinstance(m, at.MinLen):
-            lo = m.min_length
-        elif isinstance(m, at.MaxLen):
-            hi = m.max_length
-        elif isinstance(m, at.Len):
-            lo, hi = m.min_length, m.max_length
+        lo = getattr(m, "min_length", None) if getattr(m, "min_length", None) is not None else lo
+        hi = getattr(m, "max_length", None) if getattr(m, "max_length", None) is not None else hi
     return lo, hi
 
 

@@ -357,7 +357,8 @@ def ladder_readme(metas: list[dict[str, Any]], rows: list[dict[str, Any]]) -> st
              "| R_s [bits/image] | bpp | PSNR [dB] | MS-SSIM |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r, meta in zip(rows, metas):
-        lines.append(f"| q{r['model']} | {meta['preset']} | {r['lambda']} | {r['steps']} "
+        steps = "?" if r["steps"] is None else r["steps"]
+        lines.append(f"| q{r['model']} | {meta['preset']} | {r['lambda']} | {steps} "
                      f"| {_total_steps(meta)} "
                      f"| {r.get('rs_bits', 0):.0f} "
                      f"| {r.get('bpp', 0):.4f} | {r.get('psnr', 0):.2f} | "
