@@ -20,11 +20,13 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import Field
 
 from .payload_link import MODULATION_RULE, choose_code
+from .schema import StrictModel, check
 
 TABLE_VERSION = 1
 TABLE_KIND = "issc-ldpc-ber-table"
@@ -32,6 +34,83 @@ SHIPPED_TABLE = Path(__file__).resolve().parent.parent / "data" / "phy" / "ldpc_
 DEFAULT_RCS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 POINT_COLUMNS = ("rc", "rc_eff", "k", "n", "bits_per_symbol", "code_rate", "sinr_db", "ber",
                  "bler", "bit_errors", "bits", "block_errors", "blocks")
+
+
+Count = Annotated[int, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+class TablePoint(StrictModel):
+    """One measured (R_c, SINR) point of the table (a row of ``points.csv``)."""
+
+    rc: Positive = Field(description="coding rate R_c asked for (bit per channel use)")
+    rc_eff: Positive = Field(description="rate the 5G code realises, k / L")
+    k: Annotated[int, Field(ge=1)] = Field(description="information bits per codeword")
+    n: Annotated[int, Field(ge=1)] = Field(description="coded bits per codeword")
+    bits_per_symbol: Annotated[int, Field(ge=1)] = Field(description="QAM bits per symbol")
+    code_rate: Annotated[float, Field(gt=0, le=1)] = Field(description="LDPC rate k / n")
+    sinr_db: float = Field(description="SINR", json_schema_extra={"unit": "dB"})
+    ber: Probability = Field(description="measured bit error rate")
+    bler: Probability = Field(description="measured block error rate")
+    bit_errors: Count = Field(description="bit errors counted")
+    bits: Annotated[int, Field(ge=1)] = Field(description="information bits sent")
+    block_errors: Count = Field(description="codeword errors counted")
+    blocks: Annotated[int, Field(ge=1)] = Field(description="codewords sent")
+
+
+class LDPCTable(StrictModel):
+    """An ``ldpc_table.json`` (:data:`TABLE_VERSION`): the settings and every point."""
+
+    version: Annotated[int, Field(ge=1, le=TABLE_VERSION)]
+    kind: Literal[TABLE_KIND]
+    blocklength: Annotated[int, Field(ge=1)]
+    num_iter: Annotated[int, Field(ge=1)]
+    max_bits: Annotated[float, Field(ge=1)]
+    min_block_errors: Annotated[int, Field(ge=1)]
+    step_db: Positive
+    below_db: float
+    above_db: float
+    seed: Count
+    deep: dict[str, Positive]
+    rcs: Annotated[list[Positive], Field(min_length=1)]
+    modulation_rule: list[Annotated[list[float], Field(min_length=2, max_length=2)]]
+    channel: str
+    decoder: str
+    complete: bool
+    points: Annotated[list[TablePoint], Field(min_length=1)]
+
+
+def check_request(out: str | os.PathLike, rcs: Sequence[float], step_db: float,
+                  below_db: float, above_db: float, finalize: bool,
+                  deep: dict[float, float] | None = None) -> None:
+    """Refuse (ValueError, one line) a table request that would write an empty table, before
+    anything is written: an SINR window with no point, ``finalize`` with nothing measured,
+    or a ``deep`` budget that is not ``{R_c > 0: bits >= 1}``."""
+    for r, b in (deep or {}).items():
+        if not (math.isfinite(float(r)) and float(r) > 0 and math.isfinite(float(b))
+                and float(b) >= 1):
+            raise ValueError(f"deep={r!r}: {b!r} is invalid: must be a coding rate > 0 and a "
+                             "finite bit budget >= 1")
+    for name, v in (("step_db", step_db), ("below_db", below_db), ("above_db", above_db)):
+        if not math.isfinite(v):
+            raise ValueError(f"{name}={v!r} is invalid: must be finite (dB)")
+    if not step_db > 0:
+        raise ValueError(f"step_db={step_db!r} is invalid: must be > 0 dB")
+    if not above_db > -below_db:
+        raise ValueError(f"above_db={above_db!r} is invalid with below_db={below_db!r}: the "
+                         f"SINR window [limit {-below_db:+g} dB, limit {above_db:+g} dB] of "
+                         "each row is empty; valid: above_db > -below_db (the window's top "
+                         "above its bottom)")
+    if finalize:
+        pts = Path(out) / "points.csv"
+        done = _read_points(pts, repair=False)
+        wanted = {repr(float(r)) for r in rcs}
+        if not any(rc in wanted for rc, _ in done):
+            raise ValueError(f"finalize is invalid: {pts} holds no measured point of the "
+                             f"requested rates{'' if pts.is_file() else ' (it does not exist)'}"
+                             "; valid: --finalize on the --out folder of an interrupted "
+                             "run with the same settings")
 
 
 def shannon_sinr_db(rc: float) -> float:
@@ -85,6 +164,7 @@ def measure_table(out: str | os.PathLike, rcs: Sequence[float] = DEFAULT_RCS,
     rcs = [float(r) for r in rcs]
     if not rcs:
         raise ValueError("rcs=[] is invalid: give at least one coding rate")
+    check_request(out, rcs, step_db, below_db, above_db, finalize, deep)
     codes = [choose_code(r, blocklength) for r in rcs]  # refuses rates the code cannot do
     if not max_bits >= 1 or int(min_block_errors) < 1:
         raise ValueError(f"max_bits={max_bits!r}, min_block_errors={min_block_errors!r} are "
@@ -96,8 +176,6 @@ def measure_table(out: str | os.PathLike, rcs: Sequence[float] = DEFAULT_RCS,
                 "step_db": float(step_db), "below_db": float(below_db),
                 "above_db": float(above_db), "seed": int(seed),
                 "deep": {repr(float(r)): float(b) for r, b in (deep or {}).items()}}
-    if any(not float(r) > 0 for r in settings["deep"]):
-        raise ValueError(f"deep={deep!r} is invalid: keys must be coding rates > 0")
     cfg = out / "table_settings.json"
     if cfg.is_file() and json.loads(cfg.read_text()) != settings:
         raise ValueError(f"out={out} holds a table with other settings: use another --out "
@@ -168,20 +246,35 @@ def _typed(r: dict[str, Any]) -> dict[str, Any]:
     return {c: (int(r[c]) if c in ints else float(r[c])) for c in POINT_COLUMNS}
 
 
-def _read_points(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
+def _read_points(path: Path, repair: bool = True) -> dict[tuple[str, str], dict[str, Any]]:
+    """The points of a ``points.csv`` by (repr R_c, repr SINR); ValueError (one line naming
+    the file and the row) for a row that is not a point. With ``repair``, a half line left
+    by a kill is cut off the file."""
     if not path.is_file():
         return {}
     raw = path.read_bytes()
     if raw and not raw.endswith(b"\n"):  # a kill mid-line: drop the half line
         raw = raw[:raw.rfind(b"\n") + 1]
-        path.write_bytes(raw)
+        if repair:
+            path.write_bytes(raw)
     rows = list(csv.DictReader(raw.decode().splitlines()))
-    return {(repr(float(r["rc"])), repr(float(r["sinr_db"]))): _typed(r) for r in rows
-            if None not in r.values()}
+    out = {}
+    for i, r in enumerate(rows, 2):
+        if None in r.values():
+            continue
+        try:
+            typed = _typed(r)
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"{path}: row {i} is invalid: must hold the columns "
+                             f"{', '.join(POINT_COLUMNS)} as numbers") from None
+        check(TablePoint, typed, f"{path} row {i}")
+        out[(repr(typed["rc"]), repr(typed["sinr_db"]))] = typed
+    return out
 
 
 def load_table(path: str | os.PathLike = SHIPPED_TABLE) -> dict[str, Any]:
-    """Read an ``ldpc_table.json``; ValueError naming the file when it is not one."""
+    """Read an ``ldpc_table.json`` checked against :class:`LDPCTable`; ValueError (one line
+    naming the file and the key) when it is not one."""
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"LDPC table {p} does not exist (write one with "
@@ -190,9 +283,10 @@ def load_table(path: str | os.PathLike = SHIPPED_TABLE) -> dict[str, Any]:
         doc = json.loads(p.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValueError(f"LDPC table {str(p)!r} is not JSON ({e})") from e
-    if not isinstance(doc, dict) or doc.get("kind") != TABLE_KIND or not doc.get("points"):
+    if not isinstance(doc, dict) or doc.get("kind") != TABLE_KIND:
         raise ValueError(f"LDPC table {str(p)!r} is not an `issc phy-table` ldpc_table.json")
-    if doc.get("version", 0) > TABLE_VERSION:
+    version = doc.get("version", 0)
+    if isinstance(version, int) and not isinstance(version, bool) and version > TABLE_VERSION:
         raise ValueError(f"LDPC table {str(p)!r} has version {doc['version']}: this build "
                          f"reads <= {TABLE_VERSION}")
-    return doc
+    return check(LDPCTable, doc, str(p)).model_dump()

@@ -46,10 +46,13 @@ def run(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from linksim.ber_model import LDPCTableBERModel, plot_table
-    from linksim.phy_table import measure_table
+    from linksim.phy_table import check_request, measure_table
     from scripts.runinfo import run_record
 
     out = Path(args.out)
+    # refuse an empty SINR window or --finalize on nothing before --out is made
+    check_request(out, args.rc, args.step_db, args.below_db, args.above_db, args.finalize,
+                  dict(args.deep))
     with run_record(out, seed=args.seed) as meta:
         path = measure_table(out, args.rc, args.blocklength, args.num_iter, args.max_bits,
                              args.min_block_errors, args.step_db, args.below_db,

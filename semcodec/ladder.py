@@ -17,7 +17,9 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .atomic_io import write_atomic
 from .checkpoint import load_codec
@@ -183,6 +185,116 @@ def _signals_forwarded(children: list[subprocess.Popen]) -> Iterator[list[str]]:
         yield got
 
 
+#: the file that indexes a ladder folder (written last by :func:`install_ladder`)
+LADDER_INDEX = "ladder.json"
+_STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
+Preset = Literal[tuple(PRESETS)]
+Lambda = Annotated[float, Field(gt=0)]
+
+
+class CheckpointFacts(BaseModel):
+    """What :func:`install_ladder` reads from a checkpoint's metadata (other keys ignored)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", allow_inf_nan=False)
+    preset: Preset
+    lmbda: Lambda = Field(alias="lambda")
+    steps: Annotated[int, Field(ge=0)] | None = None
+
+
+class LadderRow(BaseModel):
+    """One model of ``ladder.json``. ``preset`` is absent in files installed before presets
+    could differ along a ladder (every model was then ``compact``)."""
+
+    model_config = _STRICT
+    model: Annotated[int, Field(ge=1)]
+    file: Annotated[str, Field(pattern=r"^q[1-9][0-9]*\.ckpt$")]
+    preset: Preset | None = None
+    lmbda: Lambda = Field(alias="lambda")
+    steps: Annotated[int, Field(ge=0)] | None = None
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    rs_bits: Annotated[float, Field(gt=0)] | None = None
+    bpp: Annotated[float, Field(gt=0)] | None = None
+    psnr: float | None = None
+    ms_ssim: Annotated[float, Field(ge=-1, le=1)] | None = None
+    n_images: Annotated[int, Field(ge=1)] | None = None
+
+
+class LadderIndex(BaseModel):
+    """``ladder.json``: the models lowest rate first and who installed them."""
+
+    model_config = _STRICT
+    models: Annotated[list[LadderRow], Field(min_length=1)]
+    installed: dict[str, str] | None = None
+
+
+def _schema_error(e: ValidationError, source: str) -> ValueError:
+    """The first error of ``e`` as one line naming the file and the dotted key."""
+    err = e.errors()[0]
+    key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
+    rule = err["msg"].replace("Input should be", "must be").replace("Value error, ", "")
+    if err["type"] == "extra_forbidden":
+        return ValueError(f"{source}: {key} is not a valid key ({rule})")
+    if err["type"] == "missing":
+        return ValueError(f"{source}: {key} is missing")
+    return ValueError(f"{source}: {key}={err['input']!r} is invalid: {rule}")
+
+
+def check_ladder_rows(rows: list[dict[str, Any]], source: str) -> list[LadderRow]:
+    """Validate ladder rows (lowest rate first): each row's types and ranges, models numbered
+    1..G with files ``q<i>.ckpt``, lambda strictly increasing, a preset that never shrinks.
+    ValueError, one line naming ``source`` and the row."""
+    try:
+        index = LadderIndex.model_validate({"models": rows})
+    except ValidationError as e:
+        raise _schema_error(e, source) from None
+    for i, r in enumerate(index.models, 1):
+        if r.model != i or r.file != f"q{i}.ckpt":
+            raise ValueError(f"{source}: models[{i - 1}] (model={r.model}, file={r.file!r}) "
+                             f"is invalid: must be model {i}, file 'q{i}.ckpt' (lowest rate "
+                             "first)")
+    check_ladder_order([(r.preset or "compact", r.lmbda, r.file) for r in index.models],
+                       source)
+    return index.models
+
+
+def check_ladder_order(models: list[tuple[str, float, str]], source: str = "ladder") -> None:
+    """(preset, lambda, name) lowest rate first: lambda strictly increasing and the preset
+    never shrinking (N and M never fall; CompressAI's zoo widens its top rates too).
+    ValueError, one line starting with ``source``."""
+    for i in range(1, len(models)):
+        (p_lo, l_lo, _), (p_hi, l_hi, n_hi) = models[i - 1], models[i]
+        lo, hi = PRESETS[p_lo], PRESETS[p_hi]
+        if hi["N"] < lo["N"] or hi["M"] < lo["M"]:
+            raise ValueError(
+                f"{source}: preset must not shrink along the ladder: q{i + 1} ({n_hi}) is "
+                f"{p_hi} (N={hi['N']}, M={hi['M']}), smaller than q{i}'s "
+                f"{p_lo} (N={lo['N']}, M={lo['M']}); valid: presets in the order "
+                f"{', '.join(sorted(PRESETS, key=lambda p: (PRESETS[p]['N'], PRESETS[p]['M'])))}")
+        if not l_hi > l_lo:
+            raise ValueError(
+                f"{source}: lambda must increase along the ladder: q{i + 1} ({n_hi}) has "
+                f"lambda={l_hi} <= q{i} lambda={l_lo}; give the checkpoints lowest rate first")
+
+
+def read_ladder_index(root: str | os.PathLike) -> LadderIndex | None:
+    """``root/ladder.json`` checked (schema, numbering, order), or None when there is none.
+
+    ValueError (one line naming the file and the key) for a damaged or hand-edited index."""
+    path = Path(root) / LADDER_INDEX
+    if not path.is_file():
+        return None
+    try:
+        doc = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not valid JSON: {e}") from None
+    try:
+        index = LadderIndex.model_validate(doc)
+    except ValidationError as e:
+        raise _schema_error(e, str(path)) from None
+    check_ladder_rows([r.model_dump(by_alias=True) for r in index.models], str(path))
+    return index
+
+
 def install_ladder(ckpts: list[Path], dest: str | os.PathLike | None = None,
                    provenance: dict[str, Any] | None = None) -> Path:
     """Install trained checkpoints as the ladder ``dest/q<i>.ckpt`` + ``ladder.json`` + card.
@@ -208,27 +320,23 @@ def install_ladder(ckpts: list[Path], dest: str | os.PathLike | None = None,
     if not ckpts:
         raise ValueError("no checkpoints given: a ladder needs at least one (lowest rate first)")
     metas = [load_codec(src)[1] for src in ckpts]
-    for i in range(1, len(metas)):  # capacity may grow with the rate, as in CompressAI's zoo
-        lo, hi = PRESETS[metas[i - 1]["preset"]], PRESETS[metas[i]["preset"]]
-        if hi["N"] < lo["N"] or hi["M"] < lo["M"]:
-            raise ValueError(
-                f"preset must not shrink along the ladder: q{i + 1} ({ckpts[i]}) is "
-                f"{metas[i]['preset']} (N={hi['N']}, M={hi['M']}), smaller than q{i}'s "
-                f"{metas[i - 1]['preset']} (N={lo['N']}, M={lo['M']})")
-    for i in range(1, len(metas)):
-        if not metas[i]["lambda"] > metas[i - 1]["lambda"]:
-            raise ValueError(
-                f"lambda must increase along the ladder: q{i + 1} ({ckpts[i]}) has lambda="
-                f"{metas[i]['lambda']} <= q{i} lambda={metas[i - 1]['lambda']}; give the "
-                f"checkpoints lowest rate first")
-    dest = SHIPPED_CODECS.parent / metas[0]["preset"] if dest is None else Path(dest)
+    facts = []
+    for src, meta in zip(ckpts, metas):
+        try:
+            facts.append(CheckpointFacts.model_validate(meta))
+        except ValidationError as e:
+            raise _schema_error(e, f"checkpoint {src} metadata") from None
+    check_ladder_order([(f.preset, f.lmbda, str(src)) for f, src in zip(facts, ckpts)],
+                       "the checkpoints given")
+    dest = SHIPPED_CODECS.parent / facts[0].preset if dest is None else Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for i, (src, meta) in enumerate(zip(ckpts, metas), 1):
+    rows = [{"model": i, "file": f"q{i}.ckpt", "preset": f.preset, "lambda": f.lmbda,
+             "steps": f.steps, "sha256": meta["sha256"],
+             **{k: v for k, v in (meta.get("eval") or {}).items() if k in LadderRow.model_fields}}
+            for i, (f, meta) in enumerate(zip(facts, metas), 1)]
+    check_ladder_rows(rows, "the checkpoints given")  # what ladder.json will say must load
+    for i, src in enumerate(ckpts, 1):
         write_atomic(dest / f"q{i}.ckpt", Path(src).read_bytes())
-        rows.append({"model": i, "file": f"q{i}.ckpt", "preset": meta["preset"],
-                     "lambda": meta["lambda"],
-                     "steps": meta["steps"], "sha256": meta["sha256"], **meta.get("eval", {})})
     for old in _ladder_files(dest)[len(ckpts):]:
         old.unlink()
     write_atomic(dest / "README.md", ladder_readme(metas, rows))
@@ -249,7 +357,8 @@ def ladder_readme(metas: list[dict[str, Any]], rows: list[dict[str, Any]]) -> st
              "| R_s [bits/image] | bpp | PSNR [dB] | MS-SSIM |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r, meta in zip(rows, metas):
-        lines.append(f"| q{r['model']} | {meta['preset']} | {r['lambda']} | {r['steps']} "
+        steps = "?" if r["steps"] is None else r["steps"]
+        lines.append(f"| q{r['model']} | {meta['preset']} | {r['lambda']} | {steps} "
                      f"| {_total_steps(meta)} "
                      f"| {r.get('rs_bits', 0):.0f} "
                      f"| {r.get('bpp', 0):.4f} | {r.get('psnr', 0):.2f} | "
@@ -294,4 +403,10 @@ def shipped_ladder(root: str | os.PathLike = SHIPPED_CODECS) -> list[Path]:
     files = _ladder_files(root)
     if not files:
         raise FileNotFoundError(f"no codec checkpoints (q<i>.ckpt) in {root}")
+    index = read_ladder_index(root)
+    if index is not None and [r.file for r in index.models] != [f.name for f in files]:
+        raise ValueError(f"{root / LADDER_INDEX}: models lists "
+                         f"{[r.file for r in index.models]} but the folder holds "
+                         f"{[f.name for f in files]}; valid: the files it lists (reinstall "
+                         "with `issc install-ladder`)")
     return files

@@ -29,7 +29,6 @@ Choices where the paper is silent (override any of them in the TOML file):
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -37,15 +36,14 @@ from typing import Any
 
 import numpy as np
 
+from ..schema import in_file
 from ..units import dbm_to_watt
 from . import geometry
 from .beams import check_power, covariance  # noqa: F401 - public names, also here
 from .bounds import SensingBoundsMixin
 from .channels import ChannelsMixin
 from .link import LinkMixin
-
-_FREQ_GRIDS = ("paper", "centered")
-REFLECTION_MODELS = ("two_way", "path_length", "none")
+from .scenario_schema import REFLECTION_MODELS, read_toml, validate_fields  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -95,73 +93,49 @@ class ISSCScenario(ChannelsMixin, LinkMixin, SensingBoundsMixin):
 
     # ------------------------------------------------------------------ checks
     def __post_init__(self) -> None:
-        for name in ("n_t", "n_r", "num_samples"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not float(v).is_integer() or v < 1:
-                raise ValueError(f"{name}={v!r} is invalid: must be an integer >= 1")
-            object.__setattr__(self, name, int(v))
-        for name in ("tr_position", "target_position", "sre_position", "cre_position"):
-            p = geometry.as_position(getattr(self, name), name)
-            if p.shape != (2,):
-                raise ValueError(f"{name}={getattr(self, name)!r} is invalid: must be [x, y]")
-            object.__setattr__(self, name, (float(p[0]), float(p[1])))
+        # every field through the strict schema (scenario_schema.py), then the geometry
+        given = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)
+                 if f.init}
+        for name, value in validate_fields(given, {}).items():
+            object.__setattr__(self, name, value)
         for a, b in (("tr_position", "target_position"), ("target_position", "sre_position"),
                      ("tr_position", "cre_position")):
             if geometry.distance(getattr(self, a), getattr(self, b)) <= 0.0:
-                raise ValueError(f"{b}={getattr(self, b)!r} is invalid: must differ from "
-                                 f"{a}={getattr(self, a)!r} (zero distance, path loss d^-eps "
-                                 "undefined); valid: distance > 0 m")
-        _positive(self, "path_loss_exponent", "> 0", lambda v: v > 0)
-        _positive(self, "noise_cre_dbm", "finite (dBm)", np.isfinite)
-        _positive(self, "noise_sre_dbm", "finite (dBm)", np.isfinite)
-        _positive(self, "sigma_delta_s", "> 0 s", lambda v: v > 0)
-        _positive(self, "beta_s", "> 0", lambda v: v > 0)
-        _positive(self, "blocklength", "> 0 channel uses", lambda v: v > 0)
-        _positive(self, "bandwidth_hz", "> 0 Hz", lambda v: v > 0)
-        _positive(self, "power_budget_dbm", "finite (dBm)", np.isfinite)
-        if self.frequency_grid not in _FREQ_GRIDS:
-            raise ValueError(f"frequency_grid={self.frequency_grid!r} is invalid: must be one "
-                             f"of {_FREQ_GRIDS}")
-        object.__setattr__(self, "beta_position_derivative", bool(self.beta_position_derivative))
-        if self.reflection_model not in REFLECTION_MODELS:
-            raise ValueError(f"reflection_model={self.reflection_model!r} is invalid: must be "
-                             f"one of {REFLECTION_MODELS}")
+                raise ValueError(f"{b}={list(getattr(self, b))!r} is invalid: must differ from "
+                                 f"{a}={list(getattr(self, a))!r} (zero distance, path loss "
+                                 "d^-eps undefined); valid: distance > 0 m")
 
     # ------------------------------------------------------------ constructors
     @classmethod
-    def from_toml(cls, path: str | Path, **overrides: Any) -> ISSCScenario:
-        """Read a scenario file (keys = field names, optionally inside an ``[issc]`` table).
+    def from_toml(cls, path: str | Path, other_tables: tuple[str, ...] = ("ascc",),
+                  **overrides: Any) -> ISSCScenario:
+        """Read a scenario file (keys = field names, inside one ``[issc]`` table or at the top
+        level; see :mod:`~linksim.farfield.scenario_schema`).
 
         Noise may also be given in watts as ``noise_cre_w`` / ``noise_sre_w`` (> 0).
-        Missing keys keep the paper's defaults; ``overrides`` win over the file.
+        Missing keys keep the paper's defaults; ``overrides`` win over the file. Tables
+        named in ``other_tables`` (the ASCC figure defaults ``[ascc]``) are left to their
+        readers; any other table is refused. ValueError (one line naming the file and key).
         """
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-        data = dict(data.get("issc", data))
+        data, where, _ = read_toml(path, other_tables)
         data.update(overrides)
-        return cls.from_dict(data)
+        return cls._from_checked(data, str(path), where)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ISSCScenario:
-        """Build from a plain dict (as read from TOML/JSON), refusing unknown keys."""
-        data = dict(data)
-        for which in ("cre", "sre"):
-            key = f"noise_{which}_w"
-            if key in data:
-                w = float(data.pop(key))
-                if not (np.isfinite(w) and w > 0):
-                    raise ValueError(f"{key}={w!r} is invalid: noise power must be finite "
-                                     "and > 0 W")
-                data[f"noise_{which}_dbm"] = 10.0 * np.log10(w) + 30.0
-        names = [f.name for f in dataclasses.fields(cls) if f.init]
-        unknown = sorted(set(data) - set(names))
-        if unknown:
-            raise ValueError(f"scenario key {unknown[0]!r} is invalid: must be one of "
-                             f"{names + ['noise_cre_w', 'noise_sre_w']}")
-        for k in ("tr_position", "target_position", "sre_position", "cre_position"):
-            if k in data:
-                data[k] = tuple(data[k])
-        return cls(**data)
+        """Build from a plain dict (as read from TOML/JSON, or :meth:`to_dict`'s tuples),
+        refusing unknown keys."""
+        return cls._from_checked({k: _plain(v) for k, v in data.items()}, None, {})
+
+    @classmethod
+    def _from_checked(cls, data: dict[str, Any], source: str | None,
+                      where: dict[str, str]) -> ISSCScenario:
+        defaults = {f.name: f.default for f in dataclasses.fields(cls) if f.init}
+        fields = validate_fields(data, defaults, source, where)
+        try:
+            return cls(**fields)
+        except ValueError as e:  # a check across keys (positions); name the file
+            raise ValueError(in_file(str(e), source, where)) from None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the fields (JSON/TOML friendly)."""
@@ -201,13 +175,11 @@ class ISSCScenario(ChannelsMixin, LinkMixin, SensingBoundsMixin):
         return 2.0 * np.pi * k / (self.num_samples * self.sample_interval_s)
 
 
-def _positive(obj: Any, name: str, rule: str, ok: Any) -> None:
-    v = getattr(obj, name)
-    try:
-        fv = float(v)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}={v!r} is invalid: must be {rule}") from None
-    if not (np.isfinite(fv) and ok(fv)):
-        raise ValueError(f"{name}={v!r} is invalid: must be {rule}")
-    object.__setattr__(obj, name, type(v)(fv) if isinstance(v, int) and fv.is_integer()
-                       else fv)
+def _plain(value: Any) -> Any:
+    """A field as plain Python for the schema: tuples and arrays as lists, numpy scalars
+    unwrapped (the schema is strict: a numpy float is not a float to it)."""
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy / torch
+        return _plain(value.tolist())
+    return value

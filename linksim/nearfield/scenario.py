@@ -35,17 +35,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..schema import in_file
 from ..units import SPEED_OF_LIGHT, dbm_to_watt
 from .bounds import SensingBoundsMixin
 from .budgets import BudgetMixin
 from .geometry import rayleigh_distance
 from .layout import LayoutMixin
 from .link import LinkMixin
+from .scenario_schema import read_toml, validate_fields
 from .validation import validate
 
 DEFAULT_GENRES = ("news", "editorial", "reviews", "religion", "hobbies", "lore", "government",
@@ -96,36 +97,26 @@ class NFScenario(LayoutMixin, LinkMixin, SensingBoundsMixin, BudgetMixin):
     notes: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
+        # every field through the strict schema (scenario_schema.py), then NF Sec. II
+        given = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        for name, value in validate_fields(given).items():
+            object.__setattr__(self, name, value)
         validate(self)
 
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_toml(cls, path: str | Path, **overrides: Any) -> NFScenario:
-        """Read a scenario TOML (sections are only for reading: keys are field names)."""
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"scenario file {path} does not exist")
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-        flat: dict[str, Any] = {}
-        for key, value in raw.items():
-            if isinstance(value, dict):
-                flat.update(value)
-            else:
-                flat[key] = value
+        """Read a scenario TOML (keys are field names, at the top level or in the tables of
+        :data:`~linksim.nearfield.scenario_schema.TABLES`, each once); missing keys keep the
+        defaults, ``overrides`` win. ValueError, one line naming the file and the key."""
+        flat, where = read_toml(path)
         flat.update(overrides)
-        if "tx_power_dbm" in flat:  # the older name of P_t
-            flat.setdefault("power_budget_dbm", flat.pop("tx_power_dbm"))
-        if "tx_spacing_m" in flat:  # one pitch for both axes (the older key)
-            pitch = flat.pop("tx_spacing_m")
-            flat.setdefault("tx_spacing_x_m", pitch)
-            flat.setdefault("tx_spacing_z_m", pitch)
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(flat) - known)
-        if unknown:
-            raise ValueError(f"key={unknown[0]!r} in {path.name} is invalid: must be one of "
-                             f"{sorted(known)}")
-        return cls(**flat)
+        defaults = {f.name: _plain(f.default) for f in dataclasses.fields(cls)}
+        fields = validate_fields({**defaults, **flat}, str(path), where)
+        try:
+            return cls(**fields)
+        except ValueError as e:  # a check across keys (NF Sec. II); name the file
+            raise ValueError(in_file(str(e), str(path), where)) from None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -196,3 +187,12 @@ class NFScenario(LayoutMixin, LinkMixin, SensingBoundsMixin, BudgetMixin):
         """2 D^2 / lambda with D = :attr:`aperture_m`."""
         return rayleigh_distance(self.aperture_m, self.wavelength)
 
+
+def _plain(value: Any) -> Any:
+    """A field as plain Python for the schema: tuples and arrays as lists, numpy scalars
+    unwrapped (the schema is strict: a numpy float is not a float to it)."""
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy / torch
+        return _plain(value.tolist())
+    return value

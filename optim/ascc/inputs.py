@@ -9,43 +9,56 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from linksim.farfield import ISSCScenario
+from linksim.farfield.scenario_schema import read_toml
+from linksim.schema import StrictModel, check, markdown_table
 from semcodec.distortion_model import SHIPPED_FITS, DistortionModel
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 #: the calibrated scenario for the ASCC optimiser and its figures
 DEFAULT_SCENARIO = DATA / "scenarios" / "issc_ascc.toml"
-_ASCC_KEYS = ("pi_m2", "pt_dbm", "abr")
+#: the tables of an ASCC scenario file besides [issc]
+_TABLES = ("ascc",)
+
+
+class AsccFigureDefaults(StrictModel):
+    """The ``[ascc]`` table of a scenario file: defaults of the ASCC grid and figures."""
+
+    pi_m2: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="HCRB limit Pi (Tr HCRB <= Pi), ASCC eq. (15)",
+        json_schema_extra={"unit": "m^2"})
+    pt_dbm: Annotated[list[float], Field(min_length=1)] | None = Field(
+        None, description="transmit powers P_T of the grid", json_schema_extra={"unit": "dBm"})
+    abr: Annotated[list[Annotated[float, Field(gt=0)]], Field(min_length=1)] | None = Field(
+        None, description="bandwidth ratios ABR of the grid, ASCC eq. (16)")
+
+
+def docs_table() -> str:
+    """The ``[ascc]`` key table of docs/optim_ascc.md (generated from the schema)."""
+    return markdown_table(AsccFigureDefaults)
 
 
 def figure_defaults(path: str | os.PathLike = DEFAULT_SCENARIO) -> dict[str, Any]:
-    """The ``[ascc]`` table of a scenario file (``pi_m2``, ``pt_dbm`` list, ``abr`` list)."""
-    with open(path, "rb") as fh:
-        data = tomllib.load(fh)
-    d = dict(data.get("ascc", {}))
-    unknown = sorted(set(d) - set(_ASCC_KEYS))
-    if unknown:
-        raise ValueError(f"[ascc] key {unknown[0]!r} in {path} is invalid: must be one of "
-                         f"{list(_ASCC_KEYS)}")
-    return d
+    """The ``[ascc]`` table of a scenario file (``pi_m2``, ``pt_dbm`` list, ``abr`` list);
+    keys not given are absent. ValueError (one line naming the file and key) when invalid."""
+    _, _, tables = read_toml(path, other_tables=_TABLES)
+    given = tables.get("ascc", {})
+    table = check(AsccFigureDefaults, given, str(path), {k: f"ascc.{k}" for k in given})
+    return table.model_dump(exclude_none=True)
 
 
 def load_scenario(path: str | os.PathLike | None = None) -> ISSCScenario:
-    """Read the ``[issc]`` table of a scenario file (unknown keys refused)."""
+    """Read the ``[issc]`` table (or top-level keys) of a scenario file; its ``[ascc]`` table
+    is checked too, so a bad figure default is refused before any work. Any other table,
+    unknown key or invalid value is refused in one line naming the file and key."""
     path = Path(path) if path is not None else DEFAULT_SCENARIO
-    if not path.is_file():
-        raise FileNotFoundError(f"scenario file {str(path)!r} does not exist")
-    with open(path, "rb") as fh:
-        data = tomllib.load(fh)
-    extra = sorted(set(data) - {"issc", "ascc"})
-    if "issc" in data and extra:
-        raise ValueError(f"scenario table {extra[0]!r} in {path} is invalid: valid tables are "
-                         "[issc] and [ascc]")
-    return ISSCScenario.from_dict(dict(data.get("issc", data)))
+    figure_defaults(path)
+    return ISSCScenario.from_toml(path, other_tables=_TABLES)
 
 
 def load_distortion(fits: str | os.PathLike | None = None,
