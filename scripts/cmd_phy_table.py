@@ -46,9 +46,14 @@ def run(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from linksim.ber_model import LDPCTableBERModel, plot_table
-    from linksim.phy_table import measure_table
+    from linksim.phy_table import grid_size, measure_table, table_memory_bytes
+    from scripts.guards import check_memory
     from scripts.runinfo import run_record
 
+    rows = len(args.rc)
+    n = grid_size(args.step_db, args.below_db, args.above_db)
+    check_memory(table_memory_bytes(rows, args.step_db, args.below_db, args.above_db),
+                 f"--step-db={args.step_db:g} ({n:.4g} SINR points in each of {rows} rows)")
     out = Path(args.out)
     with run_record(out, seed=args.seed) as meta:
         path = measure_table(out, args.rc, args.blocklength, args.num_iter, args.max_bits,
