@@ -118,14 +118,30 @@ def shannon_sinr_db(rc: float) -> float:
     return 10.0 * math.log10(2.0 ** float(rc) - 1.0)
 
 
+def grid_size(step_db: float, below_db: float = 0.5, above_db: float = 6.0) -> int:
+    """Points of one row of :func:`sinr_grid` (the same for every R_c), from the sizes only."""
+    if not step_db > 0:
+        raise ValueError(f"step_db={step_db!r} is invalid: must be > 0")
+    return int(math.ceil((below_db + above_db) / step_db)) + 1
+
+
+#: Bytes per grid point while a table is measured: its SINR in the row's list (an 8-byte
+#: pointer and a 24-byte float) and its (R_c, SINR) key of the resume index.
+BYTES_PER_POINT = 32
+
+
+def table_memory_bytes(rows: int, step_db: float, below_db: float = 0.5,
+                       above_db: float = 6.0) -> int:
+    """Memory [B] of the SINR grids of ``rows`` rows: ``32`` per point (:data:`BYTES_PER_POINT`)."""
+    return BYTES_PER_POINT * int(rows) * grid_size(step_db, below_db, above_db)
+
+
 def sinr_grid(rc: float, step_db: float = 0.5, below_db: float = 0.5, above_db: float = 6.0
               ) -> list[float]:
     """SINR points (dB) of one row, on a ``step_db`` lattice, from the limit - below to + above."""
-    if not step_db > 0:
-        raise ValueError(f"step_db={step_db!r} is invalid: must be > 0")
+    n = grid_size(step_db, below_db, above_db)
     s0 = shannon_sinr_db(rc)
     lo = math.floor((s0 - below_db) / step_db) * step_db
-    n = int(math.ceil((below_db + above_db) / step_db)) + 1
     return [round(lo + j * step_db, 6) for j in range(n)]
 
 

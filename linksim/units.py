@@ -13,6 +13,11 @@ from numpy.typing import ArrayLike
 
 SPEED_OF_LIGHT = 299_792_458.0  # m/s
 
+#: Transmit powers a scenario or a command line may ask for, dBm: -100 dBm (0.1 pW, below
+#: any receiver's noise) to 100 dBm (10 MW, above any transmitter's rating). Outside it a
+#: value is a typo (1e6 dBm) and the solvers' numbers are meaningless.
+POWER_DBM_RANGE = (-100.0, 100.0)
+
 
 def db_to_lin(db: ArrayLike) -> np.ndarray | float:
     """Power ratio in dB -> linear: ``10 ** (db / 10)``.

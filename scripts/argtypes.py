@@ -20,7 +20,8 @@ Numbers
     ``finite_float`` (no nan / inf),
     ``positive_float`` (finite, > 0: timeouts, lambdas, powers in W),
     ``nonneg_float``, ``probability`` (open interval (0, 1)),
-    ``unit_interval`` (closed [0, 1]), ``float_in(lo, hi, lo_open, hi_open)``.
+    ``unit_interval`` (closed [0, 1]), ``float_in(lo, hi, lo_open, hi_open)``,
+    ``power_dbm`` (a transmit power in :data:`linksim.units.POWER_DBM_RANGE`, dBm).
 Paths
     ``existing_file``, ``existing_dir``, ``text_file`` (an existing UTF-8 text
     file; binary files such as images are refused), ``out_dir`` (an output
@@ -138,6 +139,18 @@ probability = float_in(0.0, 1.0, lo_open=True, hi_open=True)
 probability.__name__ = "probability"
 unit_interval = float_in(0.0, 1.0)
 unit_interval.__name__ = "unit_interval"
+
+
+def power_dbm(text: str) -> float:
+    """Type: a transmit power in dBm within :data:`linksim.units.POWER_DBM_RANGE`."""
+    from linksim.units import POWER_DBM_RANGE
+
+    lo, hi = POWER_DBM_RANGE
+    valid = f"a transmit power in [{lo:g}, {hi:g}] dBm"
+    v = _float(text, valid)
+    if not lo <= v <= hi:
+        raise _bad(text, valid)
+    return v
 
 
 # ----------------------------------------------------------------------------- paths

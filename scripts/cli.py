@@ -11,10 +11,11 @@ Every verb goes through one error path (:func:`main`):
 
 - a bad argument (``argparse`` or a :mod:`scripts.argtypes` type) is refused
   before any work, on one line naming the flag and the value, exit status 2;
-- a user-caused error raised by the library (``ValueError``, ``KeyError``,
-  ``OSError`` such as ``FileNotFoundError``, ``UnicodeDecodeError``) is printed
-  on one line naming what failed (for an ``OSError``: the path and the reason),
-  exit status 2;
+- a user-caused error raised by the library (:data:`semcodec.runinfo.USER_ERRORS`:
+  ``ValueError``, ``KeyError``, ``OSError`` such as ``FileNotFoundError``,
+  ``UnicodeDecodeError``) is printed on one line naming what failed (for an
+  ``OSError``: the path and the reason), exit status 2, and ``--out`` is left as it
+  was (:func:`semcodec.runinfo.run_record` undoes the run's writes);
 - an interrupt (Ctrl-C, SIGTERM) prints one line, e.g. where a training run
   saved its state or that rerunning the same command resumes, exit status 130;
 - open progress bars are closed first, so the message starts its own line.
@@ -23,7 +24,6 @@ Every verb goes through one error path (:func:`main`):
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib
 import os
 import pkgutil
@@ -37,9 +37,7 @@ from types import TracebackType
 
 import scripts
 from scripts.argtypes import DefaultsHelpFormatter
-
-#: Exceptions that mean "the input was bad", printed on one line with exit status 2.
-USER_ERRORS = (ValueError, KeyError, OSError, csv.Error)
+from semcodec.runinfo import USER_ERRORS  # bad input: one line, exit status 2
 
 
 class IsscArgumentParser(argparse.ArgumentParser):

@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> None:
         load_distortion,
         load_scenario,
     )
+    from scripts.guards import check_farfield, check_power_dbm, check_some_point_ok
     from scripts.runinfo import run_record, write_json_atomic
 
     for name in ("pt_dbm", "abr", "pi", "scheme"):  # "a b" and "a,b" both arrive as "a,b"
@@ -83,8 +84,8 @@ def run(args: argparse.Namespace) -> None:
     dm = load_distortion(args.fits)
     schemes = [s for s in args.scheme.replace(" ", "").split(",") if s]
     check_request(schemes, args.method)
-    pts = float_list(args.pt_dbm if args.pt_dbm is not None else dflt.get("pt_dbm", []),
-                     "pt-dbm")
+    pts = check_power_dbm(float_list(args.pt_dbm if args.pt_dbm is not None
+                                     else dflt.get("pt_dbm", []), "pt-dbm"))
     abrs = float_list(args.abr if args.abr is not None else dflt.get("abr", []), "abr",
                       positive=True)
     pi_arg = args.pi if args.pi is not None else dflt.get("pi_m2")
@@ -107,6 +108,7 @@ def run(args: argparse.Namespace) -> None:
         v = args.benchmark_model
         bm = int(dm.index(int(v) if v.lstrip("-").isdigit() else v))
     check_engine_args(args)
+    check_farfield(scn, solver="ascc" in schemes)
     out = Path(args.out)
     with run_record(out, seed=args.seed, scenario=scn.to_dict(), scenario_file=str(scen_path),
                     pi_m2=pis, pt_dbm=pts, abr=abrs, method=args.method, schemes=schemes,
@@ -118,6 +120,8 @@ def run(args: argparse.Namespace) -> None:
                                  engine=args.engine, workers=args.workers,
                                  address=args.address, benchmark_codec=args.benchmark_codec,
                                  djscc_curves=args.djscc_curves)
+        check_some_point_ok(rows, "the ASCC grid",
+                            ok=lambda r: r["status"] not in FAILED, error_key="message")
         plot_summary(rows, out / "summary.png", pis)
         summary = summarise(rows, designs, scn, dm)
         write_json_atomic(out / "summary.json", summary)

@@ -12,14 +12,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("hcrb", help="Tr(HCRB) vs P_T and estimator MSE vs HCRB (far field)")
     p.add_argument("--scenario", type=at.text_file, default=None,
                    help="scenario TOML file (default: ASCC Sec. V)")
-    p.add_argument("--pt-dbm", type=at.finite_float, nargs=2, default=[0.0, 80.0],
+    p.add_argument("--pt-dbm", type=at.power_dbm, nargs=2, default=[0.0, 80.0],
                    metavar=("MIN", "MAX"), help="transmit power range P_T [dBm]")
     p.add_argument("--points", type=at.int_at_least(2), default=33,
                    help="P_T points (linearly spaced in dBm)")
     p.add_argument("--comm-fraction", type=at.unit_interval, default=0.5,
                    help="power share of the SemCom beam in [0, 1] (w_c matched to h_c, w_0 to "
                         "target)")
-    p.add_argument("--mc-pt-dbm", **at.list_of(at.finite_float, nargs="*"),
+    p.add_argument("--mc-pt-dbm", **at.list_of(at.power_dbm, nargs="*"),
                    default=[45, 50, 55, 60, 65, 70, 75],
                    help="powers P_T [dBm] for the estimator check (empty: skip)")
     p.add_argument("--trials", type=at.positive_int, default=100,
@@ -37,12 +37,14 @@ def run(args: argparse.Namespace) -> None:
 
     from linksim.farfield import ISSCScenario
     from linksim.farfield.studies import HCRB_COLUMNS, NOTES, estimator_check, hcrb_vs_power
+    from scripts.guards import check_farfield
     from scripts.runinfo import run_record, write_csv_atomic, write_rows_atomic
 
     out = Path(args.out)
     scn = ISSCScenario.from_toml(args.scenario) if args.scenario else ISSCScenario()
     if args.points < 2:
         raise ValueError(f"points={args.points} is invalid: must be >= 2")
+    check_farfield(scn, monte_carlo=bool(args.mc_pt_dbm))
     with run_record(out, seed=args.seed, scenario=scn.to_dict()) as meta:
         pt = np.linspace(args.pt_dbm[0], args.pt_dbm[1], args.points)
         bound = hcrb_vs_power(scn, pt, args.comm_fraction)

@@ -73,7 +73,10 @@ def run(args: argparse.Namespace) -> None:
     opts = NFOptions(positions=args.positions, semantic=not args.no_semantic,
                      max_iterations=args.max_iterations, varsigma=args.varsigma,
                      position_starts=args.starts)
+    from scripts.guards import check_nearfield
+
     scn = NFScenario() if args.scenario is None else NFScenario.from_toml(args.scenario)
+    check_nearfield(scn)
     out = Path(args.out)
     with run_record(out, seed=args.seed, scenario=scn.to_dict(), options=opts.to_dict()) as meta:
         bars: list = []  # made at the first trace row: an infeasible scenario prints one line

@@ -42,8 +42,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _scenario(path: str | None):
     from linksim.nearfield import NFScenario
+    from scripts.guards import check_nearfield
 
-    return NFScenario() if path is None else NFScenario.from_toml(path)
+    scn = NFScenario() if path is None else NFScenario.from_toml(path)
+    check_nearfield(scn)
+    return scn
 
 
 

@@ -46,13 +46,18 @@ def run(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from linksim.ber_model import LDPCTableBERModel, plot_table
-    from linksim.phy_table import check_request, measure_table
+    from linksim.phy_table import check_request, grid_size, measure_table, table_memory_bytes
+    from scripts.guards import check_memory
     from scripts.runinfo import run_record
 
     out = Path(args.out)
     # refuse an empty SINR window or --finalize on nothing before --out is made
     check_request(out, args.rc, args.step_db, args.below_db, args.above_db, args.finalize,
                   dict(args.deep))
+    rows = len(args.rc)
+    n = grid_size(args.step_db, args.below_db, args.above_db)
+    check_memory(table_memory_bytes(rows, args.step_db, args.below_db, args.above_db),
+                 f"--step-db={args.step_db:g} ({n:.4g} SINR points in each of {rows} rows)")
     with run_record(out, seed=args.seed) as meta:
         path = measure_table(out, args.rc, args.blocklength, args.num_iter, args.max_bits,
                              args.min_block_errors, args.step_db, args.below_db,

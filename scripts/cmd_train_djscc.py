@@ -65,10 +65,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from scripts.guards import check_memory
     from semcodec.djscc.checkpoint import load_djscc
-    from semcodec.djscc.train import config_from_args, train_djscc
+    from semcodec.djscc.train import config_from_args, train_djscc, training_memory_bytes
 
     cfg = config_from_args(args)
+    check_memory(training_memory_bytes(cfg.c, cfg.batch_size, cfg.crop),
+                 f"--abr={args.abr:g} (c={cfg.c} channels, batch {cfg.batch_size} of "
+                 f"{cfg.crop}x{cfg.crop} crops)")
     if cfg.init:  # refuse a checkpoint of another kind or ABR before --out is created
         model, _ = load_djscc(cfg.init)
         if model.c != cfg.c:

@@ -48,14 +48,16 @@ def front_run(args: argparse.Namespace) -> None:
     from optim.ascc.grid_point import FRONT_WORKER
     from optim.ascc.inputs import float_list, load_scenario, param_text
     from optim.sweep import run_grid
+    from scripts.guards import check_farfield, check_power_dbm, check_some_point_ok
     from scripts.runinfo import run_record, write_csv_atomic
 
-    pts = float_list(args.pt_dbm, "pt-dbm")
+    pts = check_power_dbm(float_list(args.pt_dbm, "pt-dbm"))
     if not (0 < args.pi_min < args.pi_max) or args.points < 2:
         raise ValueError(f"pi-min={args.pi_min!r}, pi-max={args.pi_max!r}, points="
                          f"{args.points!r} are invalid: need 0 < pi-min < pi-max, points >= 2")
     scn = load_scenario(args.scenario)
     check_engine_args(args)
+    check_farfield(scn, solver=True)
     out = Path(args.out)
     pis = np.geomspace(args.pi_min, args.pi_max, args.points)
     with run_record(out, seed=args.seed, scenario=scn.to_dict()) as meta:
@@ -70,6 +72,7 @@ def front_run(args: argparse.Namespace) -> None:
                         context={"scenario": scn.to_dict(), "seed": args.seed},
                         engine=args.engine, workers=args.workers, address=args.address,
                         desc="ascc-front")
+        check_some_point_ok(grid, "the ascc-front grid")
         if grid.failed():
             r = grid.failed()[0]
             raise RuntimeError(f"{len(grid.failed())} point(s) failed, first P_T={r['pt_dbm']} "
@@ -124,17 +127,28 @@ def _grid_arguments(p: argparse.ArgumentParser, out: str) -> None:
                    help="DJSCC curves.json for --benchmark-codec djscc (default: shipped)")
 
 
-def _solve_grid(args: argparse.Namespace):
-    from optim.ascc.grid import run_grid
+def _grid_inputs(args: argparse.Namespace) -> dict:
+    """The grid's inputs, checked before anything is written (``--out`` or ``--grid``)."""
     from optim.ascc.inputs import figure_defaults, float_list, load_distortion, load_scenario
+    from scripts.guards import check_farfield, check_power_dbm
 
     scn = load_scenario(args.scenario)
     d = figure_defaults(args.scenario)
-    pts = float_list(args.pt_dbm if args.pt_dbm is not None else d.get("pt_dbm", []), "pt-dbm")
+    pts = check_power_dbm(float_list(args.pt_dbm if args.pt_dbm is not None
+                                     else d.get("pt_dbm", []), "pt-dbm"))
     abrs = float_list(args.abr if args.abr is not None else d.get("abr", []), "abr",
                       positive=True)
     pi = float(args.pi if args.pi is not None else d.get("pi_m2", float("nan")))
     dm = load_distortion(args.fits)
+    check_farfield(scn, solver=True)
+    return {"scn": scn, "pts": pts, "abrs": abrs, "pi": pi, "dm": dm}
+
+
+def _solve_grid(args: argparse.Namespace, inputs: dict):
+    from optim.ascc.grid import FAILED, run_grid
+    from scripts.guards import check_some_point_ok
+
+    scn, pts, abrs, pi, dm = (inputs[k] for k in ("scn", "pts", "abrs", "pi", "dm"))
     codec = getattr(args, "benchmark_codec", "digital")
     grid = Path(args.grid) if args.grid else Path(
         "runs/ascc_grid" + ("_djscc" if codec == "djscc" else ""))
@@ -145,6 +159,8 @@ def _solve_grid(args: argparse.Namespace):
     want = {(round(p, 9), round(a, 12)) for p in pts for a in abrs}
     rows = [r for r in rows if (round(float(r["pt_dbm"]), 9), round(float(r["abr"]), 12)) in want
             and (r["scheme"] == "benchmark" or r["method"] == args.method)]
+    check_some_point_ok(rows, f"the ASCC grid {grid}", ok=lambda r: r["status"] not in FAILED,
+                        error_key="message")
     return scn, pts, abrs, pi, rows, grid
 
 
@@ -158,9 +174,10 @@ def fig3_run(args: argparse.Namespace) -> None:
     from scripts.runinfo import run_record, write_csv_atomic
 
     check_engine_args(args)
+    inputs = _grid_inputs(args)
     out = Path(args.out)
     with run_record(out, seed=args.seed) as meta:
-        scn, pts, abrs, pi, rows, grid = _solve_grid(args)
+        scn, pts, abrs, pi, rows, grid = _solve_grid(args, inputs)
         write_csv_atomic(out / "fig3.csv", rows)
         fig, ax = plt.subplots(figsize=(7.5, 4.8))
         cmap = plt.get_cmap("tab10")
@@ -212,12 +229,14 @@ def fig4_run(args: argparse.Namespace) -> None:
     from scripts.runinfo import run_record, write_csv_atomic
 
     check_engine_args(args)
+    inputs = _grid_inputs(args)
+    abrs = inputs["abrs"]
+    abr = args.fig_abr if args.fig_abr is not None else abrs[len(abrs) // 2]
+    if abr not in abrs:
+        raise ValueError(f"fig-abr={abr!r} is invalid: must be one of {abrs}")
     out = Path(args.out)
     with run_record(out, seed=args.seed) as meta:
-        scn, pts, abrs, pi, rows, grid = _solve_grid(args)
-        abr = args.fig_abr if args.fig_abr is not None else abrs[len(abrs) // 2]
-        if abr not in abrs:
-            raise ValueError(f"fig-abr={abr!r} is invalid: must be one of {abrs}")
+        scn, pts, abrs, pi, rows, grid = _solve_grid(args, inputs)
         rows = [r for r in rows if float(r["abr"]) == abr]
         write_csv_atomic(out / "fig4.csv", rows)
         fig, ax = plt.subplots(figsize=(7.5, 4.8))

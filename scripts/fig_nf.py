@@ -49,9 +49,12 @@ def _beams(scn, seed: int, sca_iterations: int = 3):
 
 def _scenario(path: str | None, **overrides):
     from linksim.nearfield import NFScenario
+    from scripts.guards import check_nearfield
 
     scn = NFScenario() if path is None else NFScenario.from_toml(path)
-    return dataclasses.replace(scn, **overrides) if overrides else scn
+    scn = dataclasses.replace(scn, **overrides) if overrides else scn
+    check_nearfield(scn)
+    return scn
 
 
 def _check_iterations(n: int) -> None:

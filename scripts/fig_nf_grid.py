@@ -21,6 +21,7 @@ from typing import Any
 
 from scripts import argtypes as at
 from scripts.engine_args import add_engine_args, check_engine_args
+from scripts.guards import check_nearfield, check_some_point_ok
 from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
 
 WORKER = "optim.nearfield.points:nf_point"
@@ -60,6 +61,7 @@ def _context(args: argparse.Namespace, **scenario: Any) -> dict[str, Any]:
     from linksim.nearfield import NFScenario
 
     base = NFScenario() if args.scenario is None else NFScenario.from_toml(args.scenario)
+    check_nearfield(base)
     scn = {**base.to_dict(), **scenario}
     scn.pop("notes", None)
     iters = args.max_iterations or (2 if args.quick else 15)
@@ -78,6 +80,7 @@ def _run(args: argparse.Namespace, points: list[dict], context: dict, desc: str)
     rows = run_grid(points, WORKER, Path(args.out) / "grid", args.seed, context=context,
                     engine=args.engine, workers=args.workers, address=args.address,
                     desc=desc)
+    check_some_point_ok(rows, f"the {desc} grid")
     return rows
 
 
@@ -102,6 +105,9 @@ def _finish(args, meta, out: Path, rows, table: list[dict], summary: dict, fig, 
 
     failed = [f"{ {k: v for k, v in r.items() if k not in ('seed', 'status', 'error')} }: "
               f"{r['error']}" for r in rows if r["status"] != "ok"]
+    if not table:  # e.g. nf-7 whose fixed-antenna references all failed
+        raise ValueError(f"the {name} grid gives no table row: {len(failed)} of {len(rows)} "
+                         f"points failed (first: {' '.join(failed[0].split()) if failed else '-'})")
     summary = {**summary, "failed_points": failed, "seconds_per_point": _point_seconds(out),
                "points": len(rows), "resumed": rows.n_resumed, "ran_now": len(rows.ran_now)}
     write_csv_atomic(out / "results.csv", table)

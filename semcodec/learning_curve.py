@@ -31,6 +31,26 @@ PLOTTED = (("val_psnr", "validation PSNR [dB]"), ("val_bpp", "validation rate [b
            ("val_ms_ssim", "validation MS-SSIM"), ("val_loss", "validation loss"))
 
 
+def read_train_state(path: str | os.PathLike, map_location: Any = "cpu") -> dict[str, Any]:
+    """Load a training state (``train_state.pt``) or refuse it in one line naming the file.
+
+    A truncated, zeroed or foreign file raises ``ValueError`` (not torch's traceback), so
+    a rerun that resumes says which file to delete.
+    """
+    path = Path(path)
+    try:
+        st = torch.load(path, map_location=map_location, weights_only=False)
+    except OSError:
+        raise
+    except Exception as exc:  # torch raises RuntimeError, UnpicklingError, EOFError, ...
+        why = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise ValueError(f"{path} is not a readable training state ({why}); delete it to "
+                         f"train from the start, or use another --out") from None
+    if not isinstance(st, dict) or "config" not in st or "step" not in st:
+        raise ValueError(f"{path} is not a training state written by issc train or "
+                         f"train-djscc (no config/step); delete it or use another --out")
+    return st
+
 def history_columns(history: Sequence[Mapping[str, Any]]) -> list[str]:
     """Columns of a history table: ``step``, ``train_s``, then every other key in order of
     first appearance (a resumed run of older code may lack ``train_s``)."""
@@ -61,8 +81,7 @@ def read_history(run: str | os.PathLike) -> list[dict[str, float]]:
             rows = [{k: v for k, v in row.items() if v not in ("", None)}
                     for row in csv.DictReader(fh)]
     elif (run / STATE_FILE).is_file():
-        rows = torch.load(run / STATE_FILE, map_location="cpu", weights_only=False
-                          ).get("history", [])
+        rows = read_train_state(run / STATE_FILE).get("history", [])
     else:
         raise FileNotFoundError(f"run folder {str(run)!r} is invalid: it holds neither "
                                 f"{HISTORY_CSV} nor {STATE_FILE} (a training --out folder)")

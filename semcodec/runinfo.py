@@ -5,12 +5,19 @@ package versions, git commit and wall time, so a result can be reproduced.
 It lives in ``semcodec`` (not ``scripts``) because ``python -m semcodec.train_rate``,
 the process :func:`semcodec.ladder.train_ladder_parallel` launches per rate,
 records its run the same way ``issc train`` does.
+
+A run refused for bad input (:data:`USER_ERRORS`) leaves its output folder as it was:
+:func:`run_record` removes what the run created and writes no ``meta.json``, so every verb
+gets the rule "nothing half-written in --out" from this one place.
 """
 
 from __future__ import annotations
 
+import csv
+import errno
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from .atomic_io import write_json_atomic
+
+#: Exceptions that mean "the input was bad": ``issc`` prints them on one line with exit
+#: status 2, and :func:`run_record` undoes the run's writes.
+USER_ERRORS = (ValueError, KeyError, OSError, csv.Error)
+
+#: ``OSError`` numbers of a storage failure (not bad input): the run's partial results stay,
+#: so that a rerun after freeing space resumes from them.
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS})
 
 _PACKAGES = ("torch", "compressai", "numpy", "scipy", "cvxpy", "sionna-no-rt", "sacrebleu",
              "pytorch-msssim")
@@ -70,14 +85,51 @@ def run_command() -> str:
     return " ".join([_program()] + sys.argv[1:])
 
 
+def is_user_error(exc: BaseException) -> bool:
+    """Whether ``exc`` means bad input (refused: undo the run's writes), not a failure of the
+    machine or a bug (kept, with ``meta.json`` marked failed)."""
+    if not isinstance(exc, USER_ERRORS):
+        return False
+    return not (isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS)
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that does not exist yet (what ``mkdir -p`` creates)."""
+    missing = None
+    for p in (path, *path.parents):
+        if p.exists():
+            return missing
+        missing = p
+    return missing
+
+
+def _undo(out: Path, created: Path | None, before: set[str]) -> None:
+    """Leave ``out`` as it was: remove the folders the run made, or the entries it added."""
+    if created is not None:
+        shutil.rmtree(created, ignore_errors=True)
+        return
+    for name in set(os.listdir(out)) - before:
+        p = out / name
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+
+
 @contextmanager
 def run_record(out: str | os.PathLike, seed: int | None = None, **extra: Any) -> Iterator[dict]:
     """Create ``out`` and write ``meta.json`` there when the block finishes.
 
     Yields a dict the caller may fill with more metadata (defaults, notes).
-    ``meta.json`` is written even when the block raises, with ``status``.
+    ``meta.json`` is written even when the block raises, with ``status``
+    (``interrupted``: a rerun resumes; ``failed``: a bug or the machine). A block that
+    raises a user error (:func:`is_user_error`: bad input, refused) leaves ``out`` as it
+    was: a folder the run created is removed, in an existing folder the entries the run
+    added are removed (files that were there stay, ``meta.json`` included).
     """
     out = Path(out)
+    created = _first_missing(out.absolute())
+    before = set() if created is not None else set(os.listdir(out))
     out.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any] = {
         "command": run_command(),
@@ -94,10 +146,13 @@ def run_record(out: str | os.PathLike, seed: int | None = None, **extra: Any) ->
     except KeyboardInterrupt:
         status = "interrupted"
         raise
-    except BaseException:
-        status = "failed"
+    except BaseException as exc:
+        status = "refused" if is_user_error(exc) else "failed"
         raise
     finally:
-        meta["status"] = status
-        meta["wall_time_s"] = round(time.perf_counter() - t0, 3)
-        write_json_atomic(out / "meta.json", meta)
+        if status == "refused":
+            _undo(out, created, before)
+        else:
+            meta["status"] = status
+            meta["wall_time_s"] = round(time.perf_counter() - t0, 3)
+            write_json_atomic(out / "meta.json", meta)

@@ -43,7 +43,7 @@ from tqdm import tqdm
 from .atomic_io import atomic_target
 from .checkpoint import load_codec, restore_likelihood_bounds, save_checkpoint
 from .evaluate import measure_codec, psnr_from_mse
-from .learning_curve import record_history
+from .learning_curve import read_train_state, record_history
 from .widen import widen_codec
 from .zoo import build_model, check_lambda, check_preset
 
@@ -261,7 +261,7 @@ class Trainer:
             torch.save(self._state(), tmp)
 
     def _load_state(self) -> None:
-        st = torch.load(self.state_path, map_location=self.device, weights_only=False)
+        st = read_train_state(self.state_path, map_location=self.device)
         saved = {"preset": st["config"]["preset"], "lambda": st["config"]["lmbda"],
                  "quantizer": st["config"].get("quantizer", "noise")}
         asked = {"preset": self.cfg.preset, "lambda": self.cfg.lmbda,

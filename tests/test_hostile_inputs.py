@@ -194,6 +194,8 @@ CASES: list[tuple[str, str]] = [
     ("ascc --abr 0 --out {out}", "abr"),
     ("ascc --pt-dbm nan --out {out}", "nan"),
     ("ascc --pt-dbm , --out {out}", "pt"),
+    ("ascc --pt-dbm 1e6 --out {out}", "pt-dbm=1e+06 is invalid: must be a transmit power in "
+                                      "[-100, 100] dBm"),
     ("ascc --scheme ascc,nosuch --out {out}", "nosuch"),
     ("ascc --method magic --out {out}", "magic"),
     ("ascc --ber-model magic --out {out}", "'magic' is invalid: must be one of fbl, ldpc"),
@@ -228,6 +230,8 @@ CASES: list[tuple[str, str]] = [
     ("phy-table --rc nan --out {out}", "--rc=nan"),
     ("phy-table --seed -1 --out {out}", "--seed=-1"),
     ("phy-table --out {afile}", "{afile}"),
+    ("phy-table --step-db 1e-9 --out {out}", "--step-db=1e-09 (6.5e+09 SINR points in each of "
+                                             "8 rows) is invalid: it needs about"),
     ("nf --scenario {adir} --out {out}", "{adir}"),
     ("nf --scenario {binary} --out {out}", "{binary}"),
     ("nf --scenario {badtoml} --out {out}", "{badtoml} is not valid TOML"),
@@ -274,6 +278,7 @@ CASES: list[tuple[str, str]] = [
     ("hcrb --trials 0 --out {out}", "--trials=0"),
     ("hcrb --comm-fraction 2 --out {out}", "--comm-fraction=2"),
     ("hcrb --pt-dbm nan 10 --out {out}", "--pt-dbm=nan"),
+    ("hcrb --pt-dbm 0 1e6 --out {out}", "--pt-dbm=1e6 is invalid: must be a transmit power"),
     ("hcrb --mc-pt-dbm 45,x --out {out}", "'x'"),
     ("hcrb --seed -1 --out {out}", "--seed=-1"),
     ("hcrb --out {afile}", "{afile}"),
@@ -358,6 +363,7 @@ CASES: list[tuple[str, str]] = [
     ("train-djscc --abr 5/96 --snr-db 5 --init {missing} --out {out}", "{missing}"),
     ("train-djscc --abr 5/96 --snr-db 5 --out {afile}", "{afile}"),
     ("train-djscc --snr-db 5 --out {out}", "--abr"),
+    ("train-djscc --abr 1e6 --snr-db 5 --out {out}", "--abr=1e+06 (c=96000000 channels"),
 ]
 if not torch.cuda.is_available():
     CASES.append(("train --lmbda 0.01 --device cuda --out {out}", "no CUDA GPU"))
@@ -384,6 +390,26 @@ def test_hostile_input_is_one_line_exit_2(command, needle, bad, tmp_path, capsys
     assert not out.exists()  # nothing half-written that a rerun would trip over
     assert all(Path(p).read_bytes() == b for p, b in before.items())
     assert sorted(os.listdir(bad["adir"])) == []
+
+
+# Cases refused past argparse (by the verb or the library) whose --out is a folder: given an
+# existing one, the refused run leaves it exactly as it was (no meta.json marked failed).
+EXISTING = [c for c in CASES if "--out {out}" in c[0] and not c[1].startswith("--")
+            and c[0].split()[0] not in ("encode", "decode")][::2]
+
+
+@pytest.mark.parametrize("command,needle", EXISTING, ids=[c[0] for c in EXISTING])
+def test_refused_run_leaves_an_existing_out_as_it_was(command, needle, bad, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "meta.json").write_text('{"status": "ok"}\n')
+    (out / "notes.txt").write_text("kept\n")
+    argv = [a.format(**{**bad, "out": str(out)}) for a in command.split()]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert sorted(os.listdir(out)) == ["meta.json", "notes.txt"]
+    assert (out / "meta.json").read_text() == '{"status": "ok"}\n'
 
 
 def test_cli_prints_one_line_without_traceback_in_a_fresh_process(bad, tmp_path):

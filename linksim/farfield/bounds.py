@@ -10,6 +10,22 @@ from numpy.typing import ArrayLike
 from .beams import check_covariance as _sigma
 from .hcrb import HCRB, hcrb_from_fim
 
+#: complex128 N_T x N_T matrices alive at the peak of :meth:`SensingBoundsMixin.fim_matrices`:
+#: zeta (6), its Hermitian parts (6), F (9) and the matmul copy M (9).
+FIM_MATRICES = 30
+
+
+def sensing_memory_bytes(n_t: int, n_r: int, num_samples: int) -> int:
+    """Peak memory [B] of the scenario's sensing bounds (frequencies, channels, FIM map).
+
+    ``24 N`` for the frequency grid (``k``, ``2 pi k`` and the quotient, float64),
+    ``16 * 6 N_R N_T`` for ``H_0``, its gradient and their outer-product temporaries, and
+    ``16 * 30 N_T^2`` for the FIM map (:data:`FIM_MATRICES`). A floor, for refusing sizes
+    that cannot fit before anything is allocated; callers add their solver's share.
+    """
+    n_t, n_r, n = int(n_t), int(n_r), int(num_samples)
+    return 24 * n + 16 * 6 * n_r * n_t + 16 * FIM_MATRICES * n_t * n_t
+
 
 class SensingBoundsMixin:
     """FIM and HCRB of :class:`~.scenario.ISSCScenario` (needs its fields and channels)."""

@@ -30,6 +30,15 @@ from . import geometry
 from .scenario import ISSCScenario, check_power, covariance
 
 
+def estimator_memory_bytes(n_t: int, n_r: int, num_samples: int) -> int:
+    """Peak memory [B] of one Monte Carlo trial: ``16 N (N_T + 4 N_R)``.
+
+    complex128 ``(N_T, N)`` transmit spectrum and four ``(N_R, N)`` arrays (the mean echo,
+    the two noise draws as one complex array, the observation and the phase ramp).
+    """
+    return 16 * int(num_samples) * (int(n_t) + 4 * int(n_r))
+
+
 def unit_qpsk_spectrum(num_samples: int, rng: np.random.Generator) -> np.ndarray:
     """Unitary DFT of i.i.d. unit-power QPSK symbols: complex128 ``(num_samples,)``.
 

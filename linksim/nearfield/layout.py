@@ -15,6 +15,25 @@ import torch
 from . import channels as chan
 from .geometry import DTYPE, planar_grid, spherical_to_cartesian
 
+#: Bytes per scatterer of its draws (offset, radius, reflection and their temporaries).
+BYTES_PER_SCATTERER = 128
+#: Bytes per (scatterer, antenna) pair of a channel evaluation: the 3-vector difference
+#: (24), the distance and phase (16), the complex steering entry and row (32), and as much
+#: again kept by autograd for the position gradient.
+BYTES_PER_SCATTERER_ANTENNA = 128
+
+
+def scatterer_memory_bytes(n_targets: int, scatterers_per_target: int, n_t: int,
+                           n_r: int) -> int:
+    """Peak memory [B] of the extended targets' draws and channels (NF eq. (5), eq. (10)).
+
+    ``Q = L N_s`` scatterers: ``128 Q`` for the draws and ``128 Q (N_t + N_r)`` for one
+    evaluation of the target channels and the echo matrix (:data:`BYTES_PER_SCATTERER`,
+    :data:`BYTES_PER_SCATTERER_ANTENNA`). A floor, to refuse what cannot fit before drawing.
+    """
+    q = int(n_targets) * int(scatterers_per_target)
+    return BYTES_PER_SCATTERER * q + BYTES_PER_SCATTERER_ANTENNA * q * (int(n_t) + int(n_r))
+
 
 class LayoutMixin:
     """Mixin of :class:`~linksim.nearfield.scenario.NFScenario` (needs its fields)."""

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ..resources import check_memory
+from .layout import scatterer_memory_bytes
 from .scenario_schema import CRB_NORMALISATIONS  # noqa: F401 - public name, also here
 
 
@@ -66,9 +68,16 @@ def validate(scn: Any) -> None:
         warnings.warn(f"{', '.join(far)} m lie beyond the Rayleigh distance "
                       f"{scn.rayleigh_distance_m:.4g} m: far field (the exact "
                       "spherical-wave model still applies)", stacklevel=4)
+    check_scatterer_memory(scn)  # before the draws below allocate them
     scat_d = np.linalg.norm(scn._scatterers_np, axis=-1)
     if scat_d.min() <= scn.aperture_m:
         raise ValueError(f"scatterer distance={scat_d.min():.4g} m is invalid: must exceed "
                          f"the array aperture D={scn.aperture_m:.4g} m (reduce "
                          "scatterer_radius_m or move the target)")
 
+
+def check_scatterer_memory(scn: Any) -> None:
+    """Refuse extended targets whose draws and channels do not fit in memory (one line)."""
+    check_memory(scatterer_memory_bytes(scn.L, scn.scatterers_per_target, scn.n_t, scn.n_r),
+                 f"scatterers_per_target={scn.scatterers_per_target} (L={scn.L} targets, "
+                 f"N_t={scn.n_t}, N_r={scn.n_r})")

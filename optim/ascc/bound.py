@@ -107,6 +107,21 @@ def covariance_meets(scn: ISSCScenario, sigma: np.ndarray, power_w: float,
     return math.isfinite(tr) and (pi_m2 is None or tr <= pi_m2 * (1 + RECHECK_TOL))
 
 
+#: N_T x N_T Hermitian PSD variables of the largest SDP here (the bound's w_c and w_0).
+SDP_CONES = 2
+
+
+def sdp_memory_bytes(n_t: int, cones: int = SDP_CONES) -> int:
+    """Memory floor [B] of an interior-point solve of the ASCC SDPs: ``8 cones d^2``.
+
+    A complex Hermitian ``N_T x N_T`` PSD cone is solved as a real ``2 N_T`` one whose
+    vectorised triangle has ``d = N_T (2 N_T + 1)`` entries; the solver keeps a dense
+    ``d x d`` float64 scaling block per cone (Clarabel, as every primal-dual method).
+    """
+    d = int(n_t) * (2 * int(n_t) + 1)
+    return 8 * int(cones) * d * d
+
+
 def min_hcrb(scn: ISSCScenario, power_w: float) -> MinHCRB:
     """min Tr HCRB(p_o) s.t. Tr Sigma <= P (all power to sensing), one SDP.
 

@@ -79,6 +79,22 @@ def _deconv(cin: int, cout: int, stride: int) -> nn.ConvTranspose2d:
     return nn.ConvTranspose2d(cin, cout, 5, stride=stride, padding=2, output_padding=stride - 1)
 
 
+def parameter_count(c: int) -> int:
+    """Trainable parameters of ``DeepJSCC(c)``, from the layer sizes: ``1601 c + 130851``.
+
+    The 5x5 convolutions (16, 32, 32, 32, c) and their mirror (32, 32, 32, 16, 3) with
+    biases, and one PReLU slope per channel after the first four of each: only the
+    encoder's last layer (``800 c + c``) and the decoder's first (``800 c + 32``) grow with c.
+    """
+    c = int(c)
+    widths = [3, 16, 32, 32, 32]
+    fixed = sum(cout * cin * 25 + cout + cout for cin, cout in zip(widths, widths[1:]))  # enc
+    fixed += 32 + 32  # decoder's first bias and PReLU
+    for cin, cout in zip(widths[:0:-1], widths[-2::-1]):  # decoder's mirror
+        fixed += cout * cin * 25 + cout + (cout if cout != 3 else 0)
+    return 801 * c + 800 * c + fixed
+
+
 class DeepJSCC(nn.Module):
     """Deep JSCC encoder / decoder with ``c`` channel symbols per 4x4 pixel block.
 

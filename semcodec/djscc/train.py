@@ -38,16 +38,34 @@ from tqdm import tqdm
 from ..atomic_io import atomic_target
 from ..datasets import shipped_photos
 from ..evaluate import psnr_from_mse
-from ..learning_curve import record_history
+from ..learning_curve import read_train_state, record_history
 from ..runinfo import run_record
 from ..train import TrainingInterrupted, _signals_held, restore_loop_state, stack_batch
 from .channel import check_snr_db
 from .checkpoint import load_djscc, save_djscc
 from .curve import measure_djscc
-from .model import DeepJSCC, c_for_abr
+from .model import DeepJSCC, c_for_abr, parameter_count
 
 #: Side of the centre crops of the validation photos (the 256x256 of the benchmarks).
 VAL_CROP = 256
+
+#: float32 copies of every parameter while training: weights, gradients, Adam's two moments.
+PARAMETER_COPIES = 4
+#: float32 copies of the latent kept per training crop (code, normalised, noisy, gradient).
+LATENT_COPIES = 4
+
+
+def training_memory_bytes(c: int, batch_size: int, crop: int, val_side: int = VAL_CROP) -> int:
+    """Memory floor [B] of training ``DeepJSCC(c)``, from the sizes before any allocation.
+
+    ``4 * 4 P`` for the parameters (:func:`~.model.parameter_count`, four float32 copies),
+    ``4 * 4 B c (S/4)^2`` for the latents of a batch of ``B`` crops of side ``S``, and
+    ``4 * 2 c (V/4)^2`` for one validation image's latent and its noisy copy.
+    """
+    c, b, s, v = int(c), int(batch_size), int(crop), int(val_side)
+    params = 4 * PARAMETER_COPIES * parameter_count(c)
+    latents = 4 * LATENT_COPIES * b * c * (s // 4) ** 2
+    return params + latents + 4 * 2 * c * (v // 4) ** 2
 
 
 @dataclass
@@ -152,7 +170,7 @@ class DJSCCTrainer:
             torch.save(st, tmp)
 
     def _load_state(self) -> None:
-        st = torch.load(self.state_path, map_location=self.device, weights_only=False)
+        st = read_train_state(self.state_path, map_location=self.device)
         old = st["config"]
         mine = asdict(self.cfg)
         keys = ("abr", "snr_db", "snr_range", "steps", "batch_size", "crop", "seed")
