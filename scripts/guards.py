@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from linksim.resources import available_memory_bytes, check_memory, format_bytes
+from semcodec.runinfo import NoResults
 
 __all__ = ["available_memory_bytes", "check_farfield", "check_memory", "check_nearfield",
            "check_power_dbm", "check_some_point_ok", "format_bytes"]
@@ -21,7 +22,8 @@ __all__ = ["available_memory_bytes", "check_farfield", "check_memory", "check_ne
 def check_some_point_ok(rows: Iterable[Mapping[str, Any]], what: str,
                         ok: Callable[[Mapping[str, Any]], bool] | None = None,
                         error_key: str = "error") -> None:
-    """Refuse (``ValueError``, one line) a grid in which no point succeeded.
+    """Refuse (:class:`~semcodec.runinfo.NoResults`, a ``ValueError``, one line) a grid in
+    which no point succeeded; its rows of failures are removed with the rest of ``--out``.
 
     ``what`` names the grid (``"the nf-7 grid"``); ``ok`` tells a good row (default:
     ``status == "ok"``); the line gives the count and the first point's reason
@@ -32,9 +34,9 @@ def check_some_point_ok(rows: Iterable[Mapping[str, Any]], what: str,
     if rows and any(ok(r) for r in rows):
         return
     if not rows:
-        raise ValueError(f"{what} has no points: nothing to tabulate or plot")
+        raise NoResults(f"{what} has no points: nothing to tabulate or plot")
     reason = " ".join(str(rows[0].get(error_key) or rows[0].get("status", "?")).split())
-    raise ValueError(f"all {len(rows)} points of {what} failed, nothing to tabulate or plot "
+    raise NoResults(f"all {len(rows)} points of {what} failed, nothing to tabulate or plot "
                      f"(first: {reason})")
 
 

@@ -6,9 +6,10 @@ It lives in ``semcodec`` (not ``scripts``) because ``python -m semcodec.train_ra
 the process :func:`semcodec.ladder.train_ladder_parallel` launches per rate,
 records its run the same way ``issc train`` does.
 
-A run refused for bad input (:data:`USER_ERRORS`) leaves its output folder as it was:
-:func:`run_record` removes what the run created and writes no ``meta.json``, so every verb
-gets the rule "nothing half-written in --out" from this one place.
+A run refused for bad input (:data:`USER_ERRORS`) before it wrote a result leaves its output
+folder as it was: :func:`run_record` removes what the run created and writes no
+``meta.json``, so every verb gets the rule "nothing half-written in --out" from this one
+place; results already written stay, so that a long run resumes.
 """
 
 from __future__ import annotations
@@ -85,6 +86,11 @@ def run_command() -> str:
     return " ".join([_program()] + sys.argv[1:])
 
 
+class NoResults(ValueError):
+    """A user error after which the run's files hold no result (every point of its grid
+    failed): :func:`run_record` removes what the run wrote, as for a refusal before work."""
+
+
 def is_user_error(exc: BaseException) -> bool:
     """Whether ``exc`` means bad input (refused: undo the run's writes), not a failure of the
     machine or a bug (kept, with ``meta.json`` marked failed)."""
@@ -103,13 +109,25 @@ def _first_missing(path: Path) -> Path | None:
     return missing
 
 
-def _undo(out: Path, created: Path | None, before: set[str]) -> None:
-    """Leave ``out`` as it was: remove the folders the run made, or the entries it added."""
+def _added(out: Path, created: Path | None, before: set[str]) -> list[Path]:
+    """What the run added: the outermost folder it created, or the new entries of ``out``."""
     if created is not None:
-        shutil.rmtree(created, ignore_errors=True)
-        return
-    for name in set(os.listdir(out)) - before:
-        p = out / name
+        return [created] if created.exists() else []
+    return [out / name for name in set(os.listdir(out)) - before]
+
+
+def _holds_results(paths: list[Path]) -> bool:
+    """Whether any of ``paths`` is, or holds, a non-empty file: work a rerun resumes from."""
+    for p in paths:
+        files = [p] if not p.is_dir() else [q for q in p.rglob("*") if not q.is_dir()]
+        if any(q.is_file() and q.stat().st_size > 0 for q in files):
+            return True
+    return False
+
+
+def _undo(paths: list[Path]) -> None:
+    """Remove what the run added (folders whole, files and links one by one)."""
+    for p in paths:
         if p.is_dir() and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)
         else:
@@ -123,9 +141,11 @@ def run_record(out: str | os.PathLike, seed: int | None = None, **extra: Any) ->
     Yields a dict the caller may fill with more metadata (defaults, notes).
     ``meta.json`` is written even when the block raises, with ``status``
     (``interrupted``: a rerun resumes; ``failed``: a bug or the machine). A block that
-    raises a user error (:func:`is_user_error`: bad input, refused) leaves ``out`` as it
-    was: a folder the run created is removed, in an existing folder the entries the run
-    added are removed (files that were there stay, ``meta.json`` included).
+    raises a user error (:func:`is_user_error`: bad input, refused) before it wrote any
+    result leaves ``out`` as it was: a folder the run created is removed, in an existing
+    folder the entries the run added are removed (files that were there stay,
+    ``meta.json`` included). Once the run has written a non-empty file, a user error keeps
+    what it wrote (a long run resumes from it) and ``meta.json`` says ``failed``.
     """
     out = Path(out)
     created = _first_missing(out.absolute())
@@ -141,17 +161,22 @@ def run_record(out: str | os.PathLike, seed: int | None = None, **extra: Any) ->
     }
     t0 = time.perf_counter()
     status = "ok"
+    exc: BaseException | None = None
     try:
         yield meta
     except KeyboardInterrupt:
         status = "interrupted"
         raise
-    except BaseException as exc:
-        status = "refused" if is_user_error(exc) else "failed"
+    except BaseException as e:
+        exc = e
+        status = "refused" if is_user_error(e) else "failed"
         raise
     finally:
+        added = _added(out, created, before) if status == "refused" else []
+        if status == "refused" and _holds_results(added) and not isinstance(exc, NoResults):
+            status = "failed"  # results exist: keep them for the rerun that resumes
         if status == "refused":
-            _undo(out, created, before)
+            _undo(added)
         else:
             meta["status"] = status
             meta["wall_time_s"] = round(time.perf_counter() - t0, 3)

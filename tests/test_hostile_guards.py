@@ -198,11 +198,13 @@ def test_learning_curves_of_an_unreadable_state_is_one_line(tmp_path, capsys):
 # ----------------------------------------------------------------------------- run_record
 
 def test_run_record_undoes_a_refused_run(tmp_path):
+    """Bad input before any result: the folders and empty files the run made go."""
     from semcodec.runinfo import run_record
 
     fresh = tmp_path / "a" / "b" / "out"
     with pytest.raises(ValueError), run_record(fresh):
-        (fresh / "half.csv").write_text("x\n")
+        (fresh / "grid").mkdir()
+        (fresh / "grid" / "rows.csv").touch()
         raise ValueError("x=1 is invalid")
     assert not (tmp_path / "a").exists()  # the parents it made go too
 
@@ -212,10 +214,24 @@ def test_run_record_undoes_a_refused_run(tmp_path):
     (old / "meta.json").write_text("{}")
     before = _snapshot(old)
     with pytest.raises(KeyError), run_record(old):
-        (old / "new.json").write_text("{}")
+        (old / "new.json").touch()
         (old / "newdir").mkdir()
         raise KeyError("k")
     assert _snapshot(old) == before and sorted(os.listdir(old)) == ["grid", "meta.json"]
+
+
+def test_run_record_keeps_results_written_before_a_user_error(tmp_path):
+    """Bad input found after results were written (a late point of a long grid): the
+    results stay for the rerun that resumes, and meta.json says the run failed."""
+    from semcodec.runinfo import run_record
+
+    out = tmp_path / "out"
+    with pytest.raises(ValueError), run_record(out):
+        (out / "grid").mkdir()
+        (out / "grid" / "rows.csv").write_text("done\n")
+        raise ValueError("point 7: x=1 is invalid")
+    assert (out / "grid" / "rows.csv").read_text() == "done\n"
+    assert json.loads((out / "meta.json").read_text())["status"] == "failed"
 
 
 @pytest.mark.parametrize("exc,status", [(RuntimeError("bug"), "failed"),

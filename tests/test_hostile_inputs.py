@@ -156,7 +156,8 @@ CASES: list[tuple[str, str]] = [
     ("codec-eval --models {missing} --out {out}", "{missing}"),
     ("codec-eval --seed -1 --out {out}", "--seed=-1"),
     ("codec-eval --out {afile}", "{afile}"),
-    ("codec-eval --anchors avif --out {out}", "'avif' is invalid: must be one of jpeg, webp"),
+    ("codec-eval --anchors bpg --out {out}",
+     "'bpg' is invalid: must be one of jpeg, webp, avif"),
     ("codec-eval --anchors jpeg,bpg --out {out}", "'bpg' is invalid: must be one of jpeg, webp"),
     ("codec-eval --anchors , --out {out}", "empty list item"),
     # --- encode
