@@ -53,14 +53,16 @@ def run(args: argparse.Namespace) -> None:
 
     from optim.ascc import load_designs
     from optim.ascc.verify import verify_designs
-    from optim.e2e import format_summary, run_e2e
+    from optim.e2e import check_channel, format_summary, run_e2e
+    from optim.e2e.runner import check_designs
     from scripts.fig_e2e import plot_predicted_vs_measured
     from scripts.runinfo import run_record
 
     # refuse a file that is not a designs file, or a design that breaks a constraint of its
     # scenario, before --out exists
-    verify_designs(load_designs(args.designs), args.allow_infeasible,
-                   f"designs file {args.designs!r}")
+    designs = load_designs(args.designs)
+    verify_designs(designs, args.allow_infeasible, f"designs file {args.designs!r}")
+    check_designs(designs, check_channel(args.channel))
     check_engine_args(args)
     out = Path(args.out)
     with run_record(out, seed=args.seed) as meta:

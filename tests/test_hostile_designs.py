@@ -137,6 +137,7 @@ FILE_CASES = {
     "unknown top-level key": ({"version": 1, "meta": {}, "designs": [], "extra": 1},
                               "key 'extra' is unknown"),
     "meta not a table": ({"version": 1, "meta": [], "designs": []}, "meta=[] is invalid"),
+    "no designs": ({"version": 1, "meta": {}, "designs": []}, "holds no designs"),
 }
 
 
