@@ -39,6 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of flips and noise")
     p.add_argument("--out", type=at.out_dir, required=True,
                    help="output folder (rerun the same to resume)")
+    p.add_argument("--allow-infeasible", action="store_true",
+                   help="evaluate designs that violate a constraint of their scenario (power, "
+                        "HCRB, SINR, R_c, ...; re-computed from the beams before any work); "
+                        "their rows name the violations (column 'violations'). Without it such "
+                        "a design is refused")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run, resumable=True)
 
@@ -47,11 +52,17 @@ def run(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from optim.ascc import load_designs
-    from optim.e2e import format_summary, run_e2e
+    from optim.ascc.verify import verify_designs
+    from optim.e2e import check_channel, format_summary, run_e2e
+    from optim.e2e.runner import check_designs
     from scripts.fig_e2e import plot_predicted_vs_measured
     from scripts.runinfo import run_record
 
-    load_designs(args.designs)  # refuse a file that is not a designs file before --out exists
+    # refuse a file that is not a designs file, or a design that breaks a constraint of its
+    # scenario, before --out exists
+    designs = load_designs(args.designs)
+    verify_designs(designs, args.allow_infeasible, f"designs file {args.designs!r}")
+    check_designs(designs, check_channel(args.channel))
     check_engine_args(args)
     out = Path(args.out)
     with run_record(out, seed=args.seed) as meta:
@@ -60,7 +71,7 @@ def run(args: argparse.Namespace) -> None:
                       ladder=args.ladder, split=args.split, max_images=args.max_images,
                       crop=args.crop, num_iter=args.num_iter, progress=not args.no_progress,
                       engine=args.engine, address=args.address, timeout_s=args.timeout,
-                      djscc_dir=args.djscc)
+                      djscc_dir=args.djscc, allow_infeasible=args.allow_infeasible)
         png = plot_predicted_vs_measured(res["rows"], out / "e2e.png")
         meta.update(counts=res["counts"], figure=str(png),
                     notes="only the payload body crosses the channel (56-byte header error-"

@@ -16,6 +16,7 @@ from optim.ascc.grid import config_hash, run_grid
 from optim.ascc.optimise import best_rates, solve_point
 from optim.ascc.problem import ASCCProblem
 from optim.ascc.sca_rate import dense_rate_search_table, optimise_rate_table
+from optim.ascc.verify import verify_link_design
 from semcodec.distortion_model import DistortionModel
 
 warnings.filterwarnings("ignore", category=UserWarning)
@@ -116,6 +117,8 @@ def test_ldpc_designs_meet_every_limit_and_use_the_table(pt, abr):
         assert d.msssim_pred == pytest.approx(float(DM.ms_ssim(d.model, d.ber_pred)), rel=1e-9)
         assert d.constraints["rc_table_max"].slack >= -1e-12
         assert d.constraints["rc_table_min"].slack >= -1e-12
+        check = verify_link_design(d)  # what issc e2e re-checks before it uses the design
+        assert check.ok and {"rc_table_min", "rc_table_max"} <= set(check.checked), check
     a = ds[0]
     assert a.rc <= math.log2(1 + a.sinr) + 1e-9  # eq. (17)
     # R_s choice: the best codec over a dense R_c search at the first-stage SINR

@@ -18,6 +18,7 @@ from optim.ascc.errors import InfeasibleError
 from optim.ascc.optimise import benchmark_design, optimise_ascc, solve_point
 from optim.ascc.problem import ASCCProblem
 from optim.ascc.sca_rate import dense_rate_search
+from optim.ascc.verify import verify_link_design
 from semcodec.distortion_model import DistortionModel
 
 warnings.filterwarnings("ignore", category=UserWarning)
@@ -39,6 +40,8 @@ def _recheck(d, pi, pt_dbm, abr):
         assert 0 < d.rc <= math.log2(1 + sinr) + 1e-9  # eq. (17)
     assert d.ber_pred == pytest.approx(min(normal_approx_ber(sinr, d.rc, 256), 0.5),
                                        rel=1e-6, abs=1e-300)
+    check = verify_link_design(d)  # the library's re-check (issc e2e) agrees with this one
+    assert check.ok, check.violations
 
 
 @pytest.mark.parametrize("method", ["paper", "sdr"])

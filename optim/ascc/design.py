@@ -22,10 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from semcodec.atomic_io import write_atomic
 
-DESIGN_VERSION = 1
+from ..validation import refusal_line
+from .design_schema import DESIGN_VERSION, DesignsFileV1, DesignV1, version_refusal
+
 SCHEMES = ("ascc", "benchmark")
 #: how a design's images cross the link: ``digital`` (codec payload, channel code, bits) or
 #: ``djscc`` (analog deep JSCC symbols straight on the channel, :mod:`semcodec.djscc`)
@@ -184,17 +187,28 @@ class LinkDesign:
         return d
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> LinkDesign:
-        version = d.get("version", DESIGN_VERSION)
-        if version > DESIGN_VERSION:
-            raise ValueError(f"design version={version!r} is newer than this library reads "
-                             f"(<= {DESIGN_VERSION}); upgrade the product")
+    def from_json(cls, d: Any, where: str = "design") -> LinkDesign:
+        """Validate ``d`` against the schema (:class:`.design_schema.DesignV1`) and build it.
+
+        Raises ValueError with one line that starts with ``where`` and names the key, the
+        value and what is valid.
+        """
+        if not isinstance(d, dict):
+            raise ValueError(f"{where} is {type(d).__name__}, not a table of keys; valid: a "
+                             "design as `issc ascc` writes it")
+        if "version" in d and (why := version_refusal(d["version"], "design")):
+            raise ValueError(f"{where}: {why}")
+        try:
+            m = DesignV1.model_validate(d)
+        except ValidationError as e:
+            raise ValueError(refusal_line(e, DesignV1, where)) from None
         names = {f.name for f in dataclasses.fields(cls)}
-        kw = {k: v for k, v in d.items() if k in names}
-        kw["w_c"] = complex_from_json(d["w_c"])
-        kw["w_0"] = complex_from_json(d["w_0"])
-        kw["constraints"] = {k: ConstraintValue.from_json(c)
-                             for k, c in d.get("constraints", {}).items()}
+        kw = {k: getattr(m, k) for k in names if k not in ("w_c", "w_0", "constraints")}
+        kw["w_c"] = complex_from_json(m.w_c.model_dump())
+        kw["w_0"] = complex_from_json(m.w_0.model_dump())
+        kw["constraints"] = {k: ConstraintValue(c.value, c.limit, c.sense)
+                             for k, c in m.constraints.items()}
+        kw["trace"] = list(m.trace)
         return cls(**kw)
 
 
@@ -209,14 +223,28 @@ def save_designs(designs: list[LinkDesign], path: str | os.PathLike,
 
 
 def load_designs(path: str | os.PathLike) -> list[LinkDesign]:
-    """Read a designs file written by :func:`save_designs` (any known version)."""
+    """Read a designs file written by :func:`save_designs` (any version-1 file).
+
+    The file and each design are validated against the typed schema
+    (:mod:`.design_schema`); a refusal is one ValueError line naming the file, the design's
+    index, the key and what is valid. What a design claims against its scenario is checked
+    separately (:func:`optim.ascc.verify.verify_link_design`).
+    """
     p = Path(path)
     try:
         doc = json.loads(p.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValueError(f"designs file {str(p)!r} cannot be read as JSON ({e}); valid: a "
                          "designs.json written by `issc ascc`") from e
+    where = f"designs file {str(p)!r}"
     if not isinstance(doc, dict) or not isinstance(doc.get("designs"), list):
-        raise ValueError(f"designs file {str(p)!r} has no 'designs' list; valid: a "
-                         "designs.json written by `issc ascc`")
-    return [LinkDesign.from_json(d) for d in doc["designs"]]
+        raise ValueError(f"{where} has no 'designs' list; valid: a designs.json written by "
+                         "`issc ascc`")
+    if why := version_refusal(doc.get("version")):
+        raise ValueError(f"{where}: {why}")
+    try:
+        DesignsFileV1.model_validate(doc)
+    except ValidationError as e:
+        raise ValueError(refusal_line(e, DesignsFileV1, where)) from None
+    return [LinkDesign.from_json(d, f"{where}: design {i}")
+            for i, d in enumerate(doc["designs"])]

@@ -18,6 +18,8 @@ them), ``designs.json`` (the designs run), ``engine/clean`` and ``engine/trials`
 engine's per-point logs: a rerun into the same folder skips finished points),
 ``clean.csv`` (error-free decode per codec and image), ``results.csv`` (one row per trial,
 :data:`RESULT_COLUMNS`) and ``summary.csv`` (:data:`optim.e2e.summary.SUMMARY_COLUMNS`),
+both with a ``violations`` column (the constraints of its scenario a design violates, ``a;b``;
+empty for a design that meets them all; only ``allow_infeasible`` lets such a design run),
 written sorted at the end, so an interrupted-and-resumed run leaves the same files as an
 uninterrupted one.
 """
@@ -37,6 +39,7 @@ from semcodec.atomic_io import write_atomic
 from semcodec.sweep_tables import cell, rewrite_sorted
 
 from ..ascc.design import LinkDesign, load_designs, save_designs
+from ..ascc.verify import verify_designs
 from ..sweep import Engine, make_engine, point_key, run_grid
 from .analog import CHANNEL_ORDER, check_analog, design_channels, resolve_all
 from .summary import SUMMARY_COLUMNS, summarise
@@ -44,7 +47,7 @@ from .worker import CHANNELS, CLEAN_WORKER, TRIAL_WORKER
 
 RESULT_COLUMNS = ("design", "scheme", "pt_dbm", "abr", "model", "rc", "sinr_db", "channel",
                   "image", "trial", "ber_pred", "ber_meas", "bler_meas", "mse_pred", "mse_meas",
-                  "msssim_pred", "msssim_meas", "psnr_meas", "decode_failed")
+                  "msssim_pred", "msssim_meas", "psnr_meas", "decode_failed", "violations")
 CLEAN_COLUMNS = ("model", "image", "n_bits", "mse", "psnr", "ms_ssim")
 CHANNEL_CHOICES = (*CHANNELS, "both")
 E2E_VERSION = 1
@@ -148,8 +151,8 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
             ladder: str | os.PathLike | None = None, split: str = "val",
             max_images: int | None = None, crop: int | None = None, num_iter: int = 20,
             timeout_s: float = 900.0, progress: bool = True, engine: str | Engine = "local",
-            address: str | None = None, djscc_dir: str | os.PathLike | None = None
-            ) -> dict[str, Any]:
+            address: str | None = None, djscc_dir: str | os.PathLike | None = None,
+            allow_infeasible: bool = False) -> dict[str, Any]:
     """Run (or resume) the end-to-end evaluation of ``designs`` into ``out``.
 
     Args:
@@ -168,6 +171,10 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
             when None), or an :class:`optim.sweep.Engine` to share (left open).
         djscc_dir: folder of the DJSCC models that DJSCC designs name (None: the shipped
             ones); DJSCC designs run on the ``analog`` channel whatever ``channel`` says.
+        allow_infeasible: evaluate designs that violate a constraint of their scenario
+            (:func:`optim.ascc.verify.verify_designs`, run on every design before any work);
+            their rows name the violations (``violations`` column). False: such a design
+            is refused (one-line ValueError naming the design, constraint, value, limit).
 
     Returns:
         ``{"results", "clean", "summary", "designs", "config"}`` paths, ``"rows"``: the
@@ -180,7 +187,13 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
         raise ValueError(f"trials={trials!r} is invalid: must be >= 1")
     if workers is not None and int(workers) < 1:
         raise ValueError(f"workers={workers!r} is invalid: must be >= 1")
-    dlist = load_designs(designs) if isinstance(designs, (str, os.PathLike)) else list(designs)
+    if isinstance(designs, (str, os.PathLike)):
+        dlist = load_designs(designs)
+        source = f"designs file {str(designs)!r}"
+    else:
+        dlist, source = list(designs), ""
+    # every constraint re-computed from the design's scenario first, then what the channels need
+    violations = [c.names for c in verify_designs(dlist, allow_infeasible, source)]
     check_designs(dlist, channels)
     codecs, shas, codec_of, kinds = resolve_all(dlist, ladder, djscc_dir)
     files, root = _images(images, split, max_images)
@@ -244,7 +257,7 @@ def run_e2e(out: str | os.PathLike, designs: str | os.PathLike | Sequence[LinkDe
             values = r
             counts["errors"] += now and bool(r["decode_error"])
         row = _trial_row(dlist, r, names[codec_of[r["design"]]], image_names[r["image"]],
-                         values)
+                         values) | {"violations": violations[r["design"]]}
         res_rows.append({c: cell(row[c]) for c in RESULT_COLUMNS})
 
     i_of = {n: k for k, n in enumerate(image_names)}

@@ -17,7 +17,8 @@ from scipy import stats
 SUMMARY_COLUMNS = ("design", "scheme", "pt_dbm", "abr", "model", "rc", "sinr_db", "ber_model",
                    "channel", "n_images", "n_trials", "ber_pred", "ber_meas", "bler_meas",
                    "msssim_pred", "msssim_meas", "msssim_lo", "msssim_hi", "msssim_clean",
-                   "mse_pred", "mse_meas", "mse_lo", "mse_hi", "psnr_meas", "decode_failed")
+                   "mse_pred", "mse_meas", "mse_lo", "mse_hi", "psnr_meas", "decode_failed",
+                   "violations")
 
 
 def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:
@@ -74,6 +75,8 @@ def summarise(rows: list[dict], clean: dict[tuple[str, str], float] | None = Non
             "mse_hi": mse_hi,
             "psnr_meas": float(np.mean([float(r["psnr_meas"]) for r in rs])),
             "decode_failed": int(sum(int(r["decode_failed"]) for r in rs)),
+            # constraints of its scenario the design violates (issc e2e --allow-infeasible)
+            "violations": f.get("violations", ""),
         })
     return out
 

@@ -5,15 +5,16 @@ Public names:
 
 - :func:`optimise` / :func:`run_nf` - one run, a pure function of (scenario, options, seed);
   :class:`NFOptions`, :class:`NFRun`; :func:`demo_run` for ``issc demo``.
-- :class:`NFDesign`, :func:`save_design`, :func:`load_design` - the design as stable JSON.
+- :class:`NFDesign`, :func:`save_design`, :func:`load_design` - the design as stable, typed
+  JSON; :func:`reverify` / :func:`refuse_infeasible` - re-check a loaded design against (28).
 - :func:`verify_design`, :func:`precheck`, :class:`InfeasibleError` - constraints of (28).
 - sub-problems: :mod:`.beamforming_sca` (1), :mod:`.positions` (2), :mod:`.extraction` (3).
 """
 
 from .alternating import POSITION_STRATEGIES, NFOptions, NFRun, demo_run, optimise, run_nf
-from .design import NFDesign, load_design, save_design
+from .design import NFDesign, load_design, refuse_infeasible, reverify, save_design
 from .feasibility import InfeasibleError, precheck, verify_design
 
 __all__ = ["POSITION_STRATEGIES", "InfeasibleError", "NFDesign", "NFOptions", "NFRun",
-           "demo_run", "load_design", "optimise", "precheck", "run_nf", "save_design",
-           "verify_design"]
+           "demo_run", "load_design", "optimise", "precheck", "refuse_infeasible", "reverify",
+           "run_nf", "save_design", "verify_design"]
