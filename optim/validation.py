@@ -4,7 +4,8 @@ The design files (:mod:`optim.ascc.design_schema`, :mod:`optim.nearfield.design`
 validated by pydantic models in strict mode (no "no" as true, no bool or string as a number,
 unknown keys refused). pydantic reports every error with its location; a user gets the first
 one as one line naming the file, the entry, the key, the value and what is valid, taken from
-the field's description (:func:`refusal_line`).
+the field's description (:func:`refusal_line`); keys and values are spelled as the scenario
+files' refusals spell them (:func:`linksim.schema.dotted`, :func:`linksim.schema.show`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import math
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+from linksim.schema import dotted, show
 
 #: strict types, unknown keys refused, models frozen (plain records)
 STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
@@ -28,16 +31,8 @@ def _nan_or_finite(v: float) -> float:
 NaNOrFinite = Annotated[float, AfterValidator(_nan_or_finite)]
 
 
-def _key(loc: tuple[Any, ...]) -> str:
-    """``("w_c", "re", 2)`` -> ``"w_c.re[2]"``."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
 def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+    text = show(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
@@ -57,7 +52,7 @@ def refusal_line(err: ValidationError, model: type[BaseModel], where: str) -> st
     """
     e = err.errors(include_url=False)[0]
     loc = tuple(e.get("loc", ()))
-    key = _key(loc)
+    key = dotted(loc)
     top = str(loc[0]) if loc else ""
     hint = field_hint(model, top) if top else ""
     msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")

@@ -111,7 +111,7 @@ DESIGN_CASES = {
     "rc = Infinity": (_edit(rc=math.inf), "rc=inf is invalid"),
     "rc missing": (_drop("rc"), "key 'rc' is missing"),
     "rc a string": (_edit(rc="1.8"), "rc='1.8' is invalid"),
-    "pt_dbm true": (_edit(pt_dbm=True), "pt_dbm=True is invalid"),
+    "pt_dbm true": (_edit(pt_dbm=True), "pt_dbm=true is invalid"),
     "blocklength 256.0": (_edit(blocklength=256.0), "blocklength=256.0 is invalid"),
     "blocklength 0": (_edit(blocklength=0), "blocklength=0 is invalid"),
     "unknown BER model": (_edit(ber_model="bogus"), "ber_model='bogus' is invalid"),
