@@ -32,6 +32,16 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
 
 
+def plain(value: Any) -> Any:
+    """A field as plain Python for the schema: tuples and arrays as lists, numpy scalars
+    unwrapped (the schema is strict: a numpy float is not a float to it)."""
+    if isinstance(value, (tuple, list)):
+        return [plain(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy / torch
+        return plain(value.tolist())
+    return value
+
+
 def check(model: type[M], data: Any, source: str | None = None,
           where: Mapping[str, str] | None = None) -> M:
     """Validate ``data`` against ``model``; ValueError (one line) on the first problem.

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ..schema import in_file
+from ..schema import in_file, plain
 from ..units import dbm_to_watt
 from . import geometry
 from .beams import check_power, covariance  # noqa: F401 - public names, also here
@@ -94,7 +94,7 @@ class ISSCScenario(ChannelsMixin, LinkMixin, SensingBoundsMixin):
     # ------------------------------------------------------------------ checks
     def __post_init__(self) -> None:
         # every field through the strict schema (scenario_schema.py), then the geometry
-        given = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)
+        given = {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)
                  if f.init}
         for name, value in validate_fields(given, {}).items():
             object.__setattr__(self, name, value)
@@ -125,7 +125,7 @@ class ISSCScenario(ChannelsMixin, LinkMixin, SensingBoundsMixin):
     def from_dict(cls, data: dict[str, Any]) -> ISSCScenario:
         """Build from a plain dict (as read from TOML/JSON, or :meth:`to_dict`'s tuples),
         refusing unknown keys."""
-        return cls._from_checked({k: _plain(v) for k, v in data.items()}, None, {})
+        return cls._from_checked({k: plain(v) for k, v in data.items()}, None, {})
 
     @classmethod
     def _from_checked(cls, data: dict[str, Any], source: str | None,
@@ -174,12 +174,3 @@ class ISSCScenario(ChannelsMixin, LinkMixin, SensingBoundsMixin):
             k -= self.num_samples // 2
         return 2.0 * np.pi * k / (self.num_samples * self.sample_interval_s)
 
-
-def _plain(value: Any) -> Any:
-    """A field as plain Python for the schema: tuples and arrays as lists, numpy scalars
-    unwrapped (the schema is strict: a numpy float is not a float to it)."""
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy / torch
-        return _plain(value.tolist())
-    return value

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..schema import in_file
+from ..schema import in_file, plain
 from ..units import SPEED_OF_LIGHT, dbm_to_watt
 from .bounds import SensingBoundsMixin
 from .budgets import BudgetMixin
@@ -98,7 +98,7 @@ class NFScenario(LayoutMixin, LinkMixin, SensingBoundsMixin, BudgetMixin):
 
     def __post_init__(self) -> None:
         # every field through the strict schema (scenario_schema.py), then NF Sec. II
-        given = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        given = {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
         for name, value in validate_fields(given).items():
             object.__setattr__(self, name, value)
         validate(self)
@@ -111,7 +111,7 @@ class NFScenario(LayoutMixin, LinkMixin, SensingBoundsMixin, BudgetMixin):
         defaults, ``overrides`` win. ValueError, one line naming the file and the key."""
         flat, where = read_toml(path)
         flat.update(overrides)
-        defaults = {f.name: _plain(f.default) for f in dataclasses.fields(cls)}
+        defaults = {f.name: plain(f.default) for f in dataclasses.fields(cls)}
         fields = validate_fields({**defaults, **flat}, str(path), where)
         try:
             return cls(**fields)
@@ -187,12 +187,3 @@ class NFScenario(LayoutMixin, LinkMixin, SensingBoundsMixin, BudgetMixin):
         """2 D^2 / lambda with D = :attr:`aperture_m`."""
         return rayleigh_distance(self.aperture_m, self.wavelength)
 
-
-def _plain(value: Any) -> Any:
-    """A field as plain Python for the schema: tuples and arrays as lists, numpy scalars
-    unwrapped (the schema is strict: a numpy float is not a float to it)."""
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy / torch
-        return _plain(value.tolist())
-    return value
