@@ -443,3 +443,72 @@ def test_docs_key_tables_are_exactly_what_the_schemas_generate():
 
     stale = [p.name for p, text in rendered().items() if p.read_text() != text]
     assert not stale, f"{stale} differ from the schemas: run python -m scripts.schema_docs"
+
+
+# ----------------------------------------------------------------------------- grid folders
+
+def _grid_folder(tmp_path):
+    from optim.sweep.grid import grid_record, open_folder
+
+    out = tmp_path / "grid"
+    record = grid_record("w", 0, {"lam": float("nan")}, ['{"x":1}'])
+    open_folder(out, record)
+    return out, record
+
+
+def _row(**kw):
+    return json.dumps({"key": '{"x":1}', "seed": 3, "status": "ok", "error": "",
+                       "values": {"v": 1.0}, "wall_s": 0.5, "where": "local"} | kw)
+
+
+@pytest.mark.parametrize("line,expect", [
+    (_row(key=1), "line 2: key=1 is invalid: must be a string"),
+    (_row(seed="3"), "line 2: seed='3' is invalid"),
+    (_row(status="done"), "line 2: status='done' is invalid: must be one of 'ok'"),
+    (_row(values=[1]), "line 2: values=[1] is invalid"),
+    (_row(extra=1), "line 2: extra is not a valid key"),
+    ("{not json", "line 2: is not a row a sweep wrote"),
+])
+def test_a_hand_edited_rows_line_is_one_line_naming_file_and_line(tmp_path, line, expect):
+    from optim.sweep.grid import RowLog
+
+    out, _ = _grid_folder(tmp_path)
+    (out / "rows.jsonl").write_text(_row() + "\n" + line + "\n")
+    with pytest.raises(ValueError) as e:
+        RowLog(out / "rows.jsonl").read()
+    msg = str(e.value)
+    assert "\n" not in msg and str(out / "rows.jsonl") in msg and expect in msg, msg
+
+
+def test_rows_and_grid_written_by_the_engine_load_and_an_older_grid_json_too(tmp_path):
+    from optim.sweep.grid import RowLog, open_folder
+
+    out, record = _grid_folder(tmp_path)
+    (out / "rows.jsonl").write_text(_row(values={"v": float("nan")}, wall_s=None) + "\n")
+    (row,) = RowLog(out / "rows.jsonl").read().values()
+    assert row["status"] == "ok" and row["wall_s"] is None
+    old = json.loads((out / "grid.json").read_text())
+    del old["paths"]  # grid.json before input and output paths were recorded (2f8073c)
+    (out / "grid.json").write_text(json.dumps(old))
+    open_folder(out, record)  # resumes
+
+
+@pytest.mark.parametrize("edit,expect", [
+    ({"seed": "0"}, "grid.json: seed='0' is invalid: must be an integer >= 0"),
+    ({"version": 2}, "grid.json: version=2 is invalid: this issc reads grid folders of "
+                     "version 1"),
+    ({"points": "x"}, "grid.json: points='x' is invalid"),
+    ({"worker": None}, "grid.json: worker=(unset) is invalid"),
+])
+def test_a_hand_edited_grid_json_is_one_line(tmp_path, edit, expect):
+    from optim.sweep.grid import open_folder
+
+    out, record = _grid_folder(tmp_path)
+    g = json.loads((out / "grid.json").read_text()) | edit
+    (out / "grid.json").write_text(json.dumps(g))
+    with pytest.raises(ValueError) as e:
+        open_folder(out, record)
+    assert "\n" not in str(e.value) and expect in str(e.value), str(e.value)
+    (out / "grid.json").write_bytes(b"\xff\xfe")
+    with pytest.raises(ValueError, match="grid.json: is not the grid.json a sweep wrote"):
+        open_folder(out, record)

@@ -28,10 +28,12 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import ConfigDict, Field
 
+from linksim.schema import StrictModel, check
 from semcodec.atomic_io import write_atomic
 
 GRID_VERSION = 1
@@ -40,6 +42,41 @@ ENGINE_COLUMNS = ("seed", "status", "error")
 #: ``status`` of a point: the worker returned (``ok``), raised (``error``), its process
 #: died (``crash``) or it ran past the time limit (``timeout``).
 STATUSES = ("ok", "error", "crash", "timeout")
+
+
+class GridRecordV1(StrictModel):
+    """``grid.json`` (version 1), the identity of a results folder's grid."""
+
+    model_config = ConfigDict(allow_inf_nan=True)  # a context may hold NaN
+    version: Literal[1] = Field(description="layout version of grid.json")
+    worker: str = Field(description="the registered worker that runs each point")
+    seed: int = Field(ge=0, description="the run seed")
+    context: Any = Field(description="what every point shares (JSON)")
+    paths: dict[str, Any] = Field(default_factory=dict, description="locations the workers "
+                                  "need (absent in folders written before it existed)")
+    points: list[str] = Field(description="every point's key (canonical JSON)")
+
+
+class RowV1(StrictModel):
+    """One line of ``rows.jsonl``: a finished point."""
+
+    model_config = ConfigDict(allow_inf_nan=True)  # a worker's values may hold NaN
+    key: str = Field(description="the point's key (canonical JSON)")
+    seed: int = Field(ge=0, description="the point's seed")
+    status: Literal[STATUSES] = Field(description="how the point ended")
+    error: str = Field(description="the worker's error, empty when ok")
+    values: dict[str, Any] | None = Field(description="the worker's values (ok) or null")
+    wall_s: float | None = Field(description="the worker's run time in s, or null")
+    where: str = Field(description="engine, host and process that ran it")
+
+
+def _read_json(path: Path, what: str) -> Any:
+    """A JSON file of a results folder, or one line naming it and how to recover."""
+    try:
+        return json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: is not the {what} a sweep wrote ({e}); use another folder "
+                         "or remove it to start over") from None
 
 
 def canonical_json(obj: Any) -> str:
@@ -137,7 +174,13 @@ def open_folder(out: Path, record: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "grid.json"
     if path.is_file():
-        old = json.loads(path.read_text())
+        old = _read_json(path, "grid.json")
+        if isinstance(old, Mapping) and isinstance(old.get("version"), int) \
+                and old["version"] != GRID_VERSION:
+            raise ValueError(f"{path}: version={old['version']} is invalid: this issc reads "
+                             f"grid folders of version {GRID_VERSION}; rerun into a new folder "
+                             "to regenerate it")
+        old = check(GridRecordV1, old, str(path)).model_dump()
         diff = grid_difference(old, record)
         if diff:
             raise ValueError(f"out={out} holds results of a different grid ({diff}): use "
@@ -202,9 +245,21 @@ class RowLog:
             with open(self.path, "r+b") as f:
                 f.truncate(len(raw))
         rows: dict[str, dict] = {}
-        for line in raw.decode().splitlines():
+        try:
+            text = raw.decode()
+        except UnicodeDecodeError as e:
+            raise ValueError(f"{self.path}: is not a rows.jsonl a sweep wrote ({e}); use "
+                             "another folder or remove it to start over") from None
+        for n, line in enumerate(text.splitlines(), 1):
             if line.strip():
-                row = json.loads(line)
+                where = f"{self.path} line {n}"
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise ValueError(f"{where}: is not a row a sweep wrote ({e}); use another "
+                                     "folder or remove the line to run that point again") \
+                        from None
+                row = check(RowV1, obj, where).model_dump()
                 rows[row["key"]] = row  # a point written twice (lost ack) keeps one row
         return rows
 
