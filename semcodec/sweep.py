@@ -163,12 +163,21 @@ def sweep_config(ckpts: list[Path], files: list[Path], root: Path, bers: list[fl
     }
 
 
-def _claim_folder(out: Path, config: dict[str, Any]) -> Path:
-    """Write ``sweep.json``, or check that the one there describes the same sweep."""
+def claim_sweep_folder(out: Path, config: dict[str, Any]) -> Path:
+    """Write ``sweep.json``, or check that the one there describes the same sweep (both
+    orchestrations of the bit-flip sweep claim their folder here)."""
     out.mkdir(parents=True, exist_ok=True)
     cfg_path = out / "sweep.json"
     if cfg_path.is_file():
-        old = json.loads(cfg_path.read_text())
+        try:
+            old = json.loads(cfg_path.read_text())
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ValueError(f"{cfg_path}: is not the sweep.json a sweep wrote ({e}); use "
+                             "another --out folder or remove it to start over") from None
+        if not isinstance(old, dict):
+            raise ValueError(f"{cfg_path}: is not the sweep.json a sweep wrote (a "
+                             f"{type(old).__name__}, not a table of settings); use another "
+                             "--out folder or remove it to start over")
         same = {k: old.get(k) for k in config if k not in _PATH_KEYS}
         want = {k: config[k] for k in config if k not in _PATH_KEYS}
         if same != want:
@@ -326,7 +335,7 @@ def run_sweep(out: str | os.PathLike, images: str | os.PathLike | None = None,
     _check_counts(trials, workers, sampling)
     files, root, ckpts = resolve_inputs(images, models, max_images)
     config = sweep_config(ckpts, files, root, bers, trials, seed, sampling)
-    cfg_path = _claim_folder(out, config)
+    cfg_path = claim_sweep_folder(out, config)
     tab = _SweepTables(out, config, files)
     stats = {"decodes": 0, "decode_failed": 0, "crashes": 0, "timeouts": 0, "errors": 0,
              "resumed_rows": len(tab.done)}

@@ -512,3 +512,12 @@ def test_a_hand_edited_grid_json_is_one_line(tmp_path, edit, expect):
     (out / "grid.json").write_bytes(b"\xff\xfe")
     with pytest.raises(ValueError, match="grid.json: is not the grid.json a sweep wrote"):
         open_folder(out, record)
+
+
+@pytest.mark.parametrize("text", ["{broken", "[1, 2]"])
+def test_a_broken_sweep_json_is_one_line(tmp_path, text):
+    from semcodec.sweep import claim_sweep_folder
+
+    (tmp_path / "sweep.json").write_text(text)
+    with pytest.raises(ValueError, match="sweep.json: is not the sweep.json a sweep wrote"):
+        claim_sweep_folder(tmp_path, {"trials": 2})

@@ -34,6 +34,7 @@ from semcodec.sweep import (
     SAMPLINGS,
     SweepInputs,
     ber_grid,
+    claim_sweep_folder,
     draw_flips,
     image_metrics,
     payload_path,
@@ -65,23 +66,6 @@ def sweep_config(inputs: SweepInputs, bers: list[float], trials: int, seed: int,
         raise ValueError(f"sampling={sampling!r} is invalid: must be one of {SAMPLINGS}")
     return semcodec_sweep_config(inputs.ckpts, inputs.files, inputs.root, bers, trials, seed,
                                  sampling)
-
-
-def _open_sweep_folder(out: Path, config: dict) -> Path:
-    """Write ``sweep.json`` or check that ``out`` holds a sweep with the same settings."""
-    out.mkdir(parents=True, exist_ok=True)
-    cfg_path = out / "sweep.json"
-    if cfg_path.is_file():
-        old = json.loads(cfg_path.read_text())
-        same = {k: old.get(k) for k in config if k not in ("models", "images")}
-        want = {k: config[k] for k in config if k not in ("models", "images")}
-        if same != want:
-            diff = sorted(k for k in want if same.get(k) != want[k])
-            raise ValueError(f"out={out} holds a sweep with other settings ({', '.join(diff)}): "
-                             f"use another --out folder or the same settings to resume")
-    else:
-        write_atomic(cfg_path, json.dumps(config, indent=2))
-    return cfg_path
 
 
 def run_ber_sweep(out: str | os.PathLike, images: str | os.PathLike | None = None,
@@ -117,7 +101,7 @@ def run_ber_sweep(out: str | os.PathLike, images: str | os.PathLike | None = Non
                          "give either the resolved inputs or where to find them")
     files = inputs.files
     config = sweep_config(inputs, bers, trials, seed, sampling)
-    cfg_path = _open_sweep_folder(out, config)
+    cfg_path = claim_sweep_folder(out, config)
     names, image_names = config["model_names"], config["image_names"]
     n_m, n_i, n_b, n_t = len(names), len(files), len(bers), int(trials)
     # the settings are the grids' identity; where the files are is not (a folder may move)
