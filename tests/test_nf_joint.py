@@ -4,6 +4,8 @@ its gradients equal finite differences, its designs pass verify_design, it reach
 
 from __future__ import annotations
 
+import csv
+import json
 import math
 
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 import torch
 from test_nf_optim import LB, small
 
+from linksim.nearfield import NFScenario
 from linksim.nearfield.sensing import extended_crb, inverse_trace_torch
 from optim.nearfield import NFOptions, optimise, verify_design
 from optim.nearfield.beamforming_sca import channels_np
@@ -194,3 +197,35 @@ def test_bad_options_are_refused():
         JointOptions(temperature_end=0)
     with pytest.raises(ValueError, match="iterations=-1 is invalid"):
         JointOptions(iterations=-1)
+
+
+def test_nf_verb_joint_writes_design_trace_metrics(tmp_path):
+    from test_nf_optim_cli import _toml
+
+    from optim.nearfield import load_design
+    from scripts.cli import main
+
+    out = tmp_path / "run"
+    assert main(["nf", "--method", "joint", "--scenario", _toml(tmp_path), "--starts", "2",
+                 "--iterations", "150", "--seed", "1", "--out", str(out)]) == 0
+    for name in ("design.json", "trace.csv", "metrics.json", "meta.json", "positions.png"):
+        assert (out / name).is_file(), name
+    d = load_design(out / "design.json")
+    scn = NFScenario.from_toml(tmp_path / "scn.toml")
+    check = verify_design(scn, d.positions, d.W, d.Rx, d.f_hz, d.rho, d.rho_lb)
+    assert check["feasible"] and d.strategy == "joint" and d.options["starts"] == 2
+    rows = list(csv.DictReader((out / "trace.csv").open()))
+    assert {r["stage"] for r in rows} >= {"adam", "restore", "best"}
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["min_secrecy"] == pytest.approx(d.min_secrecy)
+    assert json.loads((out / "meta.json").read_text())["method"] == "joint"
+
+
+def test_nf_verb_unknown_method_is_refused(tmp_path, capsys):
+    from scripts.cli import main
+
+    out = tmp_path / "o"
+    assert main(["nf", "--method", "newton", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "newton" in err[0] and "paper" in err[0]
+    assert not out.exists()
