@@ -9,7 +9,13 @@ sub-problem alone, Algorithm 1 against the benchmark, ``--position-iterations`` 
 same beams (sub-problem 1 at the nominal grid for 3x3; for 6x6 and 8x8, where one SDP is
 slow, the MRT + isotropic start design of Algorithm 2, stated in the output), ratio of
 mean seconds per iteration. The paper reports 63 s against 170 s per iteration on an
-i7-12700H. Run: ``python -m scripts.bench_nf_opt --out DIR`` (pin to 2 cores with
+i7-12700H.
+Part 3 (``--paper-arrays``, ``--joint-arrays``; issue 29): one whole design per method and
+array (N_tx = N_tz = n, K = 5, L = 2, 9x9 receive array), NF Algorithm 2 (``paper``,
+projected BFGS) against the joint method (:mod:`optim.nearfield.joint`), each in a fresh
+process: CPU seconds, peak resident memory (and the process's memory after imports),
+min_k S_k, CPU seconds per joint start and the largest antenna move. Run:
+``python -m scripts.bench_nf_opt --out DIR`` (pin to 2 cores with
 ``taskset -c 0,1`` to match the target machine).
 """
 
@@ -97,6 +103,58 @@ def positions_part(n: int, iterations: int, seed: int) -> list[dict]:
     return out
 
 
+def method_scenario(n: int) -> NFScenario:
+    """Part 3's scenario: n x n fluid antennas, 9x9 receive array, defaults otherwise."""
+    return dataclasses.replace(NFScenario(), n_tx=n, n_tz=n, n_rx=9, n_rz=9)
+
+
+def _method_child(method: str, n: int, starts: int, seed: int, queue) -> None:
+    import resource
+
+    from optim.nearfield import JointOptions, NFOptions, optimise, optimise_joint
+
+    scn = method_scenario(n)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    c0, w0 = time.process_time(), time.perf_counter()
+    if method == "paper":
+        run = optimise(scn, NFOptions(positions="bfgs"), seed)
+    else:
+        run = optimise_joint(scn, JointOptions(starts=starts), seed)
+    d = run.diagnostics
+    queue.put({"method": method, "n_t": scn.n_t, "cpu_s": time.process_time() - c0,
+               "wall_s": time.perf_counter() - w0,
+               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+               "rss_after_imports_mb": rss0 / 1024,
+               "min_secrecy": run.metrics["min_secrecy"],
+               "feasible": run.design.constraints["feasible"],
+               "cpu_s_per_start": float(np.mean(d["cpu_s_per_start"]))
+               if method == "joint" else float("nan"),
+               "largest_move_mm": 1e3 * float(np.linalg.norm(
+                   run.design.positions - scn.tx_nominal().numpy(), axis=1).max())})
+
+
+def methods_part(paper: list[int], joint: list[int], starts: int, seed: int) -> list[dict]:
+    """Part 3: each design in a fresh (spawned) process, so its peak memory is its own."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    rows = []
+    for method, arrays in (("paper", paper), ("joint", joint)):
+        for n in arrays:
+            queue = ctx.Queue()
+            proc = ctx.Process(target=_method_child, args=(method, n, starts, seed, queue))
+            proc.start()
+            row = queue.get()
+            proc.join()
+            rows.append(row)
+            print(f"{method:5s} N_t={row['n_t']:3d}: {row['cpu_s']:8.1f} CPU s, peak "
+                  f"{row['peak_rss_mb']:7.0f} MB (imports {row['rss_after_imports_mb']:.0f}), "
+                  f"min S_k {row['min_secrecy']:.3f}, feasible {row['feasible']}, "
+                  f"CPU s/start {row['cpu_s_per_start']:.1f}, largest move "
+                  f"{row['largest_move_mm']:.1f} mm", flush=True)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--ao-iterations", type=int, default=3)
@@ -104,9 +162,21 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--position-iterations", type=int, default=10)
     p.add_argument("--arrays", type=int, nargs="+", default=[3, 6, 8])
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--paper-arrays", type=int, nargs="*", default=[3, 4],
+                   help="part 3: n (n x n FAs) for NF Algorithm 2")
+    p.add_argument("--joint-arrays", type=int, nargs="*", default=[3, 4, 5, 6, 8],
+                   help="part 3: n (n x n FAs) for the joint method")
+    p.add_argument("--joint-starts", type=int, default=8)
+    p.add_argument("--methods-only", action="store_true", help="part 3 only")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
     out = Path(args.out)
+    if args.methods_only:
+        with run_record(out, seed=args.seed, cpus=len(os.sched_getaffinity(0))):
+            rows = methods_part(args.paper_arrays, args.joint_arrays, args.joint_starts,
+                                args.seed)
+            write_csv_atomic(out / "methods.csv", rows)
+        return
     with run_record(out, seed=args.seed, cpus=len(os.sched_getaffinity(0))) as meta:
         ao = ao_part(NFScenario(), args.ao_iterations, args.seed, args.repeats)
         write_csv_atomic(out / "ao.csv", ao)
@@ -128,6 +198,10 @@ def main(argv: list[str] | None = None) -> None:
                    "positions_ratio_bfgs_over_taylor": {
                        r["array"]: r["mean_s_per_iteration"] / t["mean_s_per_iteration"]
                        for r, t in zip(pos_rows[0::2], pos_rows[1::2])}}
+        methods = methods_part(args.paper_arrays, args.joint_arrays, args.joint_starts,
+                               args.seed)
+        write_csv_atomic(out / "methods.csv", methods)
+        summary["methods"] = methods
         write_json_atomic(out / "bench_nf_opt.json", summary)
         meta.update({k: v for k, v in summary.items() if "ratio" in k})
     print(f"ratio BFGS/Taylor per AO iteration: {summary['ao_ratio_bfgs_over_taylor']:.3f}; "

@@ -1,4 +1,5 @@
-"""``issc nf``: optimise one NF-ISCSC link (NF Algorithm 2) and save the design.
+"""``issc nf``: optimise one NF-ISCSC link (``--method paper``: NF Algorithm 2, the default;
+``--method joint``: :mod:`optim.nearfield.joint`) and save the design.
 
 Writes to ``--out``: ``design.json`` (positions, beams, R_x, f, rho and every constraint's
 value and slack, :class:`optim.nearfield.NFDesign`), ``trace.csv`` (min_k S_k after every
@@ -17,7 +18,11 @@ from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("nf", help="NF Algorithm 2: optimise beams, FA positions and rho")
+    p = sub.add_parser("nf", help="NF problem (28): optimise beams, FA positions and rho "
+                                  "(NF Algorithm 2 or the joint method)")
+    p.add_argument("--method", default="paper", choices=["paper", "joint"],
+                   help="paper: NF Algorithm 2 (alternating); joint: one Adam run over beams, "
+                        "sensing factor and positions per start, SDP polish, re-checked")
     p.add_argument("--scenario", type=at.existing_file, default=None,
                    help="NF scenario TOML (default: built-in)")
     p.add_argument("--positions", default="bfgs", choices=["bfgs", "taylor", "random", "fixed"],
@@ -26,9 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="conventional ISAC: rho_k = 1, no semantic computing")
     p.add_argument("--max-iterations", type=at.positive_int, default=15,
                    help="AO iterations at most")
-    p.add_argument("--starts", type=at.positive_int, default=1,
-                   help="bfgs/taylor: starts of the position search per AO iteration (the "
-                        "incumbent plus uniform draws in the regions, from --seed; best kept)")
+    p.add_argument("--starts", type=at.positive_int, default=None,
+                   help="paper (bfgs/taylor): starts of the position search per AO iteration "
+                        "(the incumbent plus uniform draws in the regions, from --seed; default "
+                        "1); joint: starts of the whole method (the nominal grid plus uniform "
+                        "draws, from --seed; default 8)")
+    p.add_argument("--iterations", type=at.nonneg_int, default=0,
+                   help="joint: Adam iterations per start (0: 1000 + 60 N_t)")
     p.add_argument("--varsigma", type=at.positive_float, default=1e-3,
                    help="stop when min_k S_k changes by at most this (bits/s/Hz)")
     p.add_argument("--seed", type=at.nonneg_int, default=0,
@@ -69,10 +78,16 @@ def run(args: argparse.Namespace) -> None:
 
     from linksim.nearfield import NFScenario
     from optim.nearfield import NFOptions, optimise, save_design
+    from optim.nearfield.joint import DesignCheckError, JointOptions, optimise_joint
 
-    opts = NFOptions(positions=args.positions, semantic=not args.no_semantic,
-                     max_iterations=args.max_iterations, varsigma=args.varsigma,
-                     position_starts=args.starts)
+    joint = args.method == "joint"
+    if joint:
+        opts = JointOptions(starts=args.starts or 8, iterations=args.iterations,
+                            semantic=not args.no_semantic)
+    else:
+        opts = NFOptions(positions=args.positions, semantic=not args.no_semantic,
+                         max_iterations=args.max_iterations, varsigma=args.varsigma,
+                         position_starts=args.starts or 1)
     from scripts.guards import check_nearfield
 
     scn = NFScenario() if args.scenario is None else NFScenario.from_toml(args.scenario)
@@ -83,12 +98,19 @@ def run(args: argparse.Namespace) -> None:
 
         def progress(row: dict) -> None:
             if not bars:
-                bars.append(tqdm(total=opts.max_iterations, desc=f"nf {opts.positions}"))
-            if row["stage"] == "extraction":
+                bars.append(tqdm(total=opts.starts if joint else opts.max_iterations,
+                                 desc="nf joint" if joint else f"nf {opts.positions}"))
+            if row["stage"] == ("restore" if joint else "extraction"):
                 bars[0].update(1)
                 bars[0].set_postfix(min_S=f"{row['min_secrecy']:.3f}")
 
-        run_ = optimise(scn, opts, args.seed, progress=progress)
+        try:
+            run_ = (optimise_joint(scn, opts, args.seed, progress=progress) if joint
+                    else optimise(scn, opts, args.seed, progress=progress))
+        except DesignCheckError as e:  # the method failed: no design is written
+            if bars:
+                bars[0].close()
+            raise SystemExit(f"issc nf: {e}") from None
         if bars:
             bars[0].close()
         save_design(run_.design, out / "design.json")
@@ -99,10 +121,13 @@ def run(args: argparse.Namespace) -> None:
         plot_positions(scn, d.positions, out / "positions.png",
                        f"{d.strategy}, {'semantic' if d.semantic else 'no semantic'}: "
                        f"min S_k = {d.min_secrecy:.3f} bit/s/Hz")
-        meta.update({"min_secrecy": d.min_secrecy, "feasible": d.constraints["feasible"],
+        meta.update({"method": args.method, "min_secrecy": d.min_secrecy,
+                     "feasible": d.constraints["feasible"],
                      "iterations": run_.diagnostics["iterations"]})
-    print(f"nf: min_k S_k = {d.min_secrecy:.4f} bit/s/Hz after "
-          f"{run_.diagnostics['iterations']} AO iterations ({d.strategy}, "
+    done = (f"{run_.diagnostics['starts']} starts x {run_.diagnostics['iterations']} Adam "
+            f"iterations, largest move {run_.diagnostics['largest_move_m'] * 1e3:.1f} mm"
+            if joint else f"{run_.diagnostics['iterations']} AO iterations")
+    print(f"nf: min_k S_k = {d.min_secrecy:.4f} bit/s/Hz after {done} ({d.strategy}, "
           f"{'semantic' if d.semantic else 'no semantic'}); CRB/CRB_min = "
           f"{run_.metrics['crb_normalised']:.4g} (xi = {scn.crb_limit}); feasible: "
           f"{d.constraints['feasible']}; results in {out}")

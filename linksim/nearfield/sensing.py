@@ -50,6 +50,18 @@ def extended_crb(Rx: np.ndarray, frames: int, noise: float, n_rx: int) -> float:
     return float(noise * n_rx / frames * np.sum(1.0 / eig))
 
 
+def inverse_trace_torch(Rx: torch.Tensor) -> torch.Tensor:
+    """Tr(R_x^{-1}) of a Hermitian positive definite R_x (N_t, N_t) in W, by Cholesky:
+    R_x = C C^H, Tr(R_x^{-1}) = ||C^{-1}||_F^2 (1/W). Torch, differentiable (what a first-order
+    optimiser of NF eq. (16) needs); CRB(G) = sigma_r^2 N_r / F times this value. Raises
+    torch's LinAlgError when R_x is not positive definite (the CRB is then +inf)."""
+    Rx = 0.5 * (Rx + Rx.conj().T)
+    chol = torch.linalg.cholesky(Rx)
+    eye = torch.eye(Rx.shape[-1], dtype=Rx.dtype)
+    inv = torch.linalg.solve_triangular(chol, eye, upper=False)
+    return (inv.real ** 2 + inv.imag ** 2).sum()
+
+
 def crb_trace_limit(xi: float, frames: int, noise: float, n_rx: int) -> float:
     """CRB(G) <= xi rewritten as Tr(R_x^{-1}) <= xi F / (sigma_r^2 N_r) (convex in R_x)."""
     _check_frames(frames, noise)
