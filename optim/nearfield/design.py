@@ -29,8 +29,9 @@ from semcodec.atomic_io import write_atomic
 from ..validation import STRICT, refusal_line
 
 NF_DESIGN_VERSION = 1
-#: NF Algorithm 2's position strategies (:data:`optim.nearfield.POSITION_STRATEGIES`)
-STRATEGIES = ("bfgs", "taylor", "random", "fixed")
+#: what made a design: NF Algorithm 2's position strategies
+#: (:data:`optim.nearfield.POSITION_STRATEGIES`) or the joint method (``issc nf --method joint``)
+STRATEGIES = ("bfgs", "taylor", "random", "fixed", "joint")
 
 
 def _cjson(M: np.ndarray) -> dict[str, list]:
