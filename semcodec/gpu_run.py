@@ -238,8 +238,7 @@ def train_gpu(out: str | os.PathLike, budget_s: float, t0: float, train_args: li
     codes = launch_rates(jobs, term_at=end - margin_s / 2, kill_at=end - margin_s / 4)
     results = []
     for r, (qdir, rc) in zip(plan, codes):
-        rec = _read_json(qdir / "meta.json") if rc in (0, 130) else {}
-        rec = rec if rec.get("status") in ("ok", "interrupted") else {}
+        rec = _read_json(qdir / "meta.json", newer_than=t0)  # this run's record, if any
         results.append({"rate": f"q{r.index}", "preset": r.preset, "lambda": r.lmbda,
                         "exit": rc, "stopped_by": _STOPPED_BY.get(rc, f"failed (exit {rc})"),
                         "step": rec.get("step"), "steps_this_run": rec.get("steps_this_run"),
@@ -277,8 +276,11 @@ def finish_gpu(out: str | os.PathLike) -> list[dict[str, Any]]:
     return rows
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def _read_json(path: Path, newer_than: float | None = None) -> dict[str, Any]:
+    """``path`` as JSON; {} when missing, damaged or last written before ``newer_than``."""
     try:
+        if newer_than is not None and path.stat().st_mtime < newer_than:
+            return {}
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):
         return {}
