@@ -7,13 +7,19 @@ from pathlib import Path
 
 from scripts import argtypes as at
 from scripts.runinfo import run_record
-from semcodec.train_options import add_rate_arguments, add_training_arguments, training_argv
+from semcodec.train_options import (
+    add_budget_arguments,
+    add_rate_arguments,
+    add_training_arguments,
+    training_argv,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train one codec at one lambda (resumable)")
     add_training_arguments(p, at)
     add_rate_arguments(p, at)
+    add_budget_arguments(p, at)
     p.set_defaults(func=run_train, resumable=True)
 
     p = sub.add_parser("train-all", help="train the G-rate ladder (warm-started, resumable)")
@@ -59,7 +65,8 @@ def run_train(args: argparse.Namespace) -> None:
     from semcodec.train_rate import config_from_args, train_rate
 
     cfg = config_from_args(args, _setup(args))
-    train_rate(cfg, args.out, args.dataset, args.data, args.crop)
+    train_rate(cfg, args.out, args.dataset, args.data, args.crop, stop_at=args.stop_at,
+               save_every_s=args.save_every_s, finalize=not args.no_finalize)
 
 
 def run_train_all(args: argparse.Namespace) -> None:

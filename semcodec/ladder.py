@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -137,30 +138,64 @@ def train_ladder_parallel(lambdas: list[float], out: str | os.PathLike, steps: i
     """
     out = Path(out)
     lams = sorted(lambdas)
-    procs: list[subprocess.Popen] = []
-    qdirs: list[Path] = []
-    with _signals_forwarded(procs) as got:
-        for i, lam in enumerate(lams):
-            qdir = out / f"q{i + 1}"
-            qdir.mkdir(parents=True, exist_ok=True)
-            if (qdir / "model.ckpt").is_file() or got:
-                continue
-            cmd = [sys.executable, "-m", "semcodec.train_rate", "--lmbda", repr(lam),
-                   "--steps", str(steps), "--seed", str(seed + i), "--out", str(qdir),
-                   *train_args]
-            log = open(qdir / "train.log", "ab")  # the child keeps its own handle
-            procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT))
-            qdirs.append(qdir)
-            log.close()
-        codes = [(q, p.wait()) for q, p in zip(qdirs, procs)]
-    if got:
-        raise KeyboardInterrupt(
-            f"{got[0]}: passed on to every rate still training; rerun the same command to "
-            f"continue (each rate resumes from its own {out}/q<i>/train_state.pt)")
+    jobs = []
+    for i, lam in enumerate(lams):
+        qdir = out / f"q{i + 1}"
+        qdir.mkdir(parents=True, exist_ok=True)
+        if not (qdir / "model.ckpt").is_file():
+            jobs.append((qdir, ["--lmbda", repr(lam), "--steps", str(steps), "--seed",
+                                str(seed + i), "--out", str(qdir), *train_args]))
+    codes = launch_rates(jobs)
     failed = [str(q) for q, rc in codes if rc != 0]
     if failed:
         raise RuntimeError(f"training failed for {failed}; see train.log there")
     return [out / f"q{i + 1}" / "model.ckpt" for i in range(len(lams))]
+
+
+def launch_rates(jobs: list[tuple[Path, list[str]]], term_at: float | None = None,
+                 kill_at: float | None = None) -> list[tuple[Path, int]]:
+    """Run ``python -m semcodec.train_rate ARGV`` for every (folder, ARGV) at once; wait.
+
+    Each process logs to ``<folder>/train.log`` (appended). SIGINT / SIGTERM sent to this
+    process are passed on to the children (:func:`_signals_forwarded`); once they have
+    saved their state and exited, ``KeyboardInterrupt`` is raised. ``term_at`` and
+    ``kill_at`` (``time.time()`` deadlines) are a backstop for a wall-clock budget: a
+    child still running at ``term_at`` gets SIGTERM (it saves its state at the step it
+    is on and exits 130), one still running at ``kill_at`` SIGKILL (its last saved state
+    stays). Returns (folder, exit status) per job, in order.
+    """
+    procs: list[subprocess.Popen] = []
+    qdirs: list[Path] = []
+    with _signals_forwarded(procs) as got:
+        for qdir, argv in jobs:
+            if got:
+                break
+            qdir.mkdir(parents=True, exist_ok=True)
+            cmd = [sys.executable, "-m", "semcodec.train_rate", *argv]
+            log = open(qdir / "train.log", "ab")  # the child keeps its own handle
+            procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT))
+            qdirs.append(qdir)
+            log.close()
+        termed = False
+        while any(p.poll() is None for p in procs):
+            now = time.time()
+            if kill_at is not None and now >= kill_at:
+                for p in procs:
+                    if p.poll() is None:
+                        p.kill()
+            elif term_at is not None and now >= term_at and not termed:
+                termed = True
+                for p in procs:
+                    if p.poll() is None:
+                        p.send_signal(signal.SIGTERM)
+            time.sleep(0.2)
+        codes = [(q, p.wait()) for q, p in zip(qdirs, procs)]
+    if got:
+        root = qdirs[0].parent if qdirs else Path(".")
+        raise KeyboardInterrupt(
+            f"{got[0]}: passed on to every rate still training; rerun the same command to "
+            f"continue (each rate resumes from its own {root}/q<i>/train_state.pt)")
+    return codes
 
 
 @contextmanager

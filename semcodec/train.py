@@ -317,10 +317,23 @@ class Trainer:
         acc["psnr"] = psnr_from_mse(max(acc["mse"], 1e-12))
         return acc
 
-    def fit(self, progress: bool = True, stop_after: int | None = None) -> Path | None:
+    def fit(self, progress: bool = True, stop_after: int | None = None,
+            stop_at: float | None = None, save_every_s: float | None = None,
+            finalize: bool = True) -> Path | None:
         """Train up to ``cfg.steps`` (or ``stop_after`` more); returns model.ckpt when done.
 
-        Returns None when it stopped at ``stop_after`` before ``cfg.steps``. Raises
+        Args:
+            progress: show a progress bar.
+            stop_after: train at most this many more steps.
+            stop_at: wall-clock deadline (``time.time()``, seconds since the epoch): no
+                step is started that would, at the pace of the last one, end after it.
+            save_every_s: also save the state when this many wall seconds passed since
+                the last save (the step interval ``cfg.ckpt_every`` still applies).
+            finalize: write ``model.ckpt`` when ``cfg.steps`` is reached (False: leave
+                that to :meth:`finalize`, e.g. on another machine).
+
+        Returns None when it stopped (``stop_after``, ``stop_at``) before ``cfg.steps``
+        or ``finalize`` is False; the state is then saved at the step reached. Raises
         :class:`TrainingInterrupted` after saving the state on SIGINT / SIGTERM.
         """
         n = len(self.train_set)
@@ -329,9 +342,15 @@ class Trainer:
         bar = tqdm(total=self.cfg.steps, initial=self.step, disable=not progress,
                    desc=f"{self.cfg.preset} lambda={self.cfg.lmbda}", dynamic_ncols=True)
         self._run_t0, s0 = time.perf_counter(), self.step
+        last_save, saved_step, step_s = time.monotonic(), self.step, 0.0
         with _signals_held() as held:
             try:
                 while self.step < target:
+                    if stop_at is not None and time.time() + step_s >= stop_at:
+                        if self.step != saved_step:
+                            self.save_state()
+                        break
+                    t_step = time.monotonic()
                     idx = torch.randint(0, n, (self.cfg.batch_size,), generator=self.gen)
                     x = stack_batch(self.train_set, idx).to(self.device)
                     stats = self.train_step(x)
@@ -350,8 +369,12 @@ class Trainer:
                         bar.write(f"step {self.step}: val loss {v['loss']:.4f} bpp {v['bpp']:.4f} "
                                   f"PSNR {v['psnr']:.2f} dB")
                     stop = held["signal"] is not None
-                    if stop or self.step % self.cfg.ckpt_every == 0 or self.step == target:
+                    due = save_every_s is not None and time.monotonic() - last_save >= save_every_s
+                    if (stop or due or self.step % self.cfg.ckpt_every == 0
+                            or self.step == target):
                         self.save_state()
+                        last_save, saved_step = time.monotonic(), self.step
+                    step_s = time.monotonic() - t_step
                     if stop:
                         raise TrainingInterrupted(self.step, self.state_path, held["signal"])
             finally:  # the time of this run counts whichever way it ends
@@ -359,7 +382,7 @@ class Trainer:
                 self.train_seconds, self._run_t0 = self._seconds_so_far(), None
         self.meta["train_seconds"] = self.train_seconds
         self.meta["steps_this_run"] = self.step - s0
-        if self.step < self.cfg.steps:
+        if self.step < self.cfg.steps or not finalize:
             return None
         return self.finalize()
 

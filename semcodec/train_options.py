@@ -85,6 +85,18 @@ def add_rate_arguments(p: argparse.ArgumentParser, types: Any = PLAIN_TYPES) -> 
                         "initialisation)")
 
 
+def add_budget_arguments(p: argparse.ArgumentParser, types: Any = PLAIN_TYPES) -> None:
+    """The wall-clock options of one rate run under a budget (``issc train-gpu`` passes them
+    to each ``python -m semcodec.train_rate``)."""
+    p.add_argument("--stop-at", type=types.positive_float, default=None,
+                   help="wall-clock deadline [s since the epoch, time.time()]: save the state "
+                        "and stop before a step that would end after it (default: none)")
+    p.add_argument("--save-every-s", type=types.positive_float, default=None,
+                   help="also save the training state every this many wall seconds")
+    p.add_argument("--no-finalize", action="store_true",
+                   help="do not write model.ckpt at the end (finalized later, e.g. on a CPU)")
+
+
 def training_argv(values: Mapping[str, Any]) -> list[str]:
     """The :data:`PASSED_ON` options of ``values`` (parsed options) as command-line words.
 

@@ -16,9 +16,10 @@ import sys
 from pathlib import Path
 
 from .ladder import make_datasets
+from .learning_curve import STATE_FILE, read_train_state
 from .runinfo import run_record
 from .train import TrainConfig, Trainer
-from .train_options import add_rate_arguments, add_training_arguments
+from .train_options import add_budget_arguments, add_rate_arguments, add_training_arguments
 
 
 def train_device(device: str | None, threads: int | None) -> str:
@@ -31,25 +32,56 @@ def train_device(device: str | None, threads: int | None) -> str:
 
 
 def train_rate(cfg: TrainConfig, out: str | os.PathLike, dataset: str = "shipped",
-               root: str | None = None, crop: int = 128) -> tuple[Path | None, int]:
+               root: str | None = None, crop: int = 128, stop_at: float | None = None,
+               save_every_s: float | None = None,
+               finalize: bool = True) -> tuple[Path | None, int]:
     """Train (or resume) one codec into ``out``; writes ``meta.json`` there.
 
     Args:
         cfg: hyper-parameters (lambda, steps, seed, device, warm start, ...).
         out: the rate's folder (``train_state.pt``, ``model.ckpt``, ``meta.json``).
         dataset, root, crop: the training data (:func:`semcodec.ladder.make_datasets`).
+        stop_at, save_every_s, finalize: a wall-clock deadline (``time.time()``), wall
+            seconds between saved states, and whether to write ``model.ckpt`` here
+            (:meth:`semcodec.train.Trainer.fit`).
 
     Returns:
-        (``model.ckpt`` path, or None when stopped before ``cfg.steps``; the step reached).
+        (``model.ckpt`` path, or None when stopped before ``cfg.steps`` or not
+        finalized; the step reached).
     """
     tr, va, ev, desc = make_datasets(dataset, root, crop, cfg.seed)
     with run_record(out, seed=cfg.seed, dataset=desc) as meta:
         t = Trainer(cfg, tr, va, ev, out,
                     meta={"dataset": desc, "crop": crop, "command": meta["command"]})
-        path = t.fit()
+        path = t.fit(stop_at=stop_at, save_every_s=save_every_s, finalize=finalize)
         meta["checkpoint"] = str(path) if path else None
         meta["step"] = t.step
+        meta["steps_this_run"] = t.meta["steps_this_run"]
     return path, t.step
+
+
+def finalize_state(out: str | os.PathLike, dataset: str = "shipped", root: str | None = None,
+                   crop: int = 128, command: str | None = None) -> Path:
+    """Write ``out/model.ckpt`` from the saved ``out/train_state.pt``, measured on the CPU.
+
+    For a run that stopped before its ``steps`` (a wall-clock budget) or trained with
+    ``finalize=False`` on a machine whose time is better spent training: the weights
+    at the step reached get their entropy tables and are measured with the real coder
+    on the evaluation images of ``dataset`` (as :meth:`semcodec.train.Trainer.finalize`
+    does at the end of a run). The checkpoint records the configuration the state was
+    trained with (its device included) and ``command``, the command that trained it.
+    """
+    out = Path(out)
+    state = out / STATE_FILE
+    if not state.is_file():
+        raise FileNotFoundError(f"{state}: no training state to finalize (train first)")
+    saved = read_train_state(state)["config"]
+    cfg = TrainConfig(**{**saved, "device": "cpu"})
+    tr, va, ev, desc = make_datasets(dataset, root, crop, cfg.seed)
+    t = Trainer(cfg, tr, va, ev, out, meta={"dataset": desc, "crop": crop, "command": command,
+                                            "finalized_on": "cpu"})
+    t.cfg = TrainConfig(**saved)  # what it trained with, not the CPU that only measures
+    return t.finalize()
 
 
 def config_from_args(args: argparse.Namespace, device: str) -> TrainConfig:
@@ -65,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
                                 description="train one codec at one lambda (resumable)")
     add_training_arguments(p)
     add_rate_arguments(p)
+    add_budget_arguments(p)
     return p
 
 
@@ -73,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         cfg = config_from_args(args, train_device(args.device, args.threads))
-        train_rate(cfg, args.out, args.dataset, args.data, args.crop)
+        train_rate(cfg, args.out, args.dataset, args.data, args.crop, stop_at=args.stop_at,
+                   save_every_s=args.save_every_s, finalize=not args.no_finalize)
     except (ValueError, FileNotFoundError, KeyError) as exc:
         msg = exc.args[0] if exc.args else repr(exc)
         print(f"train_rate: error: {msg}", file=sys.stderr)
@@ -86,4 +120,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Every file is written (atomically) and closed by now; skip the interpreter's
+    # teardown, which with torch loaded takes seconds on a busy host: under a wall-clock
+    # budget (issc train-gpu) those seconds are the margin the parent keeps.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

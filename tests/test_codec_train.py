@@ -118,7 +118,7 @@ def test_sigterm_saves_state_at_the_step_and_resume_matches(image_dir, tmp_path)
 def test_cli_interrupted_train_exits_130_with_one_line(image_dir, tmp_path, monkeypatch, capsys):
     from scripts.cli import main
 
-    def interrupted(self, progress=True, stop_after=None):
+    def interrupted(self, progress=True, stop_after=None, **budget):
         raise TrainingInterrupted(7, self.state_path, "SIGINT")
 
     monkeypatch.setattr(Trainer, "fit", interrupted)

@@ -29,7 +29,8 @@ def test_issc_train_and_the_module_entry_point_take_the_same_options_and_default
 
 
 def test_train_all_has_every_training_option_of_one_rate_but_the_rate_ones():
-    rate_only = {("--lmbda", "--lambda"), ("--steps",), ("--init",)}
+    rate_only = {("--lmbda", "--lambda"), ("--steps",), ("--init",), ("--stop-at",),
+                 ("--save-every-s",), ("--no-finalize",)}  # the last three: per rate (train-gpu)
     shared = {k: v for k, v in _options(train_rate_parser()).items() if k not in rate_only}
     all_opts = _options(_verb("train-all"))
     assert {k: all_opts[k] for k in shared} == shared
@@ -60,7 +61,8 @@ def test_what_train_all_passes_on_parses_back_to_the_same_values():
         assert getattr(child, dest) == getattr(parsed, dest), dest
     rate_opts = {a.dest for a in train_rate_parser()._actions if a.option_strings}
     assert rate_opts - set(train_options.PASSED_ON) == {"help", "lmbda", "steps", "init",
-                                                        "seed", "out"}
+                                                        "seed", "out", "stop_at",
+                                                        "save_every_s", "no_finalize"}
 
 
 def test_options_left_unset_are_not_passed_on():
