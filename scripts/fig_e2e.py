@@ -76,18 +76,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--designs", required=True, help="designs.json (any run of `issc ascc`)")
     p.add_argument("--e2e", default=None,
                    help="an `issc e2e` output folder for the measured markers (optional)")
+    p.add_argument("--allow-infeasible", action="store_true",
+                   help="draw designs that violate a constraint of their scenario (each is "
+                        "re-verified first: power, HCRB, R_c, SINR; refused without this)")
     p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
 
 
 def run(args: argparse.Namespace) -> None:
     """ASCC Fig. 3 with measured end-to-end MS-SSIM (bit flips, LDPC) and 95% intervals."""
     from optim.ascc import load_designs
+    from optim.ascc.verify import verify_designs
     from scripts.runinfo import run_record, write_csv_atomic
 
     out = Path(args.out)
     designs = load_designs(args.designs)
     if not designs:
         raise ValueError(f"designs file {args.designs} holds no designs")
+    # a figure draws the designs' predictions: re-check each against its scenario first
+    verify_designs(designs, args.allow_infeasible,
+                   f"designs file {args.designs!r}")
     measured = _read_summary(Path(args.e2e)) if args.e2e else []
     use_pt = all(math.isfinite(d.pt_dbm) for d in designs)
     xname = "pt_dbm" if use_pt else "sinr_db"

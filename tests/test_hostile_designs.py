@@ -175,6 +175,20 @@ def test_hostile_design_file_is_one_line_exit_2_and_no_out(name, cases, tmp_path
         assert f"{path}" in err and "design 0" in err  # names the file and the design
 
 
+@pytest.mark.parametrize("name", ["beams 100x over the power budget", "HCRB over its limit Pi"])
+def test_figure_ascc_3_e2e_reverifies_what_it_draws(name, cases, tmp_path, capsys):
+    """The figure draws the designs' predictions: a violated design is refused there too,
+    and drawn (with the others) only with --allow-infeasible."""
+    path, needle = cases[name]
+    out = tmp_path / "fig"
+    assert main(["figure", "ascc-3-e2e", "--designs", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and needle in err and not out.exists(), err
+    assert main(["figure", "ascc-3-e2e", "--designs", str(path), "--allow-infeasible",
+                 "--out", str(out)]) == 0
+    assert (out / "fig3_e2e.csv").is_file()
+
+
 def test_refusal_line_names_the_value_and_the_limit(cases, capsys):
     path, _ = cases["HCRB over its limit Pi"]
     with pytest.raises(ValueError) as e:
