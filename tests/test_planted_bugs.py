@@ -99,10 +99,14 @@ def test_benchmark_moves_the_least_power_to_sensing_that_meets_pi():
     p0_star = optimize.brentq(excess, grid[k - 1], grid[k], xtol=1e-18, rtol=1e-14)
     bb = benchmark_beams(scn, P, pi)
     p0 = float(np.sum(np.abs(bb.w_0) ** 2))
-    assert excess(p0) <= 0  # Pi met
-    assert p0 == pytest.approx(p0_star, rel=1e-9, abs=0)  # and by the least power
-    assert bb.moved_w == pytest.approx(p0_star - p_0_wf, rel=1e-9)
-    assert float(np.sum(np.abs(bb.w_c) ** 2)) == pytest.approx(P - p0_star, rel=1e-9)
+    # Pi met, to the rounding of Tr HCRB: the benchmark evaluates it batched, this test one
+    # split at a time, and another BLAS moves the last digits (2.7e-8 m^2 of 100 seen)
+    assert excess(p0) <= 1e-9 * pi
+    # and by the least power: the root moves by ~1e-9 (relative) with the rounding of Tr HCRB
+    # on another BLAS; taking the wrong half of the bisection moves it by 2e-3
+    assert p0 == pytest.approx(p0_star, rel=1e-6, abs=0)
+    assert bb.moved_w == pytest.approx(p0_star - p_0_wf, rel=1e-6)
+    assert float(np.sum(np.abs(bb.w_c) ** 2)) == pytest.approx(P - p0_star, rel=1e-6)
     # the recorded water-filling split is the split before the HCRB step
     assert (bb.p_c_wf, bb.p_0_wf) == pytest.approx((p_c_wf, p_0_wf), rel=1e-12, abs=1e-18)
 
