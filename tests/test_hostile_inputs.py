@@ -350,6 +350,11 @@ CASES: list[tuple[str, str]] = [
     ("train-all --device tpu --out {out}", "--device='tpu'"),
     ("train-all --out {afile}", "{afile}"),
     # --- train-djscc
+    ("train-gpu --budget-s 100 --margin-s 30 --device cpu --out {out}",
+     "budget-s=100.0 is too small"),
+    ("train-gpu --budget-s abc --out {out}", "--budget-s='abc' is invalid"),
+    ("train-gpu --budget-s 540 --rates 1 --device cpu --out {out}",
+     "preset must not shrink along the ladder"),
     ("train-djscc --abr 0.05 --snr-db 0 --out {out}", "valid: k/96 for integer k >= 1"),
     ("train-djscc --abr 0 --snr-db 0 --out {out}", "--abr=0 is invalid"),
     ("train-djscc --abr abc --snr-db 0 --out {out}", "--abr='abc'"),
