@@ -38,7 +38,10 @@ Choices
 Lists
     ``list_of(item, nargs="+")`` gives the ``add_argument`` keywords of a list
     option that accepts both ``--x a,b`` and ``--x a b`` (and mixtures), each
-    item checked by ``item``. A negative first number needs ``--x=-2,-1``.
+    item checked by ``item``. A token that starts as a negative number (``-6``,
+    ``-6,0,6``, ``-1e-3,``: :data:`NUMBER_LIKE`; no option starts so) is a value, not an option, on
+    every ``issc`` parser, so ``--x -6,0,6``, ``--x -6 0 6``, ``--x -6, 0, 6`` and
+    ``--x=-6,0,6`` all give [-6, 0, 6].
 Help
     :class:`DefaultsHelpFormatter` (installed on every verb by
     :mod:`scripts.cli`) appends ``(default: ...)`` to each option's help unless
@@ -51,6 +54,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -298,6 +302,15 @@ def anchor(text: str) -> str:
 
 
 # ----------------------------------------------------------------------------- lists
+
+#: A command-line token that starts as a negative number (a number, a comma list of them, or
+#: a list with a bad item, which the item type then names): argparse
+#: reads a token starting with "-" as an option unless it matches its parser's
+#: ``_negative_number_matcher`` (by default only "-6" or "-.5"), so "-6,0,6" or "-1e-3"
+#: after a list option was refused as a missing value. :class:`scripts.cli.IsscArgumentParser`
+#: installs this one.
+NUMBER_LIKE = re.compile(r"^-\.?\d")
+
 
 class _FlatList:
     """Type of one command-line token of a list option: ``"a,b"`` -> [item(a), item(b)]."""

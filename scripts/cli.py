@@ -33,10 +33,11 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 
 import scripts
-from scripts.argtypes import DefaultsHelpFormatter
+from scripts.argtypes import NUMBER_LIKE, DefaultsHelpFormatter
 from semcodec.runinfo import USER_ERRORS  # bad input: one line, exit status 2
 
 
@@ -49,6 +50,8 @@ class IsscArgumentParser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
         super().__init__(*args, **kwargs)
+        # "-6,0,6" after a list option is a value, not an unknown option (argtypes.NUMBER_LIKE)
+        self._negative_number_matcher = NUMBER_LIKE
 
     def error(self, message: str) -> None:
         line = " ".join(message.split())
@@ -60,11 +63,50 @@ class IsscArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {line} (see {self.prog} --help)\n")
 
 
+def package_version() -> str:
+    """The installed ``issc`` version (package metadata), else the checkout's pyproject.toml."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("issc")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        import tomllib
+
+        pyproject = Path(scripts.__file__).resolve().parents[1] / "pyproject.toml"
+        try:
+            return str(tomllib.loads(pyproject.read_text())["project"]["version"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "unknown"
+
+
+def version_text() -> str:
+    """``issc <version>``, plus `` (git <commit>)`` when the code runs from a git checkout."""
+    from semcodec.runinfo import git_commit
+
+    commit = git_commit(Path(scripts.__file__).resolve().parent)
+    return f"issc {package_version()}" + (f" (git {commit})" if commit != "unknown" else "")
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the text is made when asked (git runs then, not on every start)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(version_text())  # on stdout, as argparse's own "version" action
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = IsscArgumentParser(
         prog="issc",
         description="Integrated sensing and semantic communication toolkit.",
     )
+    parser.add_argument("--version", action=_VersionAction,
+                        help="print the package version (and git commit) and exit")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for info in sorted(pkgutil.iter_modules(scripts.__path__), key=lambda m: m.name):
         if info.name.startswith("cmd_"):

@@ -15,6 +15,10 @@ import argparse
 from scripts import argtypes as at
 from scripts.engine_args import add_engine_args, check_engine_args
 
+#: The ``[ascc]`` table of the shipped data/scenarios/issc_ascc.toml as ``--help`` states it
+#: (reading it would import the optimiser); tests/test_cli_startup.py checks that they agree.
+SHIPPED_ASCC = {"pt_dbm": "-12 to 12 in steps of 1", "abr": "0.05,0.1,0.2", "pi_m2": "400"}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ascc", help="optimise ASCC links (R_s, R_c, beams) under an HCRB limit")
@@ -23,19 +27,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "table gives the default Pi, P_T list and ABR list")
     p.add_argument("--fits", type=at.existing_file, default=None,
                    help="S-curve fits.json (default: shipped fits)")
-    p.add_argument("--pt-dbm", nargs="+", default=None,
-                   help="P_T values [dBm] ('a,b' or 'a b'; default: the scenario's [ascc] list)")
-    p.add_argument("--abr", nargs="+", default=None,
-                   help="ABR values, channel uses per source dimension (> 0; 'a,b' or 'a b')")
-    p.add_argument("--pi", nargs="+", default=None,
-                   help="HCRB limit Pi [m^2] (> 0); a list ('a,b' or 'a b') runs each")
+    p.add_argument("--pt-dbm", **at.list_of(str), default=None,
+                   help="P_T values [dBm] ('a,b' or 'a b'; default: from the scenario's [ascc] "
+                        f"pt_dbm, shipped: {SHIPPED_ASCC['pt_dbm']})")
+    p.add_argument("--abr", **at.list_of(str), default=None,
+                   help="ABR values, channel uses per source dimension (> 0; 'a,b' or 'a b'; "
+                        f"default: from the scenario's [ascc] abr, shipped: {SHIPPED_ASCC['abr']})")
+    p.add_argument("--pi", **at.list_of(str), default=None,
+                   help="HCRB limit Pi [m^2] (> 0); a list ('a,b' or 'a b') runs each (default: "
+                        f"from the scenario's [ascc] pi_m2, shipped: {SHIPPED_ASCC['pi_m2']})")
     p.add_argument("--method", default="paper", help="ASCC beams: paper (FP + Schur-LMI "
                    "iterations) or sdr (the bound's rank-one solution)")
     p.add_argument("--ber-model", type=at.ber_model, default="fbl",
                    help="rho_b of the SINR: fbl (ASCC eq. (4), the paper), ldpc (measured 5G "
                         "LDPC table, block errors / (R_c L)) or ldpc-ber (its measured BER); "
                         "the table models bound R_c to the table's rows (docs/e2e.md)")
-    p.add_argument("--scheme", nargs="+", default=["ascc,benchmark"],
+    p.add_argument("--scheme", **at.list_of(str), default=["ascc", "benchmark"],
                    help="schemes: ascc, benchmark ('a,b' or 'a b')")
     p.add_argument("--delta", type=at.nonneg_float, default=0.01,
                    help="second stage: allow D_o <= (1+delta) D_o* to lower the HCRB (0 = off)")
@@ -74,10 +81,10 @@ def run(args: argparse.Namespace) -> None:
     from scripts.guards import check_farfield, check_power_dbm, check_some_point_ok
     from scripts.runinfo import run_record, write_json_atomic
 
-    for name in ("pt_dbm", "abr", "pi", "scheme"):  # "a b" and "a,b" both arrive as "a,b"
+    for name in ("pt_dbm", "abr", "pi", "scheme"):  # checked by the library's own messages
         v = getattr(args, name)
         if isinstance(v, list):
-            setattr(args, name, ",".join(v))
+            setattr(args, name, at.join_list(v))
     scen_path = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
     scn = load_scenario(scen_path)
     dflt = figure_defaults(scen_path)

@@ -10,14 +10,17 @@ import argparse
 
 from scripts import argtypes as at
 
+#: :data:`linksim.phy_table.DEFAULT_RCS` as ``--help`` shows it, without importing the PHY
+#: (torch) to build the parser; tests/test_cli_startup.py checks that the two agree.
+DEFAULT_RCS_SHOWN = "0.25,0.5,0.75,1,1.5,2,3,4"
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from linksim.phy_table import DEFAULT_RCS
-
     p = sub.add_parser("phy-table", help="measured LDPC BER/BLER table over (R_c, SINR) for the "
                                          "ldpc BER model")
-    p.add_argument("--rc", type=at.positive_float, nargs="+", default=list(DEFAULT_RCS),
-                   help="coding rates R_c (information bits per channel use)")
+    p.add_argument("--rc", **at.list_of(at.positive_float), default=None,
+                   help="coding rates R_c (information bits per channel use; default: "
+                        f"linksim.phy_table.DEFAULT_RCS, {DEFAULT_RCS_SHOWN})")
     p.add_argument("--blocklength", type=at.positive_int, default=256,
                    help="L channel uses per codeword")
     p.add_argument("--num-iter", type=at.positive_int, default=20, help="BP iterations")
@@ -46,10 +49,18 @@ def run(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from linksim.ber_model import LDPCTableBERModel, plot_table
-    from linksim.phy_table import check_request, grid_size, measure_table, table_memory_bytes
+    from linksim.phy_table import (
+        DEFAULT_RCS,
+        check_request,
+        grid_size,
+        measure_table,
+        table_memory_bytes,
+    )
     from scripts.guards import check_memory
     from scripts.runinfo import run_record
 
+    if args.rc is None:
+        args.rc = list(DEFAULT_RCS)
     out = Path(args.out)
     # refuse an empty SINR window or --finalize on nothing before --out is made
     check_request(out, args.rc, args.step_db, args.below_db, args.above_db, args.finalize,

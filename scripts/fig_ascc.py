@@ -6,13 +6,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from optim.ascc.inputs import DEFAULT_SCENARIO
 from scripts import argtypes as at
 from scripts.engine_args import add_engine_args, check_engine_args
 
 
 def _common(p: argparse.ArgumentParser, out: str) -> None:
-    p.add_argument("--scenario", default=str(DEFAULT_SCENARIO),
+    p.add_argument("--scenario", type=at.existing_file, default=None,
                    help="scenario TOML (default: the calibrated data/scenarios/issc_ascc.toml; "
                         "data/scenarios/issc_default.toml is the old two-way reading)")
     p.add_argument("--fits", default=None, help="S-curve fits.json (default: shipped fits)")
@@ -28,7 +27,9 @@ FRONT_COLUMNS = ("pt_dbm", "pi_m2", "max_snr_db", "min_hcrb_m2", "comm_only_hcrb
 def front_arguments(p: argparse.ArgumentParser) -> None:
     _common(p, "runs/fig_ascc_front")
     add_engine_args(p, workers=2)
-    p.add_argument("--pt-dbm", default="-10,-5,0,5,10,15", help="comma-separated P_T (dBm)")
+    p.add_argument("--pt-dbm", **at.list_of(at.finite_float),
+                   default=[-10.0, -5.0, 0.0, 5.0, 10.0, 15.0],
+                   help="P_T values [dBm] ('a,b' or 'a b')")
     p.add_argument("--pi-min", type=at.positive_float, default=1.0,
                    help="smallest Pi on the grid (m^2)")
     p.add_argument("--pi-max", type=at.positive_float, default=1e4,
@@ -108,9 +109,11 @@ FIGURES = {"ascc-front": (front_arguments, front_run)}
 # ----------------------------------------------------------------------------- ascc-3 / ascc-4
 def _grid_arguments(p: argparse.ArgumentParser, out: str) -> None:
     _common(p, out)
-    p.add_argument("--pt-dbm", default=None, help="comma-separated P_T (dBm); default: the "
-                   "scenario file's [ascc] pt_dbm")
-    p.add_argument("--abr", default=None, help="comma-separated ABR; default: [ascc] abr")
+    p.add_argument("--pt-dbm", **at.list_of(at.finite_float), default=None,
+                   help="P_T values [dBm] ('a,b' or 'a b'); default: the scenario file's "
+                        "[ascc] pt_dbm")
+    p.add_argument("--abr", **at.list_of(at.positive_float), default=None,
+                   help="ABR values ('a,b' or 'a b'); default: [ascc] abr")
     p.add_argument("--pi", type=at.positive_float, default=None,
                    help="HCRB limit (m^2); default: [ascc]")
     p.add_argument("--method", default="paper", help="paper or sdr")
@@ -129,11 +132,17 @@ def _grid_arguments(p: argparse.ArgumentParser, out: str) -> None:
 
 def _grid_inputs(args: argparse.Namespace) -> dict:
     """The grid's inputs, checked before anything is written (``--out`` or ``--grid``)."""
-    from optim.ascc.inputs import figure_defaults, float_list, load_distortion, load_scenario
+    from optim.ascc.inputs import (
+        DEFAULT_SCENARIO,
+        figure_defaults,
+        float_list,
+        load_distortion,
+        load_scenario,
+    )
     from scripts.guards import check_farfield, check_power_dbm
 
     scn = load_scenario(args.scenario)
-    d = figure_defaults(args.scenario)
+    d = figure_defaults(args.scenario or DEFAULT_SCENARIO)
     pts = check_power_dbm(float_list(args.pt_dbm if args.pt_dbm is not None
                                      else d.get("pt_dbm", []), "pt-dbm"))
     abrs = float_list(args.abr if args.abr is not None else d.get("abr", []), "abr",

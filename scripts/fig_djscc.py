@@ -33,10 +33,11 @@ QUICK = {"sinr_db": "-5,20", "max_images": 1, "crop": 64, "trials": 1}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--abr", default="0.1", help="comma-separated ABR (channel uses per source "
-                   "dimension); each is served by the DJSCC models of the nearest c/96")
-    p.add_argument("--sinr-db", default=None,
-                   help=f"comma-separated SINRs in dB (default {DEFAULT_SINRS})")
+    p.add_argument("--abr", **at.list_of(at.positive_float), default=[0.1],
+                   help="ABR values ('a,b' or 'a b'; channel uses per source dimension); each "
+                        "is served by the DJSCC models of the nearest c/96")
+    p.add_argument("--sinr-db", **at.list_of(at.finite_float), default=None,
+                   help=f"SINRs [dB] ('a,b' or 'a b'; default {DEFAULT_SINRS})")
     p.add_argument("--split", default="test", choices=("train", "val", "test", "all"),
                    help="shipped photos (default test: held out from training and fits)")
     p.add_argument("--max-images", type=at.positive_int, default=8, help="first N photos")

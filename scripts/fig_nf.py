@@ -181,7 +181,7 @@ def run_fig6(args: argparse.Namespace) -> None:
 
 def _args5(p: argparse.ArgumentParser) -> None:
     _common(p)
-    p.add_argument("--ranges", type=float, nargs="+", default=[0.02, 0.05, 0.1],
+    p.add_argument("--ranges", **at.list_of(at.positive_float), default=[0.02, 0.05, 0.1],
                    help="movable ranges sqrt(C_i), m")
 
 

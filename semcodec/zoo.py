@@ -10,8 +10,11 @@ ladder.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from compressai.models import ScaleHyperprior
+if TYPE_CHECKING:  # compressai (torch) is imported when a model is built, so the
+    # presets are readable without it (``issc --help`` lists them)
+    from compressai.models import ScaleHyperprior
 
 #: Preset name -> constructor arguments (N: hidden channels, M: latent channels).
 PRESETS: dict[str, dict[str, int]] = {
@@ -39,6 +42,8 @@ def check_lambda(lmbda: float) -> float:
 
 def build_model(preset: str = "compact") -> ScaleHyperprior:
     """A fresh (untrained) scale-hyperprior codec of the given preset."""
+    from compressai.models import ScaleHyperprior
+
     return ScaleHyperprior(**PRESETS[check_preset(preset)])
 
 
