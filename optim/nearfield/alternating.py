@@ -132,6 +132,35 @@ def design_metrics(scn: NFScenario, pos: np.ndarray, W: np.ndarray, Rx: np.ndarr
     return out
 
 
+def extraction_start(scn: NFScenario, semantic: bool, rho_method: str,
+                     rho_lb: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """Where both NF methods start the extraction ratios and CPU frequencies.
+
+    Returns ``(rho_lb (K,), f (L,) Hz, P_process W, rho (K,))``: the per-user lower bounds
+    (NF eq. (19); ones without semantics), f at the latency limit (NF eq. (26)), its
+    processing power, and rho from sub-problem 3 with the CRB's minimum sensing power
+    reserved. Raises :class:`.feasibility.InfeasibleError` when (28) has no feasible point.
+    """
+    K = scn.K
+    if semantic:
+        lb = user_rho_lb(scn, rho_method) if rho_lb is None else np.asarray(rho_lb, float)
+        if lb.shape != (K,):
+            raise ValueError(f"rho_lb shape={lb.shape} is invalid: need ({K},)")
+    else:
+        lb = np.ones(K)
+    f_min = np.full(scn.L, scn.min_cpu_frequency())
+    p_proc = float(scn.processing_power(torch.as_tensor(f_min)).sum())
+    precheck(scn, np.ones(K))  # with no computing power at all
+    if semantic:
+        rho = solve_extraction(lb, scn.nu, scn.power_budget_w - p_proc
+                               - min_sensing_power(scn)).rho
+    else:
+        rho = lb.copy()
+    precheck(scn, rho)
+    return lb, f_min, p_proc, rho
+
+
 def optimise(scn: NFScenario, options: NFOptions | None = None, seed: int = 0,
              rho_lb: np.ndarray | None = None,
              progress: Callable[[dict[str, Any]], None] | None = None) -> NFRun:
@@ -157,22 +186,7 @@ def _optimise(scn: NFScenario, options: NFOptions | None = None, seed: int = 0,
     opt = options or NFOptions()
     rng = np.random.default_rng(seed)
     strategy = opt.positions if scn.movable else "fixed"
-    K = scn.K
-    if opt.semantic:
-        lb = user_rho_lb(scn, opt.rho_method) if rho_lb is None else np.asarray(rho_lb, float)
-        if lb.shape != (K,):
-            raise ValueError(f"rho_lb shape={lb.shape} is invalid: need ({K},)")
-    else:
-        lb = np.ones(K)
-    f_min = np.full(scn.L, scn.min_cpu_frequency())
-    p_proc = float(scn.processing_power(torch.as_tensor(f_min)).sum())
-    precheck(scn, np.ones(K))  # with no computing power at all
-    if opt.semantic:
-        rho = solve_extraction(lb, scn.nu, scn.power_budget_w - p_proc
-                               - min_sensing_power(scn)).rho
-    else:
-        rho = lb.copy()
-    precheck(scn, rho)
+    lb, f_min, p_proc, rho = extraction_start(scn, opt.semantic, opt.rho_method, rho_lb)
     pos = scn.tx_nominal().numpy()
     W, Rx = initial_design(scn, pos, rho)
     f = f_min

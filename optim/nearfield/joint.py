@@ -56,11 +56,10 @@ from linksim.nearfield import NFScenario
 from linksim.nearfield.sensing import inverse_trace_torch, psd_sqrt
 from linksim.solver_policy import count_solves
 
-from .alternating import NFRun, design_metrics, user_rho_lb
+from .alternating import NFRun, design_metrics, extraction_start
 from .beamforming_sca import BeamformingSDP, channels_np, solve_beamforming
 from .design import NFDesign
-from .extraction import solve_extraction
-from .feasibility import min_sensing_power, precheck, verify_design
+from .feasibility import verify_design
 from .objective import margins_np, margins_torch
 
 DT = torch.float64
@@ -320,19 +319,7 @@ def _optimise_joint(scn: NFScenario, opt: JointOptions, seed: int,
                     rho_lb: np.ndarray | None,
                     progress: Callable[[dict[str, Any]], None] | None,
                     warm_starts: list[Any]) -> NFRun:
-    K = scn.K
-    if opt.semantic:
-        lb = user_rho_lb(scn, opt.rho_method) if rho_lb is None else np.asarray(rho_lb, float)
-        if lb.shape != (K,):
-            raise ValueError(f"rho_lb shape={lb.shape} is invalid: need ({K},)")
-    else:
-        lb = np.ones(K)
-    f = np.full(scn.L, scn.min_cpu_frequency())
-    p_proc = float(scn.processing_power(torch.as_tensor(f)).sum())
-    precheck(scn, np.ones(K))
-    rho = (solve_extraction(lb, scn.nu, scn.power_budget_w - p_proc
-                            - min_sensing_power(scn)).rho if opt.semantic else lb.copy())
-    precheck(scn, rho)
+    lb, f, p_proc, rho = extraction_start(scn, opt.semantic, opt.rho_method, rho_lb)
     p_comp = float(scn.semantic_computing_power(torch.as_tensor(rho)))
     p_tx = (scn.power_budget_w - p_proc - p_comp) * (1 - 1e-9)
     prob = JointProblem(scn, rho, p_tx)
