@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from scripts import argtypes as at
+from semcodec.train_options import add_schedule_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,22 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="seconds kept at the end of the budget: each rate stops at budget - "
                         "margin, a SIGTERM at budget - margin/2 and a SIGKILL at budget - "
                         "margin/4 catch one that does not")
-    p.add_argument("--dataset", default="shipped+extra",
-                   choices=["shipped", "shipped+extra", "cub", "folder"],
-                   help="training data (as issc train)")
-    p.add_argument("--data", default=None, help="dataset root (as issc train)")
-    p.add_argument("--crop", type=at.multiple_of(64), default=256,
-                   help="training crop side [pixels]")
-    p.add_argument("--batch-size", type=at.positive_int, default=16, help="crops per step")
-    p.add_argument("--lr", type=at.positive_float, default=1e-4, help="Adam learning rate")
-    p.add_argument("--warmup-steps", type=at.nonneg_int, default=300,
-                   help="linear lr warm-up steps (each rate starts from a trained codec)")
-    p.add_argument("--quantizer", default="noise", choices=["noise", "mixed"],
-                   help="training-time quantiser (as issc train)")
-    p.add_argument("--val-every", type=at.positive_int, default=500,
-                   help="steps between validations (the learning curves)")
-    p.add_argument("--ckpt-every", type=at.positive_int, default=5000,
-                   help="steps between saved states, besides --save-every-s")
+    add_schedule_arguments(p, at)
+    # full size from trained codecs: CompressAI's crop and batch, a short warm-up
+    p.set_defaults(dataset="shipped+extra", crop=256, batch_size=16, warmup_steps=300,
+                   ckpt_every=5000)
     p.add_argument("--threads", type=at.positive_int, default=None,
                    help="torch CPU threads per rate (default: CPU cores / rates)")
     p.add_argument("--seed", type=at.nonneg_int, default=0,

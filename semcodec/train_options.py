@@ -40,6 +40,20 @@ def add_training_arguments(p: argparse.ArgumentParser, types: Any = PLAIN_TYPES)
                    help="codec size: " + ", ".join(f"{k} (N={v['N']}, M={v['M']})"
                                                    for k, v in PRESETS.items())
                         + "; with --init from a smaller preset the codec is grown (semcodec.widen)")
+    add_schedule_arguments(p, types)
+    p.add_argument("--seed", type=types.nonneg_int, default=0,
+                   help="seed of the initialisation and the crops")
+    p.add_argument("--device", type=types.device, default=None,
+                   help="cpu, cuda or cuda:N (default: cuda when present)")
+    p.add_argument("--threads", type=types.positive_int, default=None,
+                   help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--out", type=types.out_dir, required=True,
+                   help="output folder (rerun the same to resume)")
+
+
+def add_schedule_arguments(p: argparse.ArgumentParser, types: Any = PLAIN_TYPES) -> None:
+    """The data and schedule options of a training job (also ``issc train-gpu``'s, which
+    changes their defaults with ``set_defaults``)."""
     p.add_argument("--dataset", default="shipped",
                    choices=["shipped", "shipped+extra", "cub", "folder"],
                    help="shipped photos, shipped photos with data/photos_train_extra added to "
@@ -63,14 +77,6 @@ def add_training_arguments(p: argparse.ArgumentParser, types: Any = PLAIN_TYPES)
                    help="steps between validations")
     p.add_argument("--ckpt-every", type=types.positive_int, default=250,
                    help="steps between saved training states")
-    p.add_argument("--seed", type=types.nonneg_int, default=0,
-                   help="seed of the initialisation and the crops")
-    p.add_argument("--device", type=types.device, default=None,
-                   help="cpu, cuda or cuda:N (default: cuda when present)")
-    p.add_argument("--threads", type=types.positive_int, default=None,
-                   help="torch CPU threads (default: torch's choice)")
-    p.add_argument("--out", type=types.out_dir, required=True,
-                   help="output folder (rerun the same to resume)")
 
 
 def add_rate_arguments(p: argparse.ArgumentParser, types: Any = PLAIN_TYPES) -> None:
