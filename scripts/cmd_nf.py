@@ -56,17 +56,20 @@ def plot_positions(scn, pos, path: Path, title: str = "") -> None:
 
     lo, hi = (t.numpy() for t in scn.region_bounds())
     nominal = scn.tx_nominal().numpy()
-    fig, ax = plt.subplots(figsize=(4.6, 4.4))
+    fig, ax = plt.subplots(figsize=(4.6, 4.9))
     for a, b in zip(lo, hi):
         ax.add_patch(Rectangle((a[0] * 1e3, a[1] * 1e3), (b[0] - a[0]) * 1e3,
                                (b[1] - a[1]) * 1e3, fill=False, ec="grey", lw=0.8))
-    ax.plot(nominal[:, 0] * 1e3, nominal[:, 1] * 1e3, "kx", ms=5, label="nominal grid")
-    ax.plot(pos[:, 0] * 1e3, pos[:, 1] * 1e3, "o", color="C3", ms=5, label="optimised")
+    ax.plot(nominal[:, 0] * 1e3, nominal[:, 1] * 1e3, "kx", ms=5, label="nominal position")
+    ax.plot(pos[:, 0] * 1e3, pos[:, 1] * 1e3, "o", color="C3", ms=5, label="optimised position")
+    ax.plot([], [], "s", mfc="none", mec="grey", ms=7, label="movable region C_i")
     ax.set_xlabel("x (mm)")
     ax.set_ylabel("z (mm)")
     ax.set_aspect("equal")
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="upper right")
+    # below the axes: the regions fill the plot, so any corner would cover one of them
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3,
+              frameon=False)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=150)
@@ -118,9 +121,11 @@ def run(args: argparse.Namespace) -> None:
         write_json_atomic(out / "metrics.json", {**run_.metrics,
                                                  "diagnostics": run_.diagnostics})
         d = run_.design
+        how = ("joint method" if d.strategy == "joint"
+               else f"NF Algorithm 2, {d.strategy} positions")
         plot_positions(scn, d.positions, out / "positions.png",
-                       f"{d.strategy}, {'semantic' if d.semantic else 'no semantic'}: "
-                       f"min S_k = {d.min_secrecy:.3f} bit/s/Hz")
+                       f"{how}{'' if d.semantic else ', no semantics'}: "
+                       f"min_k S_k = {d.min_secrecy:.3f} bit/s/Hz")
         meta.update({"method": args.method, "min_secrecy": d.min_secrecy,
                      "feasible": d.constraints["feasible"],
                      "iterations": run_.diagnostics["iterations"]})
