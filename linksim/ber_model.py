@@ -230,11 +230,6 @@ class LDPCTableBERModel(_Common):
     def rc_range(self) -> tuple[float, float]:
         return (float(self.rcs[0]), float(self.rcs[-1]))
 
-    def reach(self) -> list[dict[str, float]]:
-        """Per row: R_c, deepest measured BER used, its SINR (dB), and the eq. (4) gap (dB)."""
-        return [{"rc": r.rc, "ber_min": float(10.0 ** r.y[-1]), "sinr_db_max": float(r.s[-1]),
-                 "shift_db_at_reach": r.shift_db} for r in self.rows]
-
     def _cell(self, rc: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         r = np.asarray(rc, dtype=float)
         lo, hi = self.rc_range

@@ -26,8 +26,9 @@ def main(argv: list[str] | None = None) -> dict:
     import numpy as np
 
     from scripts.runinfo import run_record, write_json_atomic
+    from semcodec.anchors import jpeg_at_bpp
     from semcodec.datasets import shipped_photos
-    from semcodec.evaluate import jpeg_at_bpp, psnr
+    from semcodec.evaluate import psnr
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="runs/jpeg_grid")

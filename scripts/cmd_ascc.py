@@ -110,10 +110,10 @@ def run(args: argparse.Namespace) -> None:
         ladder = load_djscc_ladder(args.djscc_curves)  # refuse before --out is made
         for a in abrs:
             ladder.check_abr(a)
-    bm = None
+    benchmark_model = None
     if args.benchmark_model is not None:
         v = args.benchmark_model
-        bm = int(dm.index(int(v) if v.lstrip("-").isdigit() else v))
+        benchmark_model = int(dm.index(int(v) if v.lstrip("-").isdigit() else v))
     check_engine_args(args)
     check_farfield(scn, solver="ascc" in schemes)
     out = Path(args.out)
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> None:
                     **({"benchmark_codec": "djscc", "djscc_curves": args.djscc_curves}
                        if args.benchmark_codec == "djscc" else {})) as meta:
         rows, designs = run_grid(scn, dm, pts, abrs, pis, out, schemes, args.method,
-                                 args.delta, bm, args.seed, ber_model=args.ber_model,
+                                 args.delta, benchmark_model, args.seed, ber_model=args.ber_model,
                                  engine=args.engine, workers=args.workers,
                                  address=args.address, benchmark_codec=args.benchmark_codec,
                                  djscc_curves=args.djscc_curves)

@@ -15,8 +15,6 @@ import torch
 import torch.nn.functional as F
 from pytorch_msssim import ms_ssim as _ms_ssim
 
-from .anchors import jpeg_at_bpp, jpeg_roundtrip  # noqa: F401  (their home before anchors.py)
-
 PAD_MULTIPLE = 64
 
 

@@ -8,11 +8,11 @@ settings (``context``: ``sweep.json`` without the input paths, plus
   payload file (``out/payloads/...``) and return its clean-decode row;
 - :func:`trial_point` ``{"m", "b", "i", "t"}``: flip the body of that payload
   at rho_b = ``bers[b]`` with the sweep's own generator
-  ``SeedSequence([seed, m, b, i, t])`` (:func:`semcodec.sweep.seed_for`, so the
+  ``SeedSequence([seed, m, b, i, t])`` (:func:`semcodec.sweep_worker.seed_for`, so the
   numbers are those of every earlier release; the engine's per-point seed is
   not used) and return the decode's distortion row.
 
-The maths lives in :class:`semcodec.sweep._SweepHandler`; each worker process
+The maths lives in :class:`semcodec.sweep_worker.SweepHandler`; each worker process
 keeps one handler (models loaded once) for the context it last saw.
 """
 

@@ -76,6 +76,34 @@ def test_paper_method_reaches_the_sdr_bound(pt, pi):
     assert all(b >= a - 1e-9 for a, b in zip(d.trace, d.trace[1:]))  # SINR never falls
 
 
+def test_the_min_hcrb_sdp_is_solved_once_per_point_and_every_solve_is_counted(monkeypatch):
+    """The bound keeps the min-HCRB covariance, and the paper method starts from it."""
+    import optim.ascc.bound as bound_mod
+    import optim.ascc.optimise as optimise_mod
+    from linksim import solver_policy
+
+    mins, solves = [], []
+    real_min, real_solve = bound_mod.min_hcrb, solver_policy.solve
+
+    def counting_min(*a, **k):
+        mins.append(a[1])
+        return real_min(*a, **k)
+
+    def counting_solve(*a, **k):
+        solves.append(k.get("where"))
+        return real_solve(*a, **k)
+
+    monkeypatch.setattr(bound_mod, "min_hcrb", counting_min)
+    monkeypatch.setattr(optimise_mod, "min_hcrb", counting_min)
+    for mod in (bound_mod, optimise_mod, __import__("optim.ascc.beamforming").ascc.beamforming,
+                __import__("optim.ascc.sca_rate").ascc.sca_rate):
+        if hasattr(mod, "solve"):
+            monkeypatch.setattr(mod, "solve", counting_solve)
+    d = optimise_ascc(ASCCProblem(SCN, DM, 0.0, 0.1, 80.0), "paper", delta=0.01)
+    assert len(mins) == 1
+    assert d.extra["solver_calls"] == len(solves) >= 3
+
+
 def test_optimal_distortion_never_increases_with_power_abr_or_pi():
     pts, abrs, pis = [-9.0, -5.0, 0.0], [0.1, 0.2], [300.0, 400.0]
     mse = np.full((3, 2, 2), np.nan)

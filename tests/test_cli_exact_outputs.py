@@ -19,10 +19,11 @@ from PIL import Image
 
 from linksim.farfield import ISSCScenario, covariance
 from scripts.cli import main
+from semcodec.anchors import jpeg_at_bpp
 from semcodec.channel import flip_bits
 from semcodec.checkpoint import load_codec
 from semcodec.datasets import load_image, shipped_photos
-from semcodec.evaluate import jpeg_at_bpp, pad_to_multiple
+from semcodec.evaluate import pad_to_multiple
 from semcodec.ladder import SHIPPED_CODECS, shipped_ladder
 from semcodec.payload import Payload
 from semcodec.robust_decode import RobustDecoder

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 import torch
 
+from semcodec.anchors import jpeg_at_bpp, jpeg_roundtrip
 from semcodec.checkpoint import CheckpointError, load_codec, read_checkpoint, save_checkpoint
 from semcodec.datasets import image_folder
-from semcodec.evaluate import codec_roundtrip, jpeg_at_bpp, jpeg_roundtrip, pad_to_multiple
+from semcodec.evaluate import codec_roundtrip, pad_to_multiple
 from semcodec.train import (
     QUANTIZERS,
     TrainConfig,

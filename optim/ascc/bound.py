@@ -78,6 +78,8 @@ class SINRBound:
         rank_one: ``W_0`` had rank <= 1, so the beams reach the bound (certified).
         eigenvalues: eigenvalues of ``sigma`` (W), descending.
         solver_calls, solve_s: convex solves used and their wall time.
+        min_hcrb: the smallest reachable Tr HCRB at ``P`` and its covariance, solved on the
+            way (kept so the paper method starts from it without solving it again).
     """
 
     sinr: float
@@ -90,6 +92,7 @@ class SINRBound:
     solver_calls: int
     solve_s: float
     extra: dict = field(default_factory=dict)
+    min_hcrb: MinHCRB | None = None
 
     @property
     def sinr_db(self) -> float:
@@ -140,20 +143,23 @@ def min_hcrb(scn: ISSCScenario, power_w: float) -> MinHCRB:
     prob = cp.Problem(cp.Minimize(cp.trace(hc.omega_inv_bound)),
                       [S >> 0, cp.real(cp.trace(S)) <= 1] + hc.constraints)
     t = time.perf_counter()
-    status = solve(prob, lambda: covariance_meets(scn, _psd(S.value) * power_w, power_w, None),
+    status = solve(prob, lambda: covariance_meets(scn, project_psd(S.value) * power_w, power_w,
+                                                  None),
                    where="in the min-HCRB SDP")
     dt = time.perf_counter() - t
     if S.value is None or status not in ACCEPTED:
         raise SolverUnknownError(f"min-HCRB SDP ended with status {prob.status!r}")
-    sigma = _psd(S.value) * power_w
+    sigma = project_psd(S.value) * power_w
     # the certified value is the HCRB of the returned covariance, recomputed exactly
     return MinHCRB(float(scn.hcrb(sigma).trace), sigma, dt)
 
 
 def check_pi_feasible(scn: ISSCScenario, power_w: float, pi_m2: float,
-                      pt_dbm: float | None = None) -> MinHCRB:
-    """Raise :class:`InfeasibleError` if ``Pi`` is below the smallest reachable Tr HCRB."""
-    m = min_hcrb(scn, power_w)
+                      pt_dbm: float | None = None, start: MinHCRB | None = None) -> MinHCRB:
+    """Raise :class:`InfeasibleError` if ``Pi`` is below the smallest reachable Tr HCRB.
+
+    ``start``: that smallest HCRB if already solved at ``power_w`` (else solved here)."""
+    m = start if start is not None else min_hcrb(scn, power_w)
     if pi_m2 < m.value_m2:
         where = f"P_T={pt_dbm:g} dBm" if pt_dbm is not None else f"P_T={power_w:.4g} W"
         raise InfeasibleError(
@@ -164,15 +170,19 @@ def check_pi_feasible(scn: ISSCScenario, power_w: float, pi_m2: float,
 
 def sinr_bound(scn: ISSCScenario, power_w: float, pi_m2: float,
                rng: np.random.Generator | None = None, n_random: int = 200,
-               pt_dbm: float | None = None) -> SINRBound:
+               pt_dbm: float | None = None, start: MinHCRB | None = None) -> SINRBound:
     """Largest CRE SINR under Tr HCRB <= Pi and Tr Sigma <= P by SDR (module docstring).
+
+    ``start``: :func:`min_hcrb` at ``power_w`` if the caller has solved it (reused, and
+    returned in :attr:`SINRBound.min_hcrb`); ``solver_calls`` counts the solves made here.
 
     Raises:
         InfeasibleError: ``Pi`` below the smallest reachable Tr HCRB (message states it).
         SolverUnknownError: the solver failed (the point is unknown, not infeasible).
     """
     t0 = time.perf_counter()
-    m = check_pi_feasible(scn, power_w, pi_m2, pt_dbm)
+    m = check_pi_feasible(scn, power_w, pi_m2, pt_dbm, start)
+    own = 0 if start is not None else 1  # solves of the min-HCRB SDP made here
     n = scn.n_t
     # If all power on h_c (maximum-ratio transmission) already meets Pi, it is the exact
     # optimum: gamma <= P ||h||^2 / sigma_n^2 for every design. No SDP, no solver tolerance.
@@ -181,8 +191,8 @@ def sinr_bound(scn: ISSCScenario, power_w: float, pi_m2: float,
     if scn.hcrb(mrt).trace <= pi_m2:
         snr = power_w * float(np.linalg.norm(scn.h_c) ** 2) / scn.noise_cre_w
         return SINRBound(snr, mrt, math.sqrt(power_w) * u, np.zeros(n, complex), snr, True,
-                         np.sort(np.linalg.eigvalsh(mrt))[::-1], 1,
-                         time.perf_counter() - t0, {"min_hcrb_m2": m.value_m2, "mrt": True})
+                         np.sort(np.linalg.eigvalsh(mrt))[::-1], own,
+                         time.perf_counter() - t0, {"min_hcrb_m2": m.value_m2, "mrt": True}, m)
     S = cp.Variable((n, n), hermitian=True)
     fim = fim_cvxpy(scn, S, power_w, math.sqrt(pi_m2))
     hc = hcrb_constraints_cvxpy(fim, pi_m2)
@@ -190,12 +200,13 @@ def sinr_bound(scn: ISSCScenario, power_w: float, pi_m2: float,
     gain = comm_gain_matrix(scn) / float(np.linalg.norm(scn.h_c) ** 2)
     prob = cp.Problem(cp.Maximize(cp.real(cp.trace(gain @ S))),
                       [S >> 0, cp.real(cp.trace(S)) <= 1] + hc.constraints)
-    status = solve(prob, lambda: covariance_meets(scn, _psd(S.value) * power_w, power_w, pi_m2),
+    status = solve(prob, lambda: covariance_meets(scn, project_psd(S.value) * power_w, power_w,
+                                                  pi_m2),
                    where="in the SINR-bound SDP")
     if S.value is None or status not in ACCEPTED:
         raise SolverUnknownError(f"SINR-bound SDP ended with status {prob.status!r} at "
                                  f"P={power_w:.4g} W, pi={pi_m2:g} m^2")
-    sigma = _psd(S.value) * power_w
+    sigma = project_psd(S.value) * power_w
     bound = float(np.real(scn.h_c.conj() @ sigma @ scn.h_c)) / scn.noise_cre_w
     # the relaxation's optimum may sit a solver tolerance outside the HCRB limit
     bound = max(bound, float(prob.value) * power_w * float(np.linalg.norm(scn.h_c) ** 2)
@@ -203,8 +214,8 @@ def sinr_bound(scn: ISSCScenario, power_w: float, pi_m2: float,
     w_c, w_0, rank_one, info = beams_from_covariance(scn, sigma, pi_m2, rng, n_random)
     ach = float(scn.sinr(w_c, w_0))
     ev = np.sort(np.linalg.eigvalsh(sigma))[::-1]
-    return SINRBound(bound, sigma, w_c, w_0, ach, rank_one, ev, 2, time.perf_counter() - t0,
-                     {"min_hcrb_m2": m.value_m2, **info})
+    return SINRBound(bound, sigma, w_c, w_0, ach, rank_one, ev, own + 1,
+                     time.perf_counter() - t0, {"min_hcrb_m2": m.value_m2, **info}, m)
 
 
 def beams_from_covariance(scn: ISSCScenario, sigma: np.ndarray, pi_m2: float,
@@ -280,7 +291,7 @@ def sinr_bound_bisection(scn: ISSCScenario, power_w: float, pi_m2: float,
         prob = cp.Problem(cp.Minimize(0), cons)
 
         def recheck(wc=wc, w0=w0, gam=gam) -> bool:
-            c, z = _psd(wc.value), _psd(w0.value)
+            c, z = project_psd(wc.value), project_psd(w0.value)
             g_c, g_0 = (float(np.real(np.trace(gain @ x))) for x in (c, z))
             return (g_c >= gam * (g_0 + 1.0) * (1 - RECHECK_TOL)
                     and covariance_meets(scn, (c + z) * power_w, power_w, pi_m2))
@@ -296,8 +307,9 @@ def sinr_bound_bisection(scn: ISSCScenario, power_w: float, pi_m2: float,
     return 10 ** (lo_db / 10), calls
 
 
-def _psd(s: np.ndarray) -> np.ndarray:
-    """Hermitian part with negative eigenvalues (solver noise) clipped to 0."""
+def project_psd(s: np.ndarray) -> np.ndarray:
+    """The nearest PSD matrix (Frobenius) to a solver's Hermitian variable: its Hermitian part
+    with negative eigenvalues (solver noise) clipped to 0. The one PSD projection of ASCC."""
     s = 0.5 * (s + s.conj().T)
     lam, v = np.linalg.eigh(s)
     return (v * np.clip(lam, 0.0, None)) @ v.conj().T

@@ -124,7 +124,7 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
         if "benchmark" in schemes:
             for a in abrs:
                 ladder.check_abr(a)
-    bm = make_ber_model(ber_model, scn.blocklength)
+    ber_law = make_ber_model(ber_model, scn.blocklength)
     pis = [float(p) for p in (pi_m2 if isinstance(pi_m2, (list, tuple)) else [pi_m2])]
     for p in pis:
         if not (math.isfinite(p) and p > 0):
@@ -134,8 +134,8 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     djscc_sha = ladder.sha256 if ladder is not None else None
-    cfg = config_hash(scn, dm, delta, benchmark_model, bm.name, djscc_sha)
-    parts = _config_parts(scn, dm, delta, benchmark_model, bm.name, seed)
+    cfg = config_hash(scn, dm, delta, benchmark_model, ber_law.name, djscc_sha)
+    parts = _config_parts(scn, dm, delta, benchmark_model, ber_law.name, seed)
     if ladder is not None:  # a digital benchmark adds nothing, so older folders resume
         parts["djscc_curves_sha256"] = djscc_sha
     rows, designs = _open_run(out, cfg, parts)
@@ -152,7 +152,7 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
         if eng is not engine:
             eng.close()
         return rows, designs
-    context = grid_context(scn, dm, delta, benchmark_model, bm.name, method,
+    context = grid_context(scn, dm, delta, benchmark_model, ber_law.name, method,
                            None if ladder is None else str(ladder.path))
     tasks = []
     for s, pt, abr, pi in todo:
@@ -164,7 +164,7 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
     bar = tqdm(total=len(tasks), desc="ASCC points", disable=not progress)
     try:
         for task, oc in eng.imap_unordered(WORKER, context, tasks):
-            finished[task.key] = _outcome_rows(task.point, oc, bm.name)
+            finished[task.key] = _outcome_rows(task.point, oc, ber_law.name)
             new = [finished[k] for k in sorted(finished, key=order.__getitem__)]
             _write(out, rows + [r for rr, _ in new for r in rr],
                    designs + [d for _, dd in new for d in dd], cfg)
@@ -351,12 +351,12 @@ def _rate_checks(designs: list[LinkDesign], dm: DistortionModel) -> dict[str, fl
         cap = math.log2(1 + sinr)
         if d.ber_model != "fbl":  # the table model's SCA against a dense search on it
             key = (d.ber_model, d.blocklength)
-            bm = models.setdefault(key, make_ber_model(*key))
-            lo, hi = max(rc_min, bm.rc_range[0]), min(cap, bm.rc_range[1])
+            ber_law = models.setdefault(key, make_ber_model(*key))
+            lo, hi = max(rc_min, ber_law.rc_range[0]), min(cap, ber_law.rc_range[1])
             if lo > hi:
                 continue
-            _, f_dense = dense_rate_search_table(sinr, lo, hi, params, bm)
-            x = min(float(bm.log10_ber(d.rc, sinr)), math.log10(0.5))
+            _, f_dense = dense_rate_search_table(sinr, lo, hi, params, ber_law)
+            x = min(float(ber_law.log10_ber(d.rc, sinr)), math.log10(0.5))
             worst_sca = max(worst_sca, float(log10_mse_at(params, x)) - f_dense)
             continue
         if rc_min > cap:

@@ -56,8 +56,9 @@ def _inputs(context: dict[str, Any]) -> tuple[ISSCScenario, DistortionModel, Any
 
         _CACHE.clear()
         scn = ISSCScenario.from_dict(context["scenario"])
-        bm = make_ber_model(context["ber_model"], scn.blocklength)
-        _CACHE[key] = (scn, DistortionModel(context["fits"]), None if bm.name == "fbl" else bm)
+        ber_law = make_ber_model(context["ber_model"], scn.blocklength)
+        _CACHE[key] = (scn, DistortionModel(context["fits"]),
+                       None if ber_law.name == "fbl" else ber_law)
     return _CACHE[key]
 
 
@@ -79,7 +80,7 @@ def solve_grid_point(point: dict[str, Any], seed: int, context: dict[str, Any]
 
 def _solve_grid_point(point: dict[str, Any], seed: int, context: dict[str, Any]
                       ) -> dict[str, Any]:
-    scn, dm, bm = _inputs(context)
+    scn, dm, ber_law = _inputs(context)
     try:
         if point["scheme"] == "benchmark" and context.get("djscc_curves"):
             d = solve_djscc_benchmark(scn, dm, float(point["pt_dbm"]), float(point["abr"]),
@@ -89,7 +90,7 @@ def _solve_grid_point(point: dict[str, Any], seed: int, context: dict[str, Any]
         (d,) = solve_point(scn, dm, float(point["pt_dbm"]), float(point["abr"]),
                            float(point["pi"]), (point["scheme"],), context["method"],
                            context["delta"], context["benchmark_model"],
-                           np.random.default_rng(seed), bm)
+                           np.random.default_rng(seed), ber_law)
     except (InfeasibleError, SolverUnknownError) as e:
         return {"outcome": "infeasible" if isinstance(e, InfeasibleError) else "unknown",
                 "message": str(e)}
@@ -145,7 +146,7 @@ def front_point(point: dict[str, Any], seed: int, context: dict[str, Any]) -> di
            "sinr_bound_db": math.nan, "rank_one": "", "bound_status": "infeasible"}
     if pi >= m.value_m2:
         try:
-            b = sinr_bound(scn, P, pi, np.random.default_rng(context["seed"]))
+            b = sinr_bound(scn, P, pi, np.random.default_rng(context["seed"]), start=m)
             row.update(sinr_bound_db=b.sinr_db, rank_one=b.rank_one,
                        bound_status="binding" if b.sinr_db < snr - 1e-3 else "free")
         except SolverUnknownError:

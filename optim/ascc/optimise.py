@@ -29,7 +29,15 @@ from linksim.solver_policy import ACCEPTED, solve
 
 from .beamforming import PI_MARGIN, fp_sca_beamforming, split_covariance
 from .benchmark import benchmark_beams, default_model
-from .bound import RECHECK_TOL, SOLVER, SINRBound, covariance_meets, min_hcrb, sinr_bound
+from .bound import (
+    RECHECK_TOL,
+    SOLVER,
+    SINRBound,
+    covariance_meets,
+    min_hcrb,
+    project_psd,
+    sinr_bound,
+)
 from .design import ConstraintValue, LinkDesign
 from .errors import InfeasibleError, SolverUnknownError
 from .problem import ASCCProblem
@@ -113,17 +121,21 @@ def optimise_ascc(prob: ASCCProblem, method: str = "paper", delta: float = 0.01,
         raise ValueError(f"delta={delta!r} is invalid: must be finite and >= 0")
     t0 = time.perf_counter()
     scn, P = prob.scenario, prob.power_w
+    calls = 0
     if bound is None:
         bound = sinr_bound(scn, P, prob.pi_m2, rng, pt_dbm=prob.pt_dbm)
-    calls = 0
+        calls += bound.solver_calls
+    elif method == "sdr":
+        calls += bound.solver_calls
     if method == "sdr":
         w_c, w_0 = bound.w_c, bound.w_0
         beam_trace = [10 * math.log10(bound.achieved_sinr)]
-        calls += bound.solver_calls
         beam_info: dict[str, Any] = {"rank_one": bound.rank_one}
     else:
-        start = min_hcrb(scn, P)
-        calls += 1
+        start = bound.min_hcrb  # solved once per point, by the bound
+        if start is None:
+            start = min_hcrb(scn, P)
+            calls += 1
         wc0, w00 = split_covariance(scn, start.sigma)
         br = fp_sca_beamforming(scn, P, prob.pi_m2, wc0, w00, beam_tol, beam_max_iter)
         calls += br.solver_calls
@@ -146,6 +158,7 @@ def optimise_ascc(prob: ASCCProblem, method: str = "paper", delta: float = 0.01,
     # what the bound's SINR would give (best model and R_c there): the gap in MS-SSIM
     try:
         rb = best_rates(prob, bound.sinr, rate_tol, rate_max_iter)
+        calls += sum(r.solver_calls for r in rb.values())
         gb = select_model(prob, bound.sinr, rb)
         at_bound = prob.predict(gb, bound.sinr, rb[gb].rc)
         stage1["msssim_at_bound"] = at_bound["msssim"]
@@ -154,9 +167,9 @@ def optimise_ascc(prob: ASCCProblem, method: str = "paper", delta: float = 0.01,
         pass
     if delta > 0:
         out = second_stage(prob, g, rc, sinr, delta)
+        calls += 1  # its one SDP, whether or not it improved on the first stage
         if out is not None:
             w_c, w_0 = out[0], out[1]
-            calls += 1
     return _design(prob, "ascc", method, g, rc, w_c, w_0, t0, sinr_bound_db=bound.sinr_db,
                    iterations=1, trace=beam_trace,
                    extra={"solver_calls": calls, "trace_units": "CRE SINR (dB) per beamforming "
@@ -210,9 +223,7 @@ def second_stage(prob: ASCCProblem, model: int, rc: float, sinr: float,
         return None  # no certified improvement: the first-stage beams are kept
     if S.value is None or status not in ACCEPTED:
         return None
-    sig = 0.5 * (S.value + S.value.conj().T) * P
-    lam, v = np.linalg.eigh(sig)
-    sig = (v * np.clip(lam, 0, None)) @ v.conj().T
+    sig = project_psd(S.value) * P
     w_c, w_0 = split_covariance(scn, sig)
     nrm = math.sqrt(float(np.sum(np.abs(w_c) ** 2 + np.abs(w_0) ** 2)) / P)
     if nrm > 1:

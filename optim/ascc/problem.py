@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from linksim.ber_model import BERModel
 from linksim.farfield import ISSCScenario, fbl
 from linksim.units import dbm_to_watt
 from semcodec.distortion_model import DistortionModel, source_dimensions
@@ -49,7 +49,7 @@ class ASCCProblem:
     pt_dbm: float
     abr: float
     pi_m2: float
-    ber_model: Any = None
+    ber_model: BERModel | None = None
 
     def __post_init__(self) -> None:
         if not (isinstance(self.pt_dbm, (int, float)) and math.isfinite(self.pt_dbm)):

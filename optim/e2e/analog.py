@@ -33,7 +33,7 @@ ANALOG_CHANNEL = "analog"
 #: every channel name of a results.csv, in the order rows are sorted and seeds are drawn
 CHANNEL_ORDER = (*CHANNELS, ANALOG_CHANNEL)
 #: the DJSCC encoder halves H and W twice; a multiple of 8 also keeps the symbol count even
-PAD_MULTIPLE = 8
+DJSCC_PAD_MULTIPLE = 8
 
 
 def design_channels(des: LinkDesign, channels: Sequence[str]) -> tuple[str, ...]:
@@ -132,11 +132,11 @@ def check_analog(d: int, des: LinkDesign) -> None:
 
 
 def _pad(img: Any) -> tuple[Any, int, int]:
-    """(1, 3, H', W') replicate-padded to multiples of :data:`PAD_MULTIPLE`, and (H, W)."""
+    """(1, 3, H', W') replicate-padded to multiples of :data:`DJSCC_PAD_MULTIPLE`, and (H, W)."""
     import torch.nn.functional as F
 
     h, w = img.shape[-2:]
-    ph, pw = (-h) % PAD_MULTIPLE, (-w) % PAD_MULTIPLE
+    ph, pw = (-h) % DJSCC_PAD_MULTIPLE, (-w) % DJSCC_PAD_MULTIPLE
     x = img.unsqueeze(0)
     if ph or pw:
         x = F.pad(x, (0, pw, 0, ph), mode="replicate")

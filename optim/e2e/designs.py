@@ -87,9 +87,10 @@ def best_digital_at(sinr_db: float, abr: float, ber_model: str = "ldpc",
     from ..ascc.problem import ASCCProblem
 
     dist = distortion or DistortionModel.from_json()
-    bm = make_ber_model(ber_model, blocklength)
+    ber_law = make_ber_model(ber_model, blocklength)
     scn = load_scenario()
-    prob = ASCCProblem(scn, dist, 0.0, float(abr), 1.0, None if bm.name == "fbl" else bm)
+    prob = ASCCProblem(scn, dist, 0.0, float(abr), 1.0,
+                       None if ber_law.name == "fbl" else ber_law)
     sinr = 10.0 ** (float(sinr_db) / 10.0)
     try:
         rates = best_rates(prob, sinr)
@@ -100,11 +101,11 @@ def best_digital_at(sinr_db: float, abr: float, ber_model: str = "ldpc",
         cand = [g for g, (lo, hi) in lo_hi.items() if lo <= hi]
         if not cand:
             raise ValueError(f"abr={abr:g} is invalid for the digital ladder under the "
-                             f"{bm.name} BER model: no codec's R_c fits its table "
-                             f"{bm.rc_range}") from None
+                             f"{ber_law.name} BER model: no codec's R_c fits its table "
+                             f"{ber_law.rc_range}") from None
         g = min(cand, key=lambda k: (prob.predict(k, sinr, lo_hi[k][0])["mse"], k))
         rc = float(lo_hi[g][0])
     name = dist.names[g]
-    return design_at(name, rc, float(sinr_db), bm.name, dist,
+    return design_at(name, rc, float(sinr_db), ber_law.name, dist,
                      (ladder_sha256 or {}).get(name, ""), scheme="ascc", abr=float(abr),
                      blocklength=blocklength)

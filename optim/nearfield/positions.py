@@ -28,7 +28,6 @@ grid; the box is each region C_i (NF eq. (28g)); the centre element u_0 never mo
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -342,7 +341,3 @@ def check_armijo(step: dict) -> bool:
     """The recorded line-search step satisfies Armijo (for tests and audits)."""
     return step["ascent"] > 0 and step["g_new"] >= step["g_old"] + step["c1"] * step["ascent"]
 
-
-def softmin_gap_bound(K: int, L: int, temperature: float) -> float:
-    """min m - g(u) <= T ln(K L)."""
-    return temperature * math.log(K * L)

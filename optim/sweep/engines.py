@@ -163,7 +163,7 @@ def _local_factory() -> Callable[[tuple[str, Any, Task]], Outcome]:
 class LocalEngine(Engine):
     """Spawned worker processes on this machine (``workers`` of them, one thread each).
 
-    Built on :class:`semcodec.robust_decode.IsolatedPool`: a worker that dies
+    Built on :class:`semcodec.isolated_pool.IsolatedPool`: a worker that dies
     (a segfault in native code) or hangs past ``timeout_s`` is killed and
     restarted, and only its point is lost (recorded as ``crash``/``timeout``).
     The context goes to the worker with each point (a pipe copy).

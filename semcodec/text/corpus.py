@@ -101,10 +101,6 @@ class Corpus:
     train: tuple[Sentence, ...]
     heldout: tuple[Sentence, ...]
 
-    @property
-    def n_tokens(self) -> int:
-        return sum(len(s) for s in self.train) + sum(len(s) for s in self.heldout)
-
 
 def split_tagged_token(token: str) -> tuple[str, str]:
     """``"Atlanta's/np$"`` -> ``("Atlanta's", "NP$")``; the tag follows the last ``/``."""
