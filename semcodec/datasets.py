@@ -17,12 +17,14 @@ import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
+from .shipped_data import shipped_path
+
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm")
 
 #: The photos shipped with the product (data/photos: files, split.csv, ATTRIBUTION.csv).
-SHIPPED_PHOTOS = Path(__file__).resolve().parent.parent / "data" / "photos"
+SHIPPED_PHOTOS = shipped_path("photos")
 #: More real training photos (data/photos_train_extra: files, ATTRIBUTION.csv, LICENSES/).
-EXTRA_TRAIN_PHOTOS = Path(__file__).resolve().parent.parent / "data" / "photos_train_extra"
+EXTRA_TRAIN_PHOTOS = shipped_path("photos_train_extra")  # in the repository only
 
 
 class ImageReadError(ValueError):

@@ -32,11 +32,12 @@ from .datasets import (
     image_folder,
     shipped_photos,
 )
+from .shipped_data import shipped_path
 from .train import TrainConfig, Trainer, stop_signals_handled
 from .zoo import PRESETS
 
 #: Where the shipped default ladder lives (one ``q<i>.ckpt`` per rate + ``ladder.json``).
-SHIPPED_CODECS = Path(__file__).resolve().parent.parent / "data" / "codecs" / "compact"
+SHIPPED_CODECS = shipped_path("codecs/compact")
 
 
 def make_datasets(dataset: str, root: str | None, crop: int, seed: int,

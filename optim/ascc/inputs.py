@@ -17,11 +17,11 @@ from pydantic import Field
 from linksim.farfield import ISSCScenario
 from linksim.farfield.scenario_schema import read_toml
 from linksim.schema import StrictModel, check, markdown_table
+from linksim.shipped_data import shipped_path
 from semcodec.distortion_model import SHIPPED_FITS, DistortionModel
 
-DATA = Path(__file__).resolve().parents[2] / "data"
 #: the calibrated scenario for the ASCC optimiser and its figures
-DEFAULT_SCENARIO = DATA / "scenarios" / "issc_ascc.toml"
+DEFAULT_SCENARIO = shipped_path("scenarios/issc_ascc.toml")
 #: the tables of an ASCC scenario file besides [issc]
 _TABLES = ("ascc",)
 
