@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
-from .shipped_data import shipped_path
+from .shipped_data import require_shipped, shipped_path
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm")
 
@@ -214,6 +214,8 @@ def shipped_photos(split: str = "train", crop_size: int | None = 256, train: boo
     if split not in ("train", "val", "test", "all"):
         raise ValueError(f"split={split!r} is invalid: must be train, val, test or all")
     table = root / "split.csv"
+    if root == SHIPPED_PHOTOS:
+        require_shipped(table)  # a broken install: name the data location
     if not table.is_file():
         raise FileNotFoundError(f"missing split file {table}")
     with open(table, newline="") as f:

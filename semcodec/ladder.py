@@ -32,7 +32,7 @@ from .datasets import (
     image_folder,
     shipped_photos,
 )
-from .shipped_data import shipped_path
+from .shipped_data import require_shipped, shipped_path
 from .train import TrainConfig, Trainer, stop_signals_handled
 from .zoo import PRESETS
 
@@ -436,6 +436,8 @@ def _ladder_files(root: Path) -> list[Path]:
 def shipped_ladder(root: str | os.PathLike = SHIPPED_CODECS) -> list[Path]:
     """Checkpoint paths of a ladder folder (``q1.ckpt`` ...), lowest rate first."""
     root = Path(root)
+    if root == SHIPPED_CODECS:
+        require_shipped(root)  # a broken install: name the data location
     files = _ladder_files(root)
     if not files:
         raise FileNotFoundError(f"no codec checkpoints (q<i>.ckpt) in {root}")
