@@ -1,8 +1,12 @@
-# make install: .venv with torch 2.14.1 + the product (+ Sionna PHY without its deps)
+# make install: .venv with the product, its [phy] and [dev] extras, through uv (pyproject's
+#               [tool.uv] overrides Sionna's numpy>=2.2.6: the product runs on numpy<2)
 # make demo:    the main job on the embedded default -> runs/demo
 # make test:    ruff + pytest (fast suite)
 PY      ?= python3
-VENV    := .venv
+VENV    ?= .venv
+# local wheel folder for torch 2.14.1 (uv does not read pip's config); empty where none
+UV_FIND_LINKS ?= $(firstword $(wildcard /opt/pypi-more/files))
+export UV_FIND_LINKS
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 OUT     ?= runs/demo
@@ -11,11 +15,8 @@ OUT     ?= runs/demo
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q torch==2.14.1 torchvision==0.29.1
-	$(BIN)/pip install -q -e '.[dev]'
-	$(BIN)/pip install -q --no-deps sionna-no-rt==2.2.0
-	$(BIN)/pip install -q h5py importlib-resources
+	$(BIN)/pip install -q uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[phy,dev]'  # [tool.uv]: numpy override
 	touch $(STAMP)
 
 install: $(STAMP)

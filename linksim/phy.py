@@ -74,6 +74,18 @@ def check_code(code_rate: float, bits_per_symbol: int, blocklength: int) -> tupl
     return k, n
 
 
+#: what a user without Sionna is told (the ``[phy]`` extra of pyproject.toml)
+PHY_EXTRA_MESSAGE = ("the 5G LDPC PHY (Sionna) needs the phy extra: uv pip install 'issc[phy]' "
+                     "(README, Install)")
+
+
+class MissingExtraError(ValueError):
+    """An optional part of the product is not installed; the message names the extra.
+
+    A ``ValueError`` so that the ``issc`` verbs print it as one line and exit with status 2.
+    """
+
+
 class LDPCQAMLink:
     """5G LDPC + Gray QAM + AWGN chain for a fixed ``(code_rate, bits_per_symbol, L)``.
 
@@ -82,8 +94,11 @@ class LDPCQAMLink:
 
     def __init__(self, code_rate: float, bits_per_symbol: int = 2, blocklength: int = 256,
                  num_iter: int = 20, device: str = "cpu") -> None:
-        from sionna.phy.fec.ldpc import LDPC5GDecoder, LDPC5GEncoder
-        from sionna.phy.mapping import Constellation, Demapper, Mapper
+        try:
+            from sionna.phy.fec.ldpc import LDPC5GDecoder, LDPC5GEncoder
+            from sionna.phy.mapping import Constellation, Demapper, Mapper
+        except ModuleNotFoundError as exc:
+            raise MissingExtraError(PHY_EXTRA_MESSAGE + f" ({exc.name} is not installed)") from None
 
         self.k, self.n = check_code(code_rate, bits_per_symbol, blocklength)
         self.bits_per_symbol = int(bits_per_symbol)

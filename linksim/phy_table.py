@@ -27,10 +27,11 @@ from pydantic import Field
 
 from .payload_link import MODULATION_RULE, choose_code
 from .schema import StrictModel, check
+from .shipped_data import shipped_path
 
 TABLE_VERSION = 1
 TABLE_KIND = "issc-ldpc-ber-table"
-SHIPPED_TABLE = Path(__file__).resolve().parent.parent / "data" / "phy" / "ldpc_table.json"
+SHIPPED_TABLE = shipped_path("phy/ldpc_table.json")
 DEFAULT_RCS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 POINT_COLUMNS = ("rc", "rc_eff", "k", "n", "bits_per_symbol", "code_rate", "sinr_db", "ber",
                  "bler", "bit_errors", "bits", "block_errors", "blocks")

@@ -99,6 +99,8 @@ def load_codec(path: str | os.PathLike) -> tuple[ScaleHyperprior, dict[str, Any]
                               f"{str(exc).splitlines()[0]}") from exc
     model.eval()
     meta = dict(meta, sha256=obj["sha256"], path=str(path))
+    # kept on the model too, so that encode_image writes the real model id into the header
+    model.checkpoint_meta = meta
     return model, meta
 
 

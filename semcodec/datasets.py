@@ -17,12 +17,14 @@ import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
+from .shipped_data import require_shipped, shipped_path
+
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm")
 
 #: The photos shipped with the product (data/photos: files, split.csv, ATTRIBUTION.csv).
-SHIPPED_PHOTOS = Path(__file__).resolve().parent.parent / "data" / "photos"
+SHIPPED_PHOTOS = shipped_path("photos")
 #: More real training photos (data/photos_train_extra: files, ATTRIBUTION.csv, LICENSES/).
-EXTRA_TRAIN_PHOTOS = Path(__file__).resolve().parent.parent / "data" / "photos_train_extra"
+EXTRA_TRAIN_PHOTOS = shipped_path("photos_train_extra")  # in the repository only
 
 
 class ImageReadError(ValueError):
@@ -212,6 +214,8 @@ def shipped_photos(split: str = "train", crop_size: int | None = 256, train: boo
     if split not in ("train", "val", "test", "all"):
         raise ValueError(f"split={split!r} is invalid: must be train, val, test or all")
     table = root / "split.csv"
+    if root == SHIPPED_PHOTOS:
+        require_shipped(table)  # a broken install: name the data location
     if not table.is_file():
         raise FileNotFoundError(f"missing split file {table}")
     with open(table, newline="") as f:

@@ -34,9 +34,10 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from .atomic_io import write_json_atomic, write_rows_atomic
+from .shipped_data import shipped_path
 
 #: The fits shipped for the shipped codec ladder (``issc fit-scurves`` output, see docs).
-SHIPPED_FITS = Path(__file__).resolve().parent.parent / "data" / "scurves" / "fits.json"
+SHIPPED_FITS = shipped_path("scurves/fits.json")
 
 EQ7 = "log10 D_o = Ds + Dc / (1 + exp(-E1 (log10 rho_b - E2)))  (ASCC eq. (7))"
 MS_SSIM_FORM = "MS-SSIM = S + C / (1 + exp(-E1 (log10 rho_b - E2)))"

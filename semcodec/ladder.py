@@ -32,11 +32,12 @@ from .datasets import (
     image_folder,
     shipped_photos,
 )
+from .shipped_data import require_shipped, shipped_path
 from .train import TrainConfig, Trainer, stop_signals_handled
 from .zoo import PRESETS
 
 #: Where the shipped default ladder lives (one ``q<i>.ckpt`` per rate + ``ladder.json``).
-SHIPPED_CODECS = Path(__file__).resolve().parent.parent / "data" / "codecs" / "compact"
+SHIPPED_CODECS = shipped_path("codecs/compact")
 
 
 def make_datasets(dataset: str, root: str | None, crop: int, seed: int,
@@ -435,6 +436,8 @@ def _ladder_files(root: Path) -> list[Path]:
 def shipped_ladder(root: str | os.PathLike = SHIPPED_CODECS) -> list[Path]:
     """Checkpoint paths of a ladder folder (``q1.ckpt`` ...), lowest rate first."""
     root = Path(root)
+    if root == SHIPPED_CODECS:
+        require_shipped(root)  # a broken install: name the data location
     files = _ladder_files(root)
     if not files:
         raise FileNotFoundError(f"no codec checkpoints (q<i>.ckpt) in {root}")

@@ -207,9 +207,15 @@ def model_sha_bytes(sha256_hex: str | None) -> bytes:
 
 
 @torch.no_grad()
-def encode_image(model: torch.nn.Module, img: torch.Tensor, model_index: int = 0,
-                 model_sha: bytes = b"\0" * 8) -> Payload:
+def encode_image(model: torch.nn.Module, img: torch.Tensor, model_index: int | None = None,
+                 model_sha: bytes | None = None) -> Payload:
     """Code one image (3, H, W) float in [0, 1] into a payload with the real rANS coder.
+
+    The header names the codec: ``model_sha`` (8 bytes) and ``model_index`` (ladder index,
+    1-based; 0 = none) default to those of a model loaded by
+    :func:`semcodec.checkpoint.load_codec` / :func:`semcodec.load_codec`
+    (``model.checkpoint_meta``), so ``issc decode`` finds the codec in the ladder; a model
+    with no checkpoint gets zeros (no id).
 
     Same steps as CompressAI's ``ScaleHyperprior.compress`` (the bytes are
     identical), plus the symbol ranges recorded in the header. The image is
@@ -217,6 +223,11 @@ def encode_image(model: torch.nn.Module, img: torch.Tensor, model_index: int = 0
     """
     if img.dim() != 3 or img.shape[0] != 3:
         raise ValueError(f"image shape={tuple(img.shape)} is invalid: must be (3, H, W)")
+    meta = getattr(model, "checkpoint_meta", None) or {}
+    if model_sha is None:
+        model_sha = model_sha_bytes(meta.get("sha256"))
+    if model_index is None:
+        model_index = int(meta.get("ladder_index", 0))
     h, w = img.shape[-2:]
     x = pad_to_multiple(img[None].float())
     y = model.g_a(x)

@@ -29,9 +29,10 @@ from .fbl import (
     u_log_ber,
 )
 from .hcrb import HCRB, hcrb_from_fim
-from .scenario import ISSCScenario
+from .scenario import CALIBRATED_SCENARIO, ISSCScenario
 
 __all__ = [
+    "CALIBRATED_SCENARIO",
     "HCRB",
     "ISSCScenario",
     "MLEstimator",

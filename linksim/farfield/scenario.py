@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from ..schema import in_file, plain
+from ..shipped_data import require_shipped, shipped_path
 from ..units import dbm_to_watt
 from . import geometry
 from .beams import check_power, covariance  # noqa: F401 - public names, also here
@@ -44,6 +45,9 @@ from .bounds import SensingBoundsMixin
 from .channels import ChannelsMixin
 from .link import LinkMixin
 from .scenario_schema import REFLECTION_MODELS, read_toml, validate_fields  # noqa: F401
+
+#: the scenario file of :meth:`ISSCScenario.calibrated` (the ASCC optimiser's default)
+CALIBRATED_SCENARIO = shipped_path("scenarios/issc_ascc.toml")
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,18 @@ class ISSCScenario(ChannelsMixin, LinkMixin, SensingBoundsMixin):
                                  "d^-eps undefined); valid: distance > 0 m")
 
     # ------------------------------------------------------------ constructors
+    @classmethod
+    def calibrated(cls, **overrides: Any) -> ISSCScenario:
+        """The far-field default of the ASCC optimiser and its figures: the shipped
+        ``scenarios/issc_ascc.toml`` (``reflection_model="path_length"``, P_T 0 dBm), the one
+        reading of the paper's Sec. V in which sensing and SemCom compete
+        (docs/optim_ascc.md, "Calibration"); ``optim.ascc.load_scenario()`` returns it.
+
+        ``ISSCScenario()`` keeps the class defaults: the old two-way reading of ``beta_0``
+        (P_T 20 dBm, ``scenarios/issc_default.toml``), ~120 dB weaker echo.
+        """
+        return cls.from_toml(require_shipped(CALIBRATED_SCENARIO), **overrides)
+
     @classmethod
     def from_toml(cls, path: str | Path, other_tables: tuple[str, ...] = ("ascc",),
                   **overrides: Any) -> ISSCScenario:

@@ -14,14 +14,13 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from linksim.farfield import ISSCScenario
+from linksim.farfield import CALIBRATED_SCENARIO, ISSCScenario
 from linksim.farfield.scenario_schema import read_toml
 from linksim.schema import StrictModel, check, markdown_table
 from semcodec.distortion_model import SHIPPED_FITS, DistortionModel
 
-DATA = Path(__file__).resolve().parents[2] / "data"
 #: the calibrated scenario for the ASCC optimiser and its figures
-DEFAULT_SCENARIO = DATA / "scenarios" / "issc_ascc.toml"
+DEFAULT_SCENARIO = CALIBRATED_SCENARIO
 #: the tables of an ASCC scenario file besides [issc]
 _TABLES = ("ascc",)
 
@@ -53,11 +52,14 @@ def figure_defaults(path: str | os.PathLike = DEFAULT_SCENARIO) -> dict[str, Any
 
 
 def load_scenario(path: str | os.PathLike | None = None) -> ISSCScenario:
-    """Read the ``[issc]`` table (or top-level keys) of a scenario file; its ``[ascc]`` table
+    """Read the ``[issc]`` table (or top-level keys) of a scenario file (default:
+    :meth:`ISSCScenario.calibrated`, the shipped issc_ascc.toml); its ``[ascc]`` table
     is checked too, so a bad figure default is refused before any work. Any other table,
     unknown key or invalid value is refused in one line naming the file and key."""
     path = Path(path) if path is not None else DEFAULT_SCENARIO
     figure_defaults(path)
+    if path == CALIBRATED_SCENARIO:  # the default: the one far-field default of the product
+        return ISSCScenario.calibrated()
     return ISSCScenario.from_toml(path, other_tables=_TABLES)
 
 

@@ -272,7 +272,7 @@ class RayEngine(Engine):
         try:
             import ray
         except ImportError:
-            raise ValueError("engine 'ray' needs the ray package (pip install ray)") from None
+            raise ValueError("engine 'ray' needs the ray extra: pip install 'issc[ray]'") from None
         address = self.address
         if not ray.is_initialized():
             kw: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,

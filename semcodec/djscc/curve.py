@@ -29,10 +29,11 @@ import torch
 from ..atomic_io import write_json_atomic
 from ..distortion_model import fit_scurve, scurve
 from ..evaluate import ms_ssim, mse, psnr_from_mse
+from ..shipped_data import shipped_path
 from .model import DeepJSCC, nearest_c
 
 #: The shipped ladder's fitted curves.
-SHIPPED_CURVES = Path(__file__).resolve().parents[2] / "data" / "djscc" / "curves.json"
+SHIPPED_CURVES = shipped_path("djscc/curves.json")
 CURVE_FORM = "MS-SSIM = S + C / (1 + exp(-E1 (snr_db - E2)))"
 CURVES_VERSION = 1
 

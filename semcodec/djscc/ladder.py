@@ -20,11 +20,12 @@ import numpy as np
 from ..atomic_io import atomic_target, write_csv_atomic
 from ..datasets import shipped_photos
 from ..runinfo import git_commit, run_command
+from ..shipped_data import shipped_path
 from .checkpoint import load_djscc
 from .curve import CURVE_FORM, DJSCCCurve, fit_djscc_curve, measure_djscc, save_djscc_curves
 
 #: Folder of the shipped ladder.
-SHIPPED_DJSCC = Path(__file__).resolve().parents[2] / "data" / "djscc"
+SHIPPED_DJSCC = shipped_path("djscc")
 
 #: Default SNR grid of the curves [dB]: -5 to 25 in 2.5 dB steps.
 SNR_GRID = tuple(float(v) for v in np.arange(-5.0, 25.01, 2.5))

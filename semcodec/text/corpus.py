@@ -36,6 +36,8 @@ from pathlib import Path
 
 from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 
+from ..shipped_data import shipped_path
+
 # NLTK's category names for the Brown genres, keyed by the file-name letter.
 BROWN_GENRES: dict[str, str] = {
     "a": "news",
@@ -65,11 +67,12 @@ _TAGGED_TOKEN = re.compile(r"^\S+/[^\s/]+$")
 
 
 def default_data_dir() -> Path:
-    """``data/text`` of the checkout (override with the ``ISSC_TEXT_DATA`` variable)."""
+    """``text/`` of the shipped data (:mod:`semcodec.shipped_data`); the ``ISSC_TEXT_DATA``
+    variable overrides it."""
     env = os.environ.get("ISSC_TEXT_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "data" / "text"
+    return shipped_path("text")
 
 
 @dataclass(frozen=True)
