@@ -1,4 +1,4 @@
-# make install: .venv with the product, its [phy] and [dev] extras, through uv (pyproject's
+# make install: .venv with the product, its [phy], [ray] and [dev] extras, through uv (pyproject's
 #               [tool.uv] overrides Sionna's numpy>=2.2.6: the product runs on numpy<2)
 # make demo:    the main job on the embedded default -> runs/demo
 # make test:    ruff + pytest (fast suite)
@@ -16,7 +16,7 @@ OUT     ?= runs/demo
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q uv
-	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[phy,dev]'  # [tool.uv]: numpy override
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[phy,ray,dev]'  # [tool.uv]: numpy override
 	touch $(STAMP)
 
 install: $(STAMP)
