@@ -17,6 +17,7 @@ from linksim.nearfield import NFScenario
 from linksim.nearfield.sensing import extended_crb, inverse_trace_torch
 from optim.nearfield import NFOptions, optimise, verify_design
 from optim.nearfield.beamforming_sca import channels_np
+from optim.nearfield.design import NFDesign
 from optim.nearfield.joint import (
     JointOptions,
     JointProblem,
@@ -229,3 +230,26 @@ def test_nf_verb_unknown_method_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "newton" in err[0] and "paper" in err[0]
     assert not out.exists()
+
+
+def test_grid_point_runs_the_joint_method_and_fixed_arrays_with_frozen_positions():
+    """NF figure grids with ``optimiser = joint``: fluid points move, fixed arrays do not, and
+    both designs pass the independent check; a method of the other optimiser is refused."""
+    from optim.nearfield.points import nf_point, point_scenario
+
+    ctx = {"scenario": {}, "optimiser": "joint",
+           "options": {"starts": 1, "iterations": 300, "polish": False}}
+    rows = {m: nf_point({"method": m, "sqrt_c_m": 0.05}, 0, ctx)
+            for m in ("joint", "sparse_z")}
+    for m, row in rows.items():
+        d = NFDesign.from_json(json.loads(row["design_json"]))
+        scn = NFScenario(**point_scenario({"method": m, "sqrt_c_m": 0.05}, {}))
+        _verified(scn, type("R", (), {"design": d}))
+        assert d.strategy == "joint" and row["ao_iterations"] == 0
+        assert row["min_secrecy"] == pytest.approx(d.min_secrecy, rel=1e-12)
+        moved = np.abs(d.positions - scn.tx_nominal().numpy()).max()
+        assert (moved > 1e-4) if m == "joint" else (moved == 0.0)
+    with pytest.raises(ValueError, match="method='bfgs' is invalid with optimiser 'joint'"):
+        nf_point({"method": "bfgs"}, 0, ctx)
+    with pytest.raises(ValueError, match="method='joint' is invalid with optimiser 'paper'"):
+        nf_point({"method": "joint"}, 0, {"scenario": {}})

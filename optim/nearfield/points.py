@@ -2,14 +2,18 @@
 
 The sweep engine (:mod:`optim.sweep`) calls :func:`nf_point` as
 ``"optim.nearfield.points:nf_point"`` with a point (JSON-able dict), its seed and a context
-``{"scenario": base NFScenario fields, "options": base NFOptions fields}``.
+``{"scenario": base NFScenario fields, "options": base NFOptions fields}``, or, for the
+joint method (:mod:`optim.nearfield.joint`), ``{"scenario": ..., "optimiser": "joint",
+"options": JointOptions fields}``: then the fluid point method is ``joint`` and every fixed
+array is optimised by the same method with its positions frozen (a method-fair comparison).
 
 Point keys (every one optional except ``method``):
 
 - ``method``: one of :data:`METHODS`: ``bfgs``, ``taylor``, ``random`` (fluid antennas, NF
-  Sec. IV-B and its baselines), ``fixed`` (the same nominal grid, not moving: fixed-position
-  antennas, FPA), ``dense_upa``, ``sparse_x``, ``sparse_z``, ``sparse_upa`` (the fixed arrays
-  of NF Fig. 8: lambda/2 or ``sparse_pitch_m`` pitch per axis, ``region_area_m2 = 0``);
+  Sec. IV-B and its baselines), ``joint`` (fluid antennas, the joint method), ``fixed``
+  (the same nominal grid, not moving: fixed-position antennas, FPA), ``dense_upa``,
+  ``sparse_x``, ``sparse_z``, ``sparse_upa`` (the fixed arrays of NF Fig. 8: lambda/2 or
+  ``sparse_pitch_m`` pitch per axis, ``region_area_m2 = 0``);
 - ``semantic``: bool (False: the paper's "without semantic", rho = 1, no computing power);
 - ``sqrt_c_m``: movable range sqrt(C_i), m (``region_area_m2 = sqrt_c_m**2``; fluid methods);
 - ``n_fa``: number of transmit antennas, a key of :data:`ARRAY_SHAPES` (N_tx x N_tz);
@@ -38,9 +42,13 @@ from .alternating import run_nf
 
 SPEED_OF_LIGHT = 299_792_458.0  # m/s
 
-FLUID = ("bfgs", "taylor", "random")
+#: position methods of NF Algorithm 2 (``optimiser`` paper)
+PAPER_FLUID = ("bfgs", "taylor", "random")
+FLUID = (*PAPER_FLUID, "joint")
 FIXED_ARRAYS = ("fixed", "dense_upa", "sparse_x", "sparse_z", "sparse_upa")
 METHODS = FLUID + FIXED_ARRAYS
+#: how a point is optimised: NF Algorithm 2 (``paper``) or :mod:`optim.nearfield.joint`
+OPTIMISERS = ("paper", "joint")
 
 # N_t -> (N_tx, N_tz): square where possible; 15 = 3 x 5 as in NF Fig. 11.
 ARRAY_SHAPES: dict[int, tuple[int, int]] = {9: (3, 3), 12: (3, 4), 15: (3, 5), 16: (4, 4),
@@ -98,21 +106,35 @@ def point_scenario(point: dict[str, Any], base: dict[str, Any]) -> dict[str, Any
 
 
 def nf_point(point: dict[str, Any], seed: int, context: dict[str, Any]) -> dict[str, Any]:
-    """Run NF Algorithm 2 at one grid point; return the figure's columns and the design.
+    """Optimise one grid point (NF Algorithm 2, or the joint method when
+    ``context["optimiser"] == "joint"``); return the figure's columns and the design.
 
-    ``context``: ``{"scenario": dict of NFScenario fields, "options": dict of NFOptions
-    fields}``. An infeasible point raises (the engine records it with its one-line reason).
+    ``context``: see the module doc. An infeasible point raises (the engine records it with
+    its one-line reason); so does a point method of the other optimiser.
     """
     scn = point_scenario(point, context.get("scenario") or {})
     opts = dict(context.get("options") or {})
     method = point["method"]
-    opts["positions"] = method if method in FLUID else "fixed"
+    optimiser = context.get("optimiser", "paper")
+    if optimiser not in OPTIMISERS:
+        raise ValueError(f"optimiser={optimiser!r} is invalid: must be one of {OPTIMISERS}")
+    if (method == "joint") != (optimiser == "joint") and method in FLUID:
+        raise ValueError(f"method={method!r} is invalid with optimiser {optimiser!r}: the fluid "
+                         f"methods are {PAPER_FLUID if optimiser == 'paper' else ('joint',)}")
     opts["semantic"] = bool(point.get("semantic", True))
-    out = run_nf(scn, opts, seed)
+    if optimiser == "joint":
+        from .joint import JointOptions, optimise_joint
+
+        out = optimise_joint(NFScenario(**scn), JointOptions(**opts), seed).to_dict()
+        iterations = 0  # not an alternation: the Adam iterations are in the design's options
+    else:
+        opts["positions"] = method if method in FLUID else "fixed"
+        out = run_nf(scn, opts, seed)
+        iterations = max((int(r.get("iteration", 0)) for r in out["trace"]), default=0)
     m = out["metrics"]
     return {"min_secrecy": float(m["min_secrecy"]),
             "min_efficiency": float(m["min_efficiency"]),
             "crb_normalised": float(m["crb_normalised"]),
-            "ao_iterations": max((int(r.get("iteration", 0)) for r in out["trace"]), default=0),
+            "ao_iterations": iterations,
             "n_t": int(scn.get("n_tx", 3)) * int(scn.get("n_tz", 3)),
             "design_json": json.dumps(out["design"], sort_keys=True)}
