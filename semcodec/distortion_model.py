@@ -459,6 +459,10 @@ class DistortionModel:
         """(Ds, Dc, E1, E2) of ASCC eq. (7) for one model."""
         return tuple(float(v) for v in self._mse[int(self.index(model))])
 
+    def ms_ssim_params(self, model: int | str) -> tuple[float, float, float, float]:
+        """(S, C, E1, E2) of the MS-SSIM S-curve for one model (C <= 0)."""
+        return tuple(float(v) for v in self._ms[int(self.index(model))])
+
     @staticmethod
     def _x(ber: np.ndarray) -> np.ndarray:
         b = np.asarray(ber, dtype=np.float64)
