@@ -123,9 +123,10 @@ def _grid_arguments(p: argparse.ArgumentParser, out: str, objective: str = "mse"
     p.add_argument("--delta", type=at.nonneg_float, default=0.01,
                    help="second-stage slack (0 = off)")
     p.add_argument("--grid", default=None, help="folder of the (resumable) optimisation grid, "
-                   "shared by ascc-3 and ascc-4 (default: runs/ascc_grid, + _djscc with "
-                   "--benchmark-codec djscc, + _msssim with --objective ms-ssim); a second "
-                   "grid (another objective or delta = 0) goes beside it with a suffix")
+                   "shared by ascc-3 and ascc-4 (default: runs/ascc_grid, or "
+                   "runs/ascc_grid_djscc with --benchmark-codec djscc) for the mse objective; "
+                   "the ms-ssim objective's grid is <grid>_msssim, Fig. 4's delta = 0 grid "
+                   "<grid>_delta0")
     add_engine_args(p, workers=2)
     p.add_argument("--benchmark-codec", default="digital",
                    help="codec of DJSCC-WF-ZF: digital (fixed codec) or djscc (trained deep "
@@ -158,20 +159,14 @@ def _grid_inputs(args: argparse.Namespace) -> dict:
 
 
 def _grid_dir(args: argparse.Namespace, objective: str, delta: float) -> Path:
-    """The grid folder of one (objective, delta): ``--grid`` (or the default name) for the
-    figure's own settings, with a suffix for a second grid beside it."""
+    """The grid folder of one (objective, delta): ``--grid`` (default ``runs/ascc_grid``, +
+    ``_djscc`` with the deep JSCC benchmark) holds the MSE objective at the figure's delta;
+    ``_msssim`` and ``_delta<d>`` suffixes name the others beside it."""
     codec = getattr(args, "benchmark_codec", "digital")
-    own = objective == args.objective and delta == args.delta
-    if args.grid:
-        base = Path(args.grid)
-        if own:
-            return base
-        return base.with_name(base.name + (f"_{objective.replace('-', '')}"
-                                           if objective != args.objective else "")
-                              + (f"_delta{delta:g}" if delta != args.delta else ""))
-    return Path("runs/ascc_grid" + ("_djscc" if codec == "djscc" else "")
-                + ("_msssim" if objective == "ms-ssim" else "")
-                + ("" if own or delta == args.delta else f"_delta{delta:g}"))
+    base = Path(args.grid) if args.grid else Path(
+        "runs/ascc_grid" + ("_djscc" if codec == "djscc" else ""))
+    return base.with_name(base.name + ("_msssim" if objective == "ms-ssim" else "")
+                          + ("" if delta == args.delta else f"_delta{delta:g}"))
 
 
 def _solve_grid(args: argparse.Namespace, inputs: dict, objective: str | None = None,

