@@ -44,6 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "the table models bound R_c to the table's rows (docs/e2e.md)")
     p.add_argument("--scheme", **at.list_of(str), default=["ascc", "benchmark"],
                    help="schemes: ascc, benchmark ('a,b' or 'a b')")
+    p.add_argument("--objective", choices=("mse", "ms-ssim"), default="mse",
+                   help="ASCC's D_o: mse (the fitted MSE of ASCC eq. (7), the paper; default) "
+                        "or ms-ssim (1 - the fitted MS-SSIM); picks the codec and sets the "
+                        "second stage's slack; part of the folder's resume identity")
     p.add_argument("--delta", type=at.nonneg_float, default=0.01,
                    help="second stage: allow D_o <= (1+delta) D_o* to lower the HCRB (0 = off)")
     p.add_argument("--benchmark-model", default=None,
@@ -90,7 +94,7 @@ def run(args: argparse.Namespace) -> None:
     dflt = figure_defaults(scen_path)
     dm = load_distortion(args.fits)
     schemes = [s for s in args.scheme.replace(" ", "").split(",") if s]
-    check_request(schemes, args.method)
+    check_request(schemes, args.method, args.objective)
     pts = check_power_dbm(float_list(args.pt_dbm if args.pt_dbm is not None
                                      else dflt.get("pt_dbm", []), "pt-dbm"))
     abrs = float_list(args.abr if args.abr is not None else dflt.get("abr", []), "abr",
@@ -119,14 +123,14 @@ def run(args: argparse.Namespace) -> None:
     out = Path(args.out)
     with run_record(out, seed=args.seed, scenario=scn.to_dict(), scenario_file=str(scen_path),
                     pi_m2=pis, pt_dbm=pts, abr=abrs, method=args.method, schemes=schemes,
-                    delta=args.delta, ber_model=args.ber_model,
+                    delta=args.delta, ber_model=args.ber_model, objective=args.objective,
                     **({"benchmark_codec": "djscc", "djscc_curves": args.djscc_curves}
                        if args.benchmark_codec == "djscc" else {})) as meta:
         rows, designs = run_grid(scn, dm, pts, abrs, pis, out, schemes, args.method,
                                  args.delta, benchmark_model, args.seed, ber_model=args.ber_model,
                                  engine=args.engine, workers=args.workers,
                                  address=args.address, benchmark_codec=args.benchmark_codec,
-                                 djscc_curves=args.djscc_curves)
+                                 djscc_curves=args.djscc_curves, objective=args.objective)
         check_some_point_ok(rows, "the ASCC grid",
                             ok=lambda r: r["status"] not in FAILED, error_key="message")
         plot_summary(rows, out / "summary.png", pis)

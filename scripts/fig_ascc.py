@@ -107,8 +107,11 @@ FIGURES = {"ascc-front": (front_arguments, front_run)}
 
 
 # ----------------------------------------------------------------------------- ascc-3 / ascc-4
-def _grid_arguments(p: argparse.ArgumentParser, out: str) -> None:
+def _grid_arguments(p: argparse.ArgumentParser, out: str, objective: str = "mse") -> None:
     _common(p, out)
+    p.add_argument("--objective", choices=("mse", "ms-ssim"), default=objective,
+                   help="ASCC's D_o: mse (fitted MSE, ASCC eq. (7), the paper) or ms-ssim "
+                        f"(1 - fitted MS-SSIM); default here: {objective}")
     p.add_argument("--pt-dbm", **at.list_of(at.finite_float), default=None,
                    help="P_T values [dBm] ('a,b' or 'a b'); default: the scenario file's "
                         "[ascc] pt_dbm")
@@ -121,7 +124,9 @@ def _grid_arguments(p: argparse.ArgumentParser, out: str) -> None:
                    help="second-stage slack (0 = off)")
     p.add_argument("--grid", default=None, help="folder of the (resumable) optimisation grid, "
                    "shared by ascc-3 and ascc-4 (default: runs/ascc_grid, or "
-                   "runs/ascc_grid_djscc with --benchmark-codec djscc)")
+                   "runs/ascc_grid_djscc with --benchmark-codec djscc) for the mse objective; "
+                   "the ms-ssim objective's grid is <grid>_msssim, Fig. 4's delta = 0 grid "
+                   "<grid>_delta0")
     add_engine_args(p, workers=2)
     p.add_argument("--benchmark-codec", default="digital",
                    help="codec of DJSCC-WF-ZF: digital (fixed codec) or djscc (trained deep "
@@ -153,18 +158,32 @@ def _grid_inputs(args: argparse.Namespace) -> dict:
     return {"scn": scn, "pts": pts, "abrs": abrs, "pi": pi, "dm": dm}
 
 
-def _solve_grid(args: argparse.Namespace, inputs: dict):
+def _grid_dir(args: argparse.Namespace, objective: str, delta: float) -> Path:
+    """The grid folder of one (objective, delta): ``--grid`` (default ``runs/ascc_grid``, +
+    ``_djscc`` with the deep JSCC benchmark) holds the MSE objective at the figure's delta;
+    ``_msssim`` and ``_delta<d>`` suffixes name the others beside it."""
+    codec = getattr(args, "benchmark_codec", "digital")
+    base = Path(args.grid) if args.grid else Path(
+        "runs/ascc_grid" + ("_djscc" if codec == "djscc" else ""))
+    return base.with_name(base.name + ("_msssim" if objective == "ms-ssim" else "")
+                          + ("" if delta == args.delta else f"_delta{delta:g}"))
+
+
+def _solve_grid(args: argparse.Namespace, inputs: dict, objective: str | None = None,
+                delta: float | None = None, schemes: tuple[str, ...] = ("ascc", "benchmark")):
+    """Solve (or resume) the grid of one objective and delta (default: the figure's)."""
     from optim.ascc.grid import FAILED, run_grid
     from scripts.guards import check_some_point_ok
 
     scn, pts, abrs, pi, dm = (inputs[k] for k in ("scn", "pts", "abrs", "pi", "dm"))
     codec = getattr(args, "benchmark_codec", "digital")
-    grid = Path(args.grid) if args.grid else Path(
-        "runs/ascc_grid" + ("_djscc" if codec == "djscc" else ""))
-    rows, _ = run_grid(scn, dm, pts, abrs, pi, grid, ["ascc", "benchmark"], args.method,
-                       args.delta, None, args.seed, engine=args.engine, workers=args.workers,
+    objective = args.objective if objective is None else objective
+    delta = args.delta if delta is None else delta
+    grid = _grid_dir(args, objective, delta)
+    rows, _ = run_grid(scn, dm, pts, abrs, pi, grid, list(schemes), args.method,
+                       delta, None, args.seed, engine=args.engine, workers=args.workers,
                        address=args.address, benchmark_codec=codec,
-                       djscc_curves=getattr(args, "djscc_curves", None))
+                       djscc_curves=getattr(args, "djscc_curves", None), objective=objective)
     want = {(round(p, 9), round(a, 12)) for p in pts for a in abrs}
     rows = [r for r in rows if (round(float(r["pt_dbm"]), 9), round(float(r["abr"]), 12)) in want
             and (r["scheme"] == "benchmark" or r["method"] == args.method)]
@@ -173,8 +192,26 @@ def _solve_grid(args: argparse.Namespace, inputs: dict):
     return scn, pts, abrs, pi, rows, grid
 
 
+def fig3_arguments(p: argparse.ArgumentParser) -> None:
+    _grid_arguments(p, "runs/fig_ascc_3", objective="ms-ssim")
+    p.add_argument("--mse-curve", action="store_true",
+                   help="also draw ASCC with the paper's MSE objective (its own grid beside "
+                        "--grid; with --objective mse: the ms-ssim-objective curve)")
+
+
+def ascc_minus_benchmark(rows: list[dict]) -> tuple[float, tuple[float, float] | None]:
+    """Smallest predicted MS-SSIM(ASCC) - MS-SSIM(benchmark) over the (P_T, ABR) where both
+    are ``ok``, and where it is (NaN, None when no point has both)."""
+    ok = {(r["scheme"], float(r["pt_dbm"]), float(r["abr"])): float(r["msssim_pred"])
+          for r in rows if r["status"] == "ok"}
+    diffs = [(v - ok[("benchmark", pt, abr)], (pt, abr)) for (sch, pt, abr), v in ok.items()
+             if sch == "ascc" and ("benchmark", pt, abr) in ok]
+    return min(diffs) if diffs else (float("nan"), None)
+
+
 def fig3_run(args: argparse.Namespace) -> None:
-    """ASCC Fig. 3: predicted MS-SSIM vs P_T, ASCC and DJSCC-WF-ZF, several ABR."""
+    """ASCC Fig. 3: predicted MS-SSIM vs P_T, ASCC and DJSCC-WF-ZF, several ABR; ASCC's
+    objective matches the axis (``ms-ssim``) unless ``--objective mse``."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -185,22 +222,34 @@ def fig3_run(args: argparse.Namespace) -> None:
     check_engine_args(args)
     inputs = _grid_inputs(args)
     out = Path(args.out)
+    other = "mse" if args.objective == "ms-ssim" else "ms-ssim"
+    objective_name = {"mse": "min MSE", "ms-ssim": "min 1 - MS-SSIM"}
     with run_record(out, seed=args.seed) as meta:
         scn, pts, abrs, pi, rows, grid = _solve_grid(args, inputs)
-        write_csv_atomic(out / "fig3.csv", rows)
+        rows = [r | {"objective": args.objective if r["scheme"] == "ascc" else ""}
+                for r in rows]
+        extra_rows, extra_grid = [], None
+        if args.mse_curve:
+            _, _, _, _, extra_rows, extra_grid = _solve_grid(args, inputs, other,
+                                                             schemes=("ascc",))
+            extra_rows = [r | {"objective": other} for r in extra_rows if r["scheme"] == "ascc"]
+        write_csv_atomic(out / "fig3.csv", rows + extra_rows)
         fig, ax = plt.subplots(figsize=(7.5, 4.8))
         cmap = plt.get_cmap("tab10")
+        curves = [("ascc", rows, "-", "o", f"ASCC ({objective_name[args.objective]})")]
+        if extra_rows:
+            curves.append(("ascc", extra_rows, "-.", "^", f"ASCC ({objective_name[other]})"))
+        curves.append(("benchmark", rows, "--", "s", "DJSCC-WF-ZF" + (
+            " (deep JSCC)" if getattr(args, "benchmark_codec", "") == "djscc" else "")))
         for k, abr in enumerate(abrs):
-            for scheme, ls, mk in (("ascc", "-", "o"), ("benchmark", "--", "s")):
-                rr = sorted((r for r in rows if r["scheme"] == scheme
+            for n, (scheme, src, ls, mk, name) in enumerate(curves):
+                rr = sorted((r for r in src if r["scheme"] == scheme
                              and float(r["abr"]) == abr and r["status"] == "ok"),
                             key=lambda r: float(r["pt_dbm"]))
                 x = [float(r["pt_dbm"]) for r in rr]
                 y = [float(r["msssim_pred"]) for r in rr]
-                name = "ASCC" if scheme == "ascc" else "DJSCC-WF-ZF" + (
-                    " (deep JSCC)" if getattr(args, "benchmark_codec", "") == "djscc" else "")
                 ax.plot(x, y, ls, marker=mk, ms=3, color=cmap(k), label=f"{name}, ABR={abr:g}")
-                if scheme == "ascc":  # label the model at each switch (the plateaus)
+                if n == 0:  # label the model at each switch (the plateaus)
                     prev = None
                     for r, xi, yi in zip(rr, x, y):
                         if r["model"] != prev:
@@ -209,7 +258,7 @@ def fig3_run(args: argparse.Namespace) -> None:
                         prev = r["model"]
         ax.set(xlabel="P_T [dBm]", ylabel="predicted MS-SSIM (fitted S-curves)",
                title=f"ASCC Fig. 3: MS-SSIM vs P_T (Π = {pi:g} m², method {args.method}, "
-                     f"δ = {args.delta:g})")
+                     f"δ = {args.delta:g}, ASCC objective {args.objective})")
         ax.title.set_fontsize(9)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
@@ -217,9 +266,17 @@ def fig3_run(args: argparse.Namespace) -> None:
         fig.tight_layout()
         fig.savefig(out / "fig3.png", dpi=130)
         plt.close(fig)
+        d_min, where = ascc_minus_benchmark(rows)
         meta.update(figure="ascc-3", grid=str(grid), engine=args.engine, workers=args.workers,
-                    pi_m2=pi, pt_dbm=pts, abr=abrs, method=args.method, delta=args.delta)
+                    pi_m2=pi, pt_dbm=pts, abr=abrs, method=args.method, delta=args.delta,
+                    objective=args.objective, ascc_minus_benchmark_msssim_min=d_min,
+                    ascc_minus_benchmark_msssim_min_at=where,
+                    **({"mse_curve_grid": str(extra_grid), "mse_curve_objective": other}
+                       if extra_grid else {}))
     print(f"wrote {out / 'fig3.png'} and {out / 'fig3.csv'}")
+    if where is not None:
+        print(f"ASCC ({args.objective} objective) minus DJSCC-WF-ZF, predicted MS-SSIM: "
+              f"smallest {d_min:+.3g} at P_T = {where[0]:g} dBm, ABR = {where[1]:g}")
 
 
 def fig4_arguments(p: argparse.ArgumentParser) -> None:
@@ -229,7 +286,8 @@ def fig4_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def fig4_run(args: argparse.Namespace) -> None:
-    """ASCC Fig. 4: Tr HCRB vs P_T for ASCC and DJSCC-WF-ZF, with and without the TS error."""
+    """ASCC Fig. 4: Tr HCRB vs P_T, with and without the TS error, for DJSCC-WF-ZF, ASCC's
+    problem P4.1 alone (delta = 0) and P4.1 + the sensing stage (``--delta``)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -246,14 +304,23 @@ def fig4_run(args: argparse.Namespace) -> None:
     out = Path(args.out)
     with run_record(out, seed=args.seed) as meta:
         scn, pts, abrs, pi, rows, grid = _solve_grid(args, inputs)
-        rows = [r for r in rows if float(r["abr"]) == abr]
-        write_csv_atomic(out / "fig4.csv", rows)
-        fig, ax = plt.subplots(figsize=(7.5, 4.8))
-        for scheme, col in (("ascc", "C0"), ("benchmark", "C3")):
-            rr = sorted((r for r in rows if r["scheme"] == scheme and r["status"] == "ok"),
+        rows = [r | {"delta": args.delta} for r in rows if float(r["abr"]) == abr]
+        p41, grid0 = [], None
+        if args.delta > 0:  # P4.1 alone: the same grid with the second stage off
+            _, _, _, _, p41, grid0 = _solve_grid(args, inputs, delta=0.0, schemes=("ascc",))
+            p41 = [r | {"delta": 0.0} for r in p41
+                   if float(r["abr"]) == abr and r["scheme"] == "ascc"]
+        write_csv_atomic(out / "fig4.csv", rows + p41)
+        fig, ax = plt.subplots(figsize=(7.5, 5.2))
+        curves = [(rows, "benchmark", "C3", "DJSCC-WF-ZF")]
+        if p41:
+            curves.append((p41, "ascc", "C2", "ASCC, P4.1 alone (δ = 0)"))
+        curves.append((rows, "ascc", "C0", f"ASCC, P4.1 + sensing stage (δ = {args.delta:g})"
+                       if args.delta > 0 else "ASCC, P4.1 alone (δ = 0)"))
+        for src, scheme, col, name in curves:
+            rr = sorted((r for r in src if r["scheme"] == scheme and r["status"] == "ok"),
                         key=lambda r: float(r["pt_dbm"]))
             x = [float(r["pt_dbm"]) for r in rr]
-            name = "ASCC" if scheme == "ascc" else "DJSCC-WF-ZF"
             ax.semilogy(x, [float(r["hcrb"]) for r in rr], "-o", ms=3, color=col,
                         label=f"{name}, with TS error (HCRB)")
             ax.semilogy(x, [float(r["hcrb_no_ts"]) for r in rr], ":s", ms=3, color=col,
@@ -261,18 +328,53 @@ def fig4_run(args: argparse.Namespace) -> None:
         ax.axhline(pi, color="k", lw=0.8, ls="--", label=f"Π = {pi:g} m²")
         ax.set(xlabel="P_T [dBm]", ylabel="Tr HCRB(p_o) [m²]",
                title=f"ASCC Fig. 4: Tr HCRB vs P_T (ABR = {abr:g}, method {args.method}, "
-                     f"δ = {args.delta:g})")
+                     f"ASCC objective {args.objective})")
         ax.title.set_fontsize(9)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
         ax.text(0.01, 0.01, param_text(scn), transform=ax.transAxes, fontsize=5.5, va="bottom")
-        fig.tight_layout()
+        st = fig4_stats(rows, p41)
+        fig.text(0.01, 0.005, FIG4_CAPTION, fontsize=6, va="bottom", wrap=True)
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
         fig.savefig(out / "fig4.png", dpi=130)
         plt.close(fig)
         meta.update(figure="ascc-4", grid=str(grid), engine=args.engine, workers=args.workers,
-                    pi_m2=pi, abr=abr, method=args.method, delta=args.delta)
+                    pi_m2=pi, abr=abr, method=args.method, delta=args.delta,
+                    objective=args.objective, caption=FIG4_CAPTION, **st,
+                    **({"delta0_grid": str(grid0)} if grid0 else {}))
     print(f"wrote {out / 'fig4.png'} and {out / 'fig4.csv'}")
+    for k, v in st.items():
+        print(f"  {k}: {v:.4g}" if isinstance(v, float) else f"  {k}: {v}")
 
 
-FIGURES["ascc-3"] = (lambda p: _grid_arguments(p, "runs/fig_ascc_3"), fig3_run)
+#: what Fig. 4 shows that the paper's does not say (see docs/optim_ascc.md, Fig. 4)
+FIG4_CAPTION = (
+    "Differs from the paper: ASCC's problem P4.1 alone (δ = 0) maximises the CRE SINR under "
+    "Tr HCRB <= Π, so where Π does not bind it has the same sensing as the benchmark (green on "
+    "red); the lower HCRB comes from our second (sensing) stage, which spends δ of D_o on "
+    "sensing with the chosen codec fixed, so it moves as the chosen codec changes.")
+
+
+def fig4_stats(rows: list[dict], p41: list[dict]) -> dict[str, float | int]:
+    """Fig. 4's measured claims: |Tr HCRB(P4.1 alone) - Tr HCRB(benchmark)|, max over P_T,
+    and the points within 1e-3 m^2; the largest HCRB / CRB (TS-error factor) per curve."""
+    ok = [r for r in rows if r["status"] == "ok"]
+    ben = {float(r["pt_dbm"]): float(r["hcrb"]) for r in ok if r["scheme"] == "benchmark"}
+    out: dict[str, float | int] = {}
+    for name, src in (("benchmark", [r for r in ok if r["scheme"] == "benchmark"]),
+                      ("ascc", [r for r in ok if r["scheme"] == "ascc"]),
+                      ("ascc_delta0", [r for r in p41 if r["status"] == "ok"])):
+        if src:
+            out[f"ts_error_factor_max_{name}"] = max(float(r["hcrb"]) / float(r["hcrb_no_ts"])
+                                                      for r in src)
+    d0 = [abs(float(r["hcrb"]) - ben[float(r["pt_dbm"])]) for r in p41
+          if r["status"] == "ok" and float(r["pt_dbm"]) in ben]
+    if d0:
+        out["delta0_minus_benchmark_hcrb_abs_max_m2"] = max(d0)
+        out["delta0_same_hcrb_points"] = int(sum(v <= 1e-3 for v in d0))
+        out["delta0_compared_points"] = len(d0)
+    return out
+
+
+FIGURES["ascc-3"] = (fig3_arguments, fig3_run)
 FIGURES["ascc-4"] = (fig4_arguments, fig4_run)

@@ -14,6 +14,17 @@ least squares (scipy), multi-started over E1 and E2. The same logistic form is
 fitted to the mean MS-SSIM (linear domain; its rise C is negative), since the
 papers report MS-SSIM.
 
+The plateau is not fitted: it is anchored to what the sweep measured without
+flips (``clean.csv``, the mean clean decode per model), ``Ds = log10 clean MSE``
+and ``S = clean MS-SSIM``, and the rise is bounded so that the fitted MSE is
+``>= clean`` (``Dc >= 0``) and the fitted MS-SSIM lies in ``[0, clean]``
+(``-S <= C <= 0``). A free plateau lets the fit trade it against the curve's
+shape; on the stage-11 sweep that put q5's clean MS-SSIM above q6's (the ladder
+inverted at the top) and the MSE plateaus 2.5-23.7 % below the measured clean
+MSE. Anchored, the fitted ladder keeps the measured order of clean quality by
+construction. ``fits.json`` records per metric the plateau error (fitted minus
+measured clean) of the anchored fit and, for comparison, of a free fit.
+
 :class:`DistortionModel` loads ``fits.json`` and predicts both, vectorised:
 this is the hand-off to ``optim`` (plain data, no codec needed).
 """
@@ -71,17 +82,22 @@ class SCurveFit:
         return scurve(x, *self.params)
 
 
-def fit_scurve(x: np.ndarray, y: np.ndarray, rising: bool = True) -> SCurveFit:
+def fit_scurve(x: np.ndarray, y: np.ndarray, rising: bool = True,
+               plateau: float | None = None, floor: float | None = None) -> SCurveFit:
     """Least-squares fit of ``y ~ scurve(x)`` (x = log10 rho_b).
 
     Args:
-        x, y: (n,) float arrays, n >= 4 (four parameters).
+        x, y: (n,) float arrays; n >= 4 (four parameters), or n >= 3 with ``plateau``.
         rising: True for a rising curve (Dc >= 0: log10 MSE), False for a
             falling one (Dc <= 0: MS-SSIM).
+        plateau: if given, Ds is fixed to it (the measured clean value, y units) and
+            only Dc, E1, E2 are fitted.
+        floor: for a falling curve, the saturation Ds + Dc is kept >= floor (MS-SSIM: 0).
 
     Returns:
         the best of a multi-start bounded fit (E1 in [1e-3, 100], E2 within 5
-        decades of the data, |Dc| at most 3x the span of y + 1).
+        decades of the data, |Dc| at most 3x the span of y + 1, or the span from the
+        plateau to the farthest point + 1 with ``plateau``).
     """
     x = np.asarray(x, dtype=np.float64).ravel()
     y = np.asarray(y, dtype=np.float64).ravel()
@@ -89,33 +105,56 @@ def fit_scurve(x: np.ndarray, y: np.ndarray, rising: bool = True) -> SCurveFit:
         raise ValueError(f"x and y shapes {x.shape} and {y.shape} are invalid: must match")
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
-    if x.size < 4:
-        raise ValueError(f"n_points={x.size} is invalid: a 4-parameter S-curve needs >= 4 "
-                         f"finite points")
+    n_free = 4 if plateau is None else 3
+    if x.size < n_free:
+        raise ValueError(f"n_points={x.size} is invalid: a {n_free}-parameter S-curve needs "
+                         f">= {n_free} finite points")
+    if plateau is not None and not math.isfinite(plateau):
+        raise ValueError(f"plateau={plateau!r} is invalid: must be finite")
     order = np.argsort(x)
     x, y = x[order], y[order]
     span = float(y.max() - y.min())
-    lo = [float(y.min()) - span - 1.0, 0.0 if rising else -3 * span - 1.0, 1e-3,
-          float(x.min()) - 5.0]
-    hi = [float(y.max()) + span + 1.0, 3 * span + 1.0 if rising else 0.0, 100.0,
-          float(x.max()) + 5.0]
+    if plateau is None:
+        lo = [float(y.min()) - span - 1.0, 0.0 if rising else -3 * span - 1.0, 1e-3,
+              float(x.min()) - 5.0]
+        hi = [float(y.max()) + span + 1.0, 3 * span + 1.0 if rising else 0.0, 100.0,
+              float(x.max()) + 5.0]
+    else:  # rise from the fixed plateau: at most the distance to the farthest point, doubled
+        reach = 2 * float(np.max(np.abs(y - plateau))) + 1.0
+        lo = [plateau, 0.0 if rising else -reach, 1e-3, float(x.min()) - 5.0]
+        hi = [plateau, reach if rising else 0.0, 100.0, float(x.max()) + 5.0]
+    if floor is not None and not rising:  # Ds + Dc >= floor
+        lo[1] = max(lo[1], floor - (plateau if plateau is not None else float(y.max())))
+        if lo[1] > 0:
+            raise ValueError(f"plateau={plateau!r} is invalid: below the floor {floor!r}")
     n_edge = max(1, x.size // 5)
-    y_lo, y_hi = float(np.mean(y[:n_edge])), float(np.mean(y[-n_edge:]))
+    y_lo = float(np.mean(y[:n_edge])) if plateau is None else plateau
+    y_hi = float(np.mean(y[-n_edge:]))
     d_c0 = (y_hi - y_lo) if (y_hi - y_lo) * (1 if rising else -1) > 0 else (span if rising
                                                                            else -span)
+    free = slice(0 if plateau is None else 1, 4)
+
+    def params(q: np.ndarray) -> np.ndarray:
+        return q if plateau is None else np.concatenate([[plateau], q])
+
     best = None
     for e2 in np.linspace(x.min(), x.max(), 7):
         for e1 in (0.5, 2.0, 8.0):
-            p0 = np.clip([y_lo, d_c0, e1, e2], np.add(lo, 1e-9), np.subtract(hi, 1e-9))
-            r = least_squares(lambda p: scurve(x, *p) - y, p0, bounds=(lo, hi), method="trf",
-                              x_scale="jac", max_nfev=2000)
+            p0 = np.clip([y_lo, d_c0, e1, e2], np.add(lo, 1e-9), np.subtract(hi, 1e-9))[free]
+            lo_f = np.asarray(lo)[free]
+            hi_f = np.asarray(hi)[free]
+            p0 = np.clip(p0, lo_f, hi_f)
+            hi_f = np.where(hi_f > lo_f, hi_f, lo_f + 1e-12)  # a zero-width bound (no rise)
+            r = least_squares(lambda q: scurve(x, *params(q)) - y, p0, bounds=(lo_f, hi_f),
+                              method="trf", x_scale="jac", max_nfev=2000)
             if best is None or r.cost < best.cost:
                 best = r
-    res = scurve(x, *best.x) - y
+    p_best = params(best.x)
+    res = scurve(x, *p_best) - y
     ss_res = float(np.sum(res ** 2))
     ss_tot = float(np.sum((y - y.mean()) ** 2))
     r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else 0.0)
-    return SCurveFit(*(float(v) for v in best.x), r2=r2, rmse=math.sqrt(ss_res / x.size),
+    return SCurveFit(*(float(v) for v in p_best), r2=r2, rmse=math.sqrt(ss_res / x.size),
                      n_points=int(x.size))
 
 
@@ -157,11 +196,18 @@ def aggregate_sweep(sweep: str | os.PathLike) -> tuple[list[dict], dict[str, dic
                                          "rs_bits": float(r["rs_bits"])})
     if not groups:
         raise ValueError(f"{res_path} holds no rows: run the sweep first")
-    for name in info:
-        a = np.array([v for (m, _), v in clean.items() if m == name])
-        if a.size:
-            info[name].update(clean_mse=float(a[:, 0].mean()), clean_ms_ssim=float(a[:, 1].mean()),
-                              bpp=float(a[:, 2].mean()))
+    for name in info:  # the clean point anchors the fit's plateau: every model needs it
+        images = sorted({im for (m, _), per in groups.items() if m == name for im in per})
+        lacking = [im for im in images if (name, im) not in clean]
+        if lacking:
+            raise ValueError(f"model {name!r} has no clean decode in {clean_path} for "
+                             f"{len(lacking)} of its {len(images)} images (first "
+                             f"{lacking[0]!r}): the fit anchors each model's plateau to its "
+                             f"measured clean distortion; valid: a sweep with clean.csv rows "
+                             f"for every model and image (rerun issc ber-sweep)")
+        a = np.array([clean[(name, im)] for im in images])
+        info[name].update(clean_mse=float(a[:, 0].mean()), clean_ms_ssim=float(a[:, 1].mean()),
+                          bpp=float(a[:, 2].mean()))
     points = []
     for (name, ber), per_image in sorted(groups.items(),
                                          key=lambda kv: (info[kv[0][0]]["rs_bits"], kv[0][1])):
@@ -193,7 +239,9 @@ def fit_scurves(sweep: str | os.PathLike, out: str | os.PathLike, plot: bool = T
     """Fit ASCC eq. (7) (and its MS-SSIM twin) per model of a sweep; write the results.
 
     Writes ``out/fits.json`` (per model: lambda, R_s, the four parameters of
-    each fit, R^2 and RMSE, number of points; plus the sweep's size),
+    each fit with the plateau anchored to the measured clean point, R^2 and RMSE at
+    the measured points, number of points, the plateau error of this fit and of a
+    free one; the ladder's clean order, :func:`clean_order_check`; the sweep's size),
     ``out/points.csv`` (measured means and fitted values) and ``out/fig2.png``
     (ASCC Fig. 2: measured points and fitted curves, log-log, one colour per
     model, with MS-SSIM beside it). Returns their paths.
@@ -201,18 +249,23 @@ def fit_scurves(sweep: str | os.PathLike, out: str | os.PathLike, plot: bool = T
     out = Path(out)
     points, info, cfg = aggregate_sweep(sweep)
     names = sorted(info, key=lambda n: info[n]["rs_bits"])
-    few = {n: c for n in names if (c := sum(p["model"] == n for p in points)) <= 4}
-    if few:  # 4 parameters through <= 4 points: an exact fit, R^2 = 1 whatever the data
-        warnings.warn(f"{min(few.values())} rho_b points for the 4 parameters of ASCC eq. (7) "
-                      f"({', '.join(few)}): the fit passes through every point and R^2 = 1 "
+    few = {n: c for n in names if (c := sum(p["model"] == n for p in points)) <= 3}
+    if few:  # 3 free parameters through <= 3 points: an exact fit, R^2 = 1 whatever the data
+        warnings.warn(f"{min(few.values())} rho_b points for the 3 free parameters of ASCC eq. "
+                      f"(7) ({', '.join(few)}): the fit passes through every point and R^2 = 1 "
                       f"says nothing; sweep more points (ber-sweep --points 8 or more)",
                       stacklevel=2)
     models = []
     for k, name in enumerate(names):
         pts = [p for p in points if p["model"] == name]
         x = np.log10([p["ber"] for p in pts])
-        f_mse = fit_scurve(x, np.log10([p["mse"] for p in pts]), rising=True)
-        f_ms = fit_scurve(x, [p["ms_ssim"] for p in pts], rising=False)
+        y_mse, y_ms = np.log10([p["mse"] for p in pts]), np.array([p["ms_ssim"] for p in pts])
+        c_mse, c_ms = info[name]["clean_mse"], info[name]["clean_ms_ssim"]
+        f_mse = fit_scurve(x, y_mse, rising=True, plateau=math.log10(c_mse))
+        f_ms = fit_scurve(x, y_ms, rising=False, plateau=c_ms, floor=0.0)
+        # the free fit (plateau fitted too), kept only to show what the anchor changes
+        free_mse = fit_scurve(x, y_mse, rising=True) if x.size >= 4 else None
+        free_ms = fit_scurve(x, y_ms, rising=False) if x.size >= 4 else None
         for p, xm in zip(pts, x):
             p["mse_fit"] = float(10 ** f_mse(xm))
             p["ms_ssim_fit"] = float(f_ms(xm))
@@ -220,10 +273,17 @@ def fit_scurves(sweep: str | os.PathLike, out: str | os.PathLike, plot: bool = T
             "model": name, "index": k, **info[name],
             "mse_fit": {"Ds": f_mse.d_s, "Dc": f_mse.d_c, "E1": f_mse.e1, "E2": f_mse.e2,
                         "r2_log10": f_mse.r2, "rmse_log10": f_mse.rmse,
-                        "n_points": f_mse.n_points},
+                        "n_points": f_mse.n_points,
+                        **_plateau_report(10 ** f_mse.d_s, c_mse,
+                                          None if free_mse is None else 10 ** free_mse.d_s,
+                                          None if free_mse is None else free_mse.r2)},
             "ms_ssim_fit": {"S": f_ms.d_s, "C": f_ms.d_c, "E1": f_ms.e1, "E2": f_ms.e2,
-                            "r2": f_ms.r2, "rmse": f_ms.rmse, "n_points": f_ms.n_points},
+                            "r2": f_ms.r2, "rmse": f_ms.rmse, "n_points": f_ms.n_points,
+                            **_plateau_report(f_ms.d_s, c_ms,
+                                              None if free_ms is None else free_ms.d_s,
+                                              None if free_ms is None else free_ms.r2)},
         })
+    order = clean_order_check(models)
     n_per_point = sorted({p["n"] for p in points})
     doc = {
         "version": FITS_VERSION,
@@ -238,6 +298,11 @@ def fit_scurves(sweep: str | os.PathLike, out: str | os.PathLike, plot: bool = T
                   "sampling": cfg.get("sampling", "plain"),
                   "decode_failed": int(sum(p["decode_failed"] for p in points)),
                   "images": cfg["image_names"], "model_sha256": cfg.get("model_sha256")},
+        "plateau": "anchored: Ds = log10 clean_mse, S = clean_ms_ssim (the sweep's clean "
+                   "decodes, clean.csv); Dc >= 0, -S <= C <= 0; plateau_error = fitted minus "
+                   "measured clean (MSE in MSE units, relative in plateau_error_rel); "
+                   "free_*: the same fit with the plateau left free, for comparison",
+        "clean_order": order,
         "models": models,
     }
     out.mkdir(parents=True, exist_ok=True)
@@ -252,6 +317,44 @@ def fit_scurves(sweep: str | os.PathLike, out: str | os.PathLike, plot: bool = T
     if plot:
         paths["fig2"] = plot_fig2(doc, points, out / "fig2.png")
     return paths
+
+
+def _plateau_report(fitted: float, clean: float, free: float | None,
+                    free_r2: float | None) -> dict[str, float | None]:
+    """Plateau error of the anchored fit (fitted minus measured clean) and of a free fit."""
+    return {"plateau": fitted, "plateau_error": fitted - clean,
+            "plateau_error_rel": (fitted - clean) / clean,
+            "free_plateau": free, "free_plateau_error": None if free is None else free - clean,
+            "free_plateau_error_rel": None if free is None else (free - clean) / clean,
+            "free_r2": free_r2}
+
+
+def clean_order_check(models: list[dict]) -> dict[str, Any]:
+    """Whether the fitted plateaus order the ladder as the measured clean points do.
+
+    ``models`` are ``fits.json`` model entries in ascending R_s. Returns the measured and
+    fitted order (model names from best to worst clean quality) per metric, ``kept``
+    (True when both agree for both metrics) and, for comparison, ``free_kept`` (the free
+    fit's plateaus; None without a free fit).
+    """
+    out: dict[str, Any] = {}
+    kept, free_kept = True, True
+    for metric, key, best_high in (("mse", "mse_fit", False), ("ms_ssim", "ms_ssim_fit", True)):
+        sign = -1.0 if best_high else 1.0
+        measured = [m["model"] for m in sorted(models, key=lambda m: sign * m[f"clean_{metric}"])]
+        fitted = [m["model"] for m in sorted(models, key=lambda m: sign * m[key]["plateau"])]
+        out[metric] = {"measured": measured, "fitted": fitted}
+        kept &= measured == fitted
+        if all(m[key]["free_plateau"] is not None for m in models):
+            free = [m["model"] for m in sorted(models,
+                                               key=lambda m: sign * m[key]["free_plateau"])]
+            out[metric]["free_fit"] = free
+            free_kept &= measured == free
+        else:
+            free_kept = None
+    out["kept"] = bool(kept)
+    out["free_kept"] = None if free_kept is None else bool(free_kept)
+    return out
 
 
 def plot_fig2(doc: dict, points: list[dict], path: str | os.PathLike) -> Path:
@@ -356,6 +459,10 @@ class DistortionModel:
     def params(self, model: int | str) -> tuple[float, float, float, float]:
         """(Ds, Dc, E1, E2) of ASCC eq. (7) for one model."""
         return tuple(float(v) for v in self._mse[int(self.index(model))])
+
+    def ms_ssim_params(self, model: int | str) -> tuple[float, float, float, float]:
+        """(S, C, E1, E2) of the MS-SSIM S-curve for one model (C <= 0)."""
+        return tuple(float(v) for v in self._ms[int(self.index(model))])
 
     @staticmethod
     def _x(ber: np.ndarray) -> np.ndarray:

@@ -108,7 +108,8 @@ def test_figures_write_png_csv_meta(tmp_path):
     for name, png in (("ascc-3", "fig3.png"), ("ascc-4", "fig4.png")):
         o = tmp_path / name
         assert main(["figure", name, "--pt-dbm=-2,2", "--abr", "0.1", "--method", "sdr",
-                     "--grid", str(grid), "--out", str(o)]) == 0
+                     "--objective", "mse", "--grid", str(grid), "--out",
+                     str(o)]) == 0
         assert (o / png).stat().st_size > 0
         assert json.loads((o / "meta.json").read_text())["status"] == "ok"
     assert len(_rows(grid)) == 4  # the second figure reused the first one's grid

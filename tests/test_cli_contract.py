@@ -245,11 +245,11 @@ def test_fit_scurves_warns_when_points_do_not_exceed_parameters(tmp_path):
 
     old = ts.X
     try:
-        ts.X = np.linspace(-8, -1, 4)
+        ts.X = np.linspace(-8, -1, 3)
         ts._fake_sweep(tmp_path / "sweep", np.random.default_rng(0))
     finally:
         ts.X = old
-    with pytest.warns(UserWarning, match="4 rho_b points for the 4 parameters"):
+    with pytest.warns(UserWarning, match="3 rho_b points for the 3 free parameters"):
         fit_scurves(tmp_path / "sweep", tmp_path / "fit", plot=False)
 
 

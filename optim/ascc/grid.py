@@ -32,6 +32,7 @@ from .benchmark_djscc import check_benchmark_codec, load_djscc_ladder
 from .design import LinkDesign, load_designs, save_designs
 from .grid_point import WORKER, design_of, grid_context
 from .optimise import METHODS
+from .problem import OBJECTIVES
 
 SCHEMES = ("ascc", "benchmark")
 COLUMNS = ("scheme", "method", "ber_model", "pt_dbm", "abr", "pi", "model", "rs_bits", "rc",
@@ -60,11 +61,14 @@ def _key(scheme: str, method: str, pt: float, abr: float, pi: float) -> tuple:
 
 def config_hash(scn: ISSCScenario, dm: DistortionModel, delta: float,
                 benchmark_model: int | None, ber_model: str = "fbl",
-                djscc_curves_sha256: str | None = None) -> str:
+                djscc_curves_sha256: str | None = None, objective: str = "mse") -> str:
     """What makes two runs' points comparable (scenario, fits, delta, benchmark codec, BER
-    model). ``fbl`` and a digital benchmark add nothing, so older folders resume."""
+    model, objective). ``fbl``, a digital benchmark and the ``mse`` objective add nothing,
+    so older folders resume."""
     doc = {"scenario": scn.to_dict(), "fits": dm.doc.get("models"), "delta": delta,
            "benchmark_model": benchmark_model}
+    if objective != "mse":
+        doc["objective"] = objective
     if djscc_curves_sha256 is not None:  # --benchmark-codec djscc: its curves file
         doc["benchmark_codec"] = "djscc"
         doc["djscc_curves_sha256"] = djscc_curves_sha256
@@ -76,8 +80,10 @@ def config_hash(scn: ISSCScenario, dm: DistortionModel, delta: float,
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def check_request(schemes: list[str], method: str) -> None:
-    """Refuse unknown schemes or methods with one line."""
+def check_request(schemes: list[str], method: str, objective: str = "mse") -> None:
+    """Refuse unknown schemes, methods or objectives with one line."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective={objective!r} is invalid: must be one of {OBJECTIVES}")
     for s in schemes:
         if s not in SCHEMES:
             raise ValueError(f"scheme={s!r} is invalid: must be one of {SCHEMES}")
@@ -92,7 +98,8 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
              method: str = "paper",
              delta: float = 0.01, benchmark_model: int | None = None, seed: int = 0,
              progress: bool = True, ber_model: str = "fbl", benchmark_codec: str = "digital",
-             djscc_curves: str | os.PathLike | None = None, *, engine: str | Engine = "local",
+             djscc_curves: str | os.PathLike | None = None, objective: str = "mse", *,
+             engine: str | Engine = "local",
              workers: int | None = None, address: str | None = None,
              timeout_s: float | None = None
              ) -> tuple[list[dict[str, Any]], list[LinkDesign]]:
@@ -111,13 +118,15 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
     the run seed of the points' generators (see :mod:`optim.ascc.grid_point`).
     ``benchmark_codec``: ``digital`` (a fixed codec, :mod:`.benchmark`) or ``djscc`` (the
     trained deep JSCC of ``djscc_curves``, default the shipped ladder, :mod:`.benchmark_djscc`).
+    ``objective``: ASCC's D_o, ``mse`` (ASCC eq. (7), default) or ``ms-ssim`` (1 - MS-SSIM,
+    :data:`optim.ascc.problem.OBJECTIVES`); part of the run's identity when not ``mse``.
     Returns the rows of ``results.csv`` and the designs, in file order.
     """
     from tqdm import tqdm
 
     from linksim.ber_model import make_ber_model
 
-    check_request(schemes, method)
+    check_request(schemes, method, objective)
     ladder = None
     if check_benchmark_codec(benchmark_codec) == "djscc":
         ladder = load_djscc_ladder(djscc_curves)
@@ -134,8 +143,10 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     djscc_sha = ladder.sha256 if ladder is not None else None
-    cfg = config_hash(scn, dm, delta, benchmark_model, ber_law.name, djscc_sha)
+    cfg = config_hash(scn, dm, delta, benchmark_model, ber_law.name, djscc_sha, objective)
     parts = _config_parts(scn, dm, delta, benchmark_model, ber_law.name, seed)
+    if objective != "mse":  # the paper's objective adds nothing, so older folders resume
+        parts["objective"] = objective
     if ladder is not None:  # a digital benchmark adds nothing, so older folders resume
         parts["djscc_curves_sha256"] = djscc_sha
     rows, designs = _open_run(out, cfg, parts)
@@ -153,7 +164,7 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
             eng.close()
         return rows, designs
     context = grid_context(scn, dm, delta, benchmark_model, ber_law.name, method,
-                           None if ladder is None else str(ladder.path))
+                           None if ladder is None else str(ladder.path), objective)
     tasks = []
     for s, pt, abr, pi in todo:
         point = {"scheme": s, "method": method if s == "ascc" else "benchmark",
@@ -308,7 +319,7 @@ def summarise(rows: list[dict[str, Any]], designs: list[LinkDesign],
                - d.extra.get("stage1", {}).get("msssim", d.msssim_pred) for d in asc.values()]
         out["max_msssim_gap_to_bound_stage1"] = float(np.nanmax(msg))
         out["max_gap_to_bound_db"] = float(np.nanmax(gaps))
-        s1 = {k: d.extra.get("stage1", {}).get("mse", d.mse_pred) for k, d in asc.items()}
+        s1 = {k: _stage1_d_o(d) for k, d in asc.items()}
         worst = 0.0
         for axis in range(3):
             for k, v in s1.items():
@@ -332,6 +343,22 @@ def summarise(rows: list[dict[str, Any]], designs: list[LinkDesign],
     return out
 
 
+def _stage1_d_o(d: LinkDesign) -> float:
+    """First-stage D_o of an ASCC design under its objective (MSE or 1 - MS-SSIM)."""
+    s1 = d.extra.get("stage1", {})
+    if d.extra.get("objective", "mse") == "mse":
+        return s1.get("mse", d.mse_pred)
+    return 1.0 - s1.get("msssim", d.msssim_pred)
+
+
+def _rate_params(d: LinkDesign, dm: DistortionModel) -> tuple[float, float, float, float]:
+    """The S-curve the design's coding-rate SCA minimised (see ASCCProblem.rate_params)."""
+    if d.extra.get("objective", "mse") == "mse":
+        return dm.params(d.model)
+    _, c, e1, e2 = dm.ms_ssim_params(d.model)
+    return (0.0, -c, e1, e2)
+
+
 def _rate_checks(designs: list[LinkDesign], dm: DistortionModel) -> dict[str, float]:
     """Dense one-dimensional R_c search at each design's first-stage SINR (see summarise)."""
     from linksim.ber_model import make_ber_model
@@ -346,7 +373,7 @@ def _rate_checks(designs: list[LinkDesign], dm: DistortionModel) -> dict[str, fl
         if "sinr_db" not in s1:
             continue
         sinr = 10 ** (s1["sinr_db"] / 10)
-        params = dm.params(d.model)
+        params = _rate_params(d, dm)
         rc_min = d.rs_bpd / d.abr
         cap = math.log2(1 + sinr)
         if d.ber_model != "fbl":  # the table model's SCA against a dense search on it

@@ -37,12 +37,12 @@ _CACHE: dict[str, tuple[ISSCScenario, DistortionModel, Any]] = {}
 
 def grid_context(scn: ISSCScenario, dm: DistortionModel, delta: float,
                  benchmark_model: int | None, ber_model: str, method: str,
-                 djscc_curves: str | None = None) -> dict[str, Any]:
+                 djscc_curves: str | None = None, objective: str = "mse") -> dict[str, Any]:
     """The JSON context every point of one grid call receives (``djscc_curves``: the DJSCC
-    ladder's curves file when the benchmark codec is ``djscc``)."""
+    ladder's curves file when the benchmark codec is ``djscc``; ``objective``: ASCC's D_o)."""
     ctx = {"scenario": scn.to_dict(), "fits": dm.doc, "delta": float(delta),
            "benchmark_model": None if benchmark_model is None else int(benchmark_model),
-           "ber_model": ber_model, "method": method}
+           "ber_model": ber_model, "method": method, "objective": objective}
     if djscc_curves is not None:
         ctx["djscc_curves"] = djscc_curves
     return ctx
@@ -90,7 +90,8 @@ def _solve_grid_point(point: dict[str, Any], seed: int, context: dict[str, Any]
         (d,) = solve_point(scn, dm, float(point["pt_dbm"]), float(point["abr"]),
                            float(point["pi"]), (point["scheme"],), context["method"],
                            context["delta"], context["benchmark_model"],
-                           np.random.default_rng(seed), ber_law)
+                           np.random.default_rng(seed), ber_law,
+                           context.get("objective", "mse"))
     except (InfeasibleError, SolverUnknownError) as e:
         return {"outcome": "infeasible" if isinstance(e, InfeasibleError) else "unknown",
                 "message": str(e)}

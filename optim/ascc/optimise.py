@@ -86,15 +86,16 @@ def best_rates(prob: ASCCProblem, sinr: float, tol: float = 1e-7,
     ok = prob.check_rate_feasible(sinr)
     if prob.uses_table:  # R_c bounded to the table's rows (linksim.ber_model)
         return {int(g): optimise_rate_table(sinr, *prob.rc_bounds(int(g), sinr),
-                                            prob.distortion.params(int(g)), prob.ber_model,
+                                            prob.rate_params(int(g)), prob.ber_model,
                                             tol, max_iter) for g in ok}
-    return {int(g): optimise_rate(sinr, float(prob.rc_min[g]), prob.distortion.params(int(g)),
+    return {int(g): optimise_rate(sinr, float(prob.rc_min[g]), prob.rate_params(int(g)),
                                   prob.scenario.blocklength, tol, max_iter) for g in ok}
 
 
 def select_model(prob: ASCCProblem, sinr: float, rates: dict[int, Any]) -> int:
-    """R_s selection: the model with the smallest predicted D_o (ASCC eq. (4) + ASCC eq. (7))."""
-    return min(rates, key=lambda g: (prob.predict(g, sinr, rates[g].rc)["mse"], g))
+    """R_s selection: the model with the smallest predicted D_o (ASCC eq. (4) + ASCC eq. (7);
+    D_o is the fitted MSE or 1 - MS-SSIM, ``prob.objective``)."""
+    return min(rates, key=lambda g: (prob.d_o(g, sinr, rates[g].rc), g))
 
 
 def optimise_ascc(prob: ASCCProblem, method: str = "paper", delta: float = 0.01,
@@ -149,7 +150,9 @@ def optimise_ascc(prob: ASCCProblem, method: str = "paper", delta: float = 0.01,
     g = select_model(prob, sinr, rates)
     rc = rates[g].rc
     per_model = {prob.distortion.names[k]: {"rc": r.rc, "mse": prob.predict(k, sinr, r.rc)["mse"],
-                                            "sca_iterations": r.iterations}
+                                            "sca_iterations": r.iterations,
+                                            **({} if prob.objective == "mse" else
+                                               {"d_o": prob.d_o(k, sinr, r.rc)})}
                  for k, r in rates.items()}
     pred1 = prob.predict(g, sinr, rc)
     stage1 = {"sinr_db": 10 * math.log10(sinr), "hcrb_m2": float(scn.hcrb(covariance(
@@ -173,21 +176,26 @@ def optimise_ascc(prob: ASCCProblem, method: str = "paper", delta: float = 0.01,
     return _design(prob, "ascc", method, g, rc, w_c, w_0, t0, sinr_bound_db=bound.sinr_db,
                    iterations=1, trace=beam_trace,
                    extra={"solver_calls": calls, "trace_units": "CRE SINR (dB) per beamforming "
-                          "iteration", "rate_trace_log10_mse": rates[g].trace,
+                          "iteration",
+                          # "objective" only off the paper's MSE: older designs stay as they were
+                          **({} if prob.objective == "mse" else {"objective": prob.objective}),
+                          ("rate_trace_log10_mse" if prob.objective == "mse"
+                           else "rate_trace_ms_ssim_drop"): rates[g].trace,
                           "per_model": per_model, "stage1": stage1, "delta": delta,
                           "bound_solve_s": bound.solve_s, **beam_info})
 
 
 def required_sinr(prob: ASCCProblem, model: int, rc: float, target_mse: float,
                   hi: float) -> float:
-    """Smallest gamma in ``[2^R_c - 1, hi]`` with predicted D_o <= target (bisection in dB)."""
+    """Smallest gamma in ``[2^R_c - 1, hi]`` with predicted D_o <= target (bisection in dB;
+    D_o and the target in the units of ``prob.objective``)."""
     lo_db = 10 * math.log10(max(2.0 ** rc - 1.0, 1e-12))
     hi_db = 10 * math.log10(hi)
-    if prob.predict(model, 10 ** (lo_db / 10), rc)["mse"] <= target_mse:
+    if prob.d_o(model, 10 ** (lo_db / 10), rc) <= target_mse:
         return 10 ** (lo_db / 10)
     for _ in range(60):
         mid = 0.5 * (lo_db + hi_db)
-        if prob.predict(model, 10 ** (mid / 10), rc)["mse"] <= target_mse:
+        if prob.d_o(model, 10 ** (mid / 10), rc) <= target_mse:
             hi_db = mid
         else:
             lo_db = mid
@@ -196,13 +204,14 @@ def required_sinr(prob: ASCCProblem, model: int, rc: float, target_mse: float,
 
 def second_stage(prob: ASCCProblem, model: int, rc: float, sinr: float,
                  delta: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """min Tr HCRB s.t. D_o <= (1 + delta) D_o*, Tr Sigma <= P (one SDP; rank-2 split).
+    """min Tr HCRB s.t. D_o <= (1 + delta) D_o*, Tr Sigma <= P (one SDP; rank-2 split);
+    D_o in the units of ``prob.objective``.
 
     Returns beams, or None when the stage gives no certified improvement (then the
     first-stage beams are kept).
     """
     scn, P = prob.scenario, prob.power_w
-    target = (1.0 + delta) * prob.predict(model, sinr, rc)["mse"]
+    target = (1.0 + delta) * prob.d_o(model, sinr, rc)
     g_req = required_sinr(prob, model, rc, target, sinr) * (1 + 1e-6)
     ref = float(scn.hcrb(np.eye(scn.n_t) * (P / scn.n_t) + 0j).trace)
     S = cp.Variable((scn.n_t, scn.n_t), hermitian=True)
@@ -228,7 +237,7 @@ def second_stage(prob: ASCCProblem, model: int, rc: float, sinr: float,
     nrm = math.sqrt(float(np.sum(np.abs(w_c) ** 2 + np.abs(w_0) ** 2)) / P)
     if nrm > 1:
         w_c, w_0 = w_c / nrm, w_0 / nrm
-    ok = (prob.predict(model, float(scn.sinr(w_c, w_0)), rc)["mse"] <= target * (1 + 1e-9)
+    ok = (prob.d_o(model, float(scn.sinr(w_c, w_0)), rc) <= target * (1 + 1e-9)
           and scn.hcrb(covariance(w_c, w_0)).trace <= prob.pi_m2)
     return (w_c, w_0) if ok else None
 
@@ -271,13 +280,15 @@ def benchmark_design(prob: ASCCProblem, model: int | None = None,
 def solve_point(scenario: ISSCScenario, distortion: Any, pt_dbm: float, abr: float,
                 pi_m2: float, schemes: tuple[str, ...] = ("ascc", "benchmark"),
                 method: str = "paper", delta: float = 0.01, benchmark_model: int | None = None,
-                rng: np.random.Generator | None = None, ber_model: Any = None
-                ) -> list[LinkDesign]:
+                rng: np.random.Generator | None = None, ber_model: Any = None,
+                objective: str = "mse") -> list[LinkDesign]:
     """Designs of the requested schemes at one point, sharing one SDR bound.
 
     ``ber_model``: None (ASCC eq. (4)) or a :func:`linksim.ber_model.make_ber_model` model.
+    ``objective``: D_o of ASCC's codec choice and second stage, ``"mse"`` (ASCC eq. (7))
+    or ``"ms-ssim"`` (1 - MS-SSIM); the benchmark's codec is fixed either way.
     """
-    prob = ASCCProblem(scenario, distortion, pt_dbm, abr, pi_m2, ber_model)
+    prob = ASCCProblem(scenario, distortion, pt_dbm, abr, pi_m2, ber_model, objective)
     bound = sinr_bound(scenario, prob.power_w, pi_m2, rng, pt_dbm=pt_dbm)
     out = []
     for s in schemes:

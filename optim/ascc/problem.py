@@ -7,6 +7,10 @@ operating point and its predictions.
           0 < R_c <= C(gamma)                                         (17)
           Tr(Sigma) <= P_T                                            (18)
 
+The objective D_o is the fitted MSE of ASCC eq. (7) (``objective="mse"``, the paper's) or
+``1 - MS-SSIM`` of the fitted MS-SSIM S-curve (``objective="ms-ssim"``, also a distortion),
+for figures that report MS-SSIM.
+
 R_s is the codec choice (one of the G fitted models); per model, (16) reads
 ``R_c >= R_s / (ABR M) = rs_bpd / ABR`` with ``rs_bpd`` the model's bits per source
 dimension (``M`` = 3 colour samples per pixel). rho_b is ASCC eq. (4), or a measured BER model
@@ -29,6 +33,9 @@ from semcodec.distortion_model import DistortionModel, source_dimensions
 
 from .errors import InfeasibleError
 
+#: what D_o of problem P4.1 measures: the fitted MSE (ASCC eq. (7)) or 1 - fitted MS-SSIM
+OBJECTIVES = ("mse", "ms-ssim")
+
 
 @dataclass(frozen=True)
 class ASCCProblem:
@@ -42,6 +49,8 @@ class ASCCProblem:
         pi_m2: HCRB limit Pi (m^2), > 0.
         ber_model: None or an ``fbl`` model: ASCC eq. (4) (the paper); otherwise a
             :mod:`linksim.ber_model` table model (``log10_ber(rc, sinr)``, ``rc_range``).
+        objective: ``"mse"`` (D_o = fitted MSE, ASCC eq. (7); the paper) or ``"ms-ssim"``
+            (D_o = 1 - fitted MS-SSIM), one of :data:`OBJECTIVES`.
     """
 
     scenario: ISSCScenario
@@ -50,8 +59,12 @@ class ASCCProblem:
     abr: float
     pi_m2: float
     ber_model: BERModel | None = None
+    objective: str = "mse"
 
     def __post_init__(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective={self.objective!r} is invalid: must be one of "
+                             f"{OBJECTIVES}")
         if not (isinstance(self.pt_dbm, (int, float)) and math.isfinite(self.pt_dbm)):
             raise ValueError(f"pt_dbm={self.pt_dbm!r} is invalid: must be a finite power in dBm")
         for name in ("abr", "pi_m2"):
@@ -146,3 +159,24 @@ class ASCCProblem:
         return {"ber": ber, "log10_ber": lb,
                 "mse": float(self.distortion.mse(model, np.array(ber))),
                 "msssim": float(self.distortion.ms_ssim(model, np.array(ber)))}
+
+    def distortion_of(self, pred: dict[str, float]) -> float:
+        """D_o of a :meth:`predict` result under the objective: MSE, or 1 - MS-SSIM."""
+        return pred["mse"] if self.objective == "mse" else 1.0 - pred["msssim"]
+
+    def d_o(self, model: int, sinr: float, rc: float) -> float:
+        """Predicted D_o (the objective) at (g, gamma, R_c)."""
+        return self.distortion_of(self.predict(model, sinr, rc))
+
+    def rate_params(self, model: int) -> tuple[float, float, float, float]:
+        """(Ds, Dc, E1, E2) whose log10-domain S-curve the coding-rate SCA minimises.
+
+        ``mse``: the model's ASCC eq. (7) fit. ``ms-ssim``: (0, -C, E1, E2) of its MS-SSIM
+        S-curve; ``1 - MS-SSIM = (1 - S) - C sigma`` and ``Dc sigma`` grow with the same
+        sigma, so both have the same minimiser in R_c, and the SCA's value is then the
+        MS-SSIM drop below the clean plateau.
+        """
+        if self.objective == "mse":
+            return self.distortion.params(model)
+        s_, c, e1, e2 = self.distortion.ms_ssim_params(model)
+        return (0.0, -c, e1, e2)
