@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -203,8 +204,10 @@ def measure_table(out: str | os.PathLike, rcs: Sequence[float] = DEFAULT_RCS,
     done = _read_points(pts_path)
     new = not pts_path.is_file()
     grids = [sinr_grid(r, step_db, below_db, above_db) for r in rcs]
+    # the product's logger and bar rule (semcodec.progress; linksim shares no code with it)
+    quiet = logging.getLogger("issc").level > logging.INFO
     bar = tqdm(total=sum(len(g) for g in grids), desc="phy-table", unit="pt",
-               disable=not progress)
+               disable=True if (quiet or not progress) else None)
     with open(pts_path, "a", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=POINT_COLUMNS, lineterminator="\n")
         if new:

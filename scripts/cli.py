@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import pkgutil
 import re
@@ -52,6 +53,13 @@ class IsscArgumentParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         # "-6,0,6" after a list option is a value, not an unknown option (argtypes.NUMBER_LIKE)
         self._negative_number_matcher = NUMBER_LIKE
+        # on the root and on every verb, so "issc -q ascc" and "issc ascc -q" both work;
+        # SUPPRESS: a verb that was not given the flag leaves the root's value alone
+        loud = self.add_mutually_exclusive_group()
+        loud.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                          help="warnings and errors only, no progress bars")
+        loud.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                          help="also debug lines")
 
     def error(self, message: str) -> None:
         line = " ".join(message.split())
@@ -174,6 +182,32 @@ def _has_message(exc: OSError) -> bool:
     return len(exc.args) == 1 and isinstance(exc.args[0], str)
 
 
+def configure_logging(quiet: bool = False, verbose: bool = False) -> None:
+    """The ``issc`` logger (:mod:`semcodec.progress`) on stderr: INFO, WARNING with ``-q``
+    (progress bars off too), DEBUG with ``-v``; one plain line per record."""
+    from semcodec.progress import logger
+
+    logger.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    logger.propagate = False
+
+
+class _StderrHandler(logging.StreamHandler):
+    """A StreamHandler on whatever ``sys.stderr`` is when a record is written (a test's
+    capture, a redirected stream), not the one at start-up."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def close_progress_bars() -> None:
     """Close every open tqdm bar, so that a message printed next starts its own line."""
     tqdm_mod = sys.modules.get("tqdm")
@@ -239,9 +273,14 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a refused argument (2, one line printed)
         return exc.code if isinstance(exc.code, int) else 2
+    if getattr(args, "quiet", False) and getattr(args, "verbose", False):
+        print(f"{parser.prog}: error: -q/--quiet and -v/--verbose are exclusive: give one "
+              f"(see {parser.prog} --help)", file=sys.stderr)
+        return 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    configure_logging(getattr(args, "quiet", False), getattr(args, "verbose", False))
     verb = parser.prog + " " + " ".join(
         v for v in (args.verb, getattr(args, "figure", None)) if isinstance(v, str))
     try:

@@ -24,6 +24,7 @@ from .checkpoint import load_codec
 from .datasets import list_images, load_image, shipped_photos
 from .evaluate import PAD_MULTIPLE, codec_roundtrip, ms_ssim, psnr
 from .ladder import SHIPPED_CODECS, shipped_ladder
+from .progress import bar_disabled
 from .runinfo import run_record
 
 #: anchors evaluated by default (``issc codec-eval --anchors``); AVIF is asked for by name
@@ -57,7 +58,7 @@ def evaluate_codecs(ckpts: list[str | os.PathLike], images: list[str | os.PathLi
     anchors = get_anchors(anchors)
     imgs = [(Path(p).name, load_image(p)) for p in images]
     rows = []
-    bar = tqdm(total=len(ckpts) * len(imgs), desc="codec-eval", disable=not progress)
+    bar = tqdm(total=len(ckpts) * len(imgs), desc="codec-eval", disable=bar_disabled(progress))
     for k, ck in enumerate(ckpts, 1):
         model, meta = load_codec(ck)
         for name, img in imgs:

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
+from .progress import logger
 from .shipped_data import require_shipped, shipped_path
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm")
@@ -91,7 +92,6 @@ def list_images(folder: str | Path, min_side: int | None = None) -> tuple[list[P
     non-image files, and reported in one line on stderr. A folder with no usable
     image is refused.
     """
-    import sys
 
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -115,7 +115,7 @@ def list_images(folder: str | Path, min_side: int | None = None) -> tuple[list[P
                 skipped += 1
     if bad:
         shown = "; ".join(bad[:3]) + (f"; and {len(bad) - 3} more" if len(bad) > 3 else "")
-        print(f"skipped {len(bad)} unusable image file(s) in {folder}: {shown}", file=sys.stderr)
+        logger.warning(f"skipped {len(bad)} unusable image file(s) in {folder}: {shown}")
     if not files:
         why = f"; {len(bad)} unusable image file(s) skipped" if bad else ""
         raise ValueError(f"image folder {folder} holds no images (looked for "

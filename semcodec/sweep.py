@@ -53,6 +53,7 @@ from .atomic_io import write_json_atomic
 from .channel import check_ber
 from .isolated_pool import IsolatedPool, TaskFailure
 from .payload import Payload
+from .progress import logger
 from .robust_decode import fallback_image
 from .sweep_tables import (
     CLEAN_COLUMNS,
@@ -234,8 +235,9 @@ class _SweepTables:
             img = load_image(self.files[i])
             self._fallback[i] = image_metrics(img, fallback_image(*img.shape[-2:]))
         mse, psnr, mss = self._fallback[i]
-        print(f"decode failed ({why}): model {self.names[m]}, ber {self.bers[b]:.3g}, "
-              f"image {self.cfg['image_names'][i]}, trial {t}: fallback image used")
+        logger.warning(f"decode failed ({why}): model {self.names[m]}, ber "
+                       f"{self.bers[b]:.3g}, image {self.cfg['image_names'][i]}, trial {t}: "
+                       f"fallback image used")
         return {"n_flipped": n_flipped, "mse": mse, "psnr": psnr, "ms_ssim": mss,
                 "decode_failed": 1, "n_concealed": 0, "p_any_flip": p_any}
 
@@ -249,12 +251,14 @@ def _encode_phase(pool: IsolatedPool, tab: _SweepTables, progress: bool) -> None
     """Phase 1: code every (model, image) not yet coded; append its clean decode row."""
     from tqdm import tqdm
 
+    from .progress import bar_disabled
+
     tasks = tab.encode_tasks()
     if not tasks:
         return
     app = RowAppender(tab.clean_path, CLEAN_COLUMNS)
     try:
-        bar = tqdm(total=len(tasks), desc="encode", unit="img", disable=not progress)
+        bar = tqdm(total=len(tasks), desc="encode", unit="img", disable=bar_disabled(progress))
         for task, res in pool.imap_unordered(tasks):
             if isinstance(res, TaskFailure):
                 raise RuntimeError(f"encoding {tab.names[task[1]]} / "
@@ -273,6 +277,8 @@ def _trial_phase(pool: IsolatedPool, tab: _SweepTables, stats: dict[str, Any],
     """Phase 2: every (model, rho_b, image, trial) not yet done; append its row."""
     from tqdm import tqdm
 
+    from .progress import bar_disabled
+
     n_i = len(tab.files)
     enc = {(tab.m_of[r["model"]], tab.i_of[r["image"]]): r for r in tab.clean_rows}
     rs_bits = [float(np.mean([int(enc[(m, i)]["n_bits"]) for i in range(n_i)]))
@@ -281,15 +287,15 @@ def _trial_phase(pool: IsolatedPool, tab: _SweepTables, stats: dict[str, Any],
     app = RowAppender(tab.res_path, RESULT_COLUMNS)
     try:
         bar = tqdm(total=n_total, initial=len(tab.done), desc="ber-sweep", unit="dec",
-                   disable=not progress, smoothing=0.05)
+                   disable=bar_disabled(progress), smoothing=0.05)
         for task, res in pool.imap_unordered(tab.trial_tasks()):
             _, m, b, i, t = task
             if isinstance(res, TaskFailure):
                 res = tab.fallback_row(m, b, i, t, f"{res.kind}: {res.detail}")
             elif res.get("error"):
                 stats["errors"] += 1
-                print(f"decode error: {res['error']} (model {tab.names[m]}, "
-                      f"ber {tab.bers[b]:.3g})")
+                logger.warning(f"decode error: {res['error']} (model {tab.names[m]}, "
+                               f"ber {tab.bers[b]:.3g})")
             e = enc[(m, i)]
             row = {"model": tab.names[m], "lambda": tab.cfg["lambdas"][m],
                    "rs_bits": rs_bits[m], "bpp": float(e["bpp"]), "ber": tab.bers[b],

@@ -44,6 +44,7 @@ from .atomic_io import atomic_target
 from .checkpoint import load_codec, restore_likelihood_bounds, save_checkpoint
 from .evaluate import measure_codec, psnr_from_mse
 from .learning_curve import read_train_state, record_history
+from .progress import bar_disabled
 from .widen import widen_codec
 from .zoo import build_model, check_lambda, check_preset
 
@@ -339,7 +340,7 @@ class Trainer:
         n = len(self.train_set)
         target = self.cfg.steps if stop_after is None else min(self.cfg.steps,
                                                                self.step + stop_after)
-        bar = tqdm(total=self.cfg.steps, initial=self.step, disable=not progress,
+        bar = tqdm(total=self.cfg.steps, initial=self.step, disable=bar_disabled(progress),
                    desc=f"{self.cfg.preset} lambda={self.cfg.lmbda}", dynamic_ncols=True)
         self._run_t0, s0 = time.perf_counter(), self.step
         last_save, saved_step, step_s = time.monotonic(), self.step, 0.0

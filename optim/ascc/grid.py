@@ -125,6 +125,7 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
     from tqdm import tqdm
 
     from linksim.ber_model import make_ber_model
+    from semcodec.progress import bar_disabled
 
     check_request(schemes, method, objective)
     ladder = None
@@ -172,7 +173,7 @@ def run_grid(scn: ISSCScenario, dm: DistortionModel, pts: list[float], abrs: lis
         tasks.append(Task(point_key(point), point, point_seed(seed, point)))
     order = {t.key: n for n, t in enumerate(tasks)}
     finished: dict[str, tuple[list[dict[str, Any]], list[LinkDesign]]] = {}
-    bar = tqdm(total=len(tasks), desc="ASCC points", disable=not progress)
+    bar = tqdm(total=len(tasks), desc="ASCC points", disable=bar_disabled(progress))
     try:
         for task, oc in eng.imap_unordered(WORKER, context, tasks):
             finished[task.key] = _outcome_rows(task.point, oc, ber_law.name)

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from semcodec.atomic_io import write_atomic
+from semcodec.progress import logger
 from semcodec.sweep_tables import cell, rewrite_sorted
 
 from ..ascc.design import LinkDesign, load_designs, save_designs
@@ -342,6 +343,6 @@ def _fallback(path: Path, crop: int | None, why: str, report: bool = True
     img = load_e2e_image(str(path), crop)
     mse, psnr, mss = image_metrics(img, fallback_image(*img.shape[-2:]))
     if report:
-        print(f"decode failed ({why}): {path.name}: fallback image used")
+        logger.warning(f"decode failed ({why}): {path.name}: fallback image used")
     return {"ber_meas": math.nan, "bler_meas": math.nan, "mse_meas": mse, "msssim_meas": mss,
             "psnr_meas": psnr, "decode_failed": 1}

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from semcodec.atomic_io import write_atomic, write_rows_atomic
+from semcodec.progress import logger
 from semcodec.sweep import (
     CLEAN_COLUMNS,
     RESULT_COLUMNS,
@@ -146,7 +147,8 @@ def run_ber_sweep(out: str | os.PathLike, images: str | os.PathLike | None = Non
             values = {c: r[c] for c in RESULT_COLUMNS if c in r}
             if now and r["decode_error"]:
                 stats["errors"] += 1
-                print(f"decode error: {r['decode_error']} (model {names[m]}, ber {bers[b]:.3g})")
+                logger.warning(f"decode error: {r['decode_error']} (model {names[m]}, "
+                               f"ber {bers[b]:.3g})")
         e = enc[m * n_i + i]
         row = {"model": names[m], "lambda": config["lambdas"][m], "rs_bits": rs_bits[m],
                "bpp": float(e["bpp"]), "ber": bers[b], "image": image_names[i], "trial": t,
@@ -195,7 +197,7 @@ class _Fallback:
             self._metrics[i] = image_metrics(img, fallback_image(*img.shape[-2:]))
         mse, psnr, mss = self._metrics[i]
         if report:
-            print(f"decode failed ({why}): model {name}, ber {cfg['bers'][b]:.3g}, "
-                  f"image {image}, trial {t}: fallback image used")
+            logger.warning(f"decode failed ({why}): model {name}, ber "
+                           f"{cfg['bers'][b]:.3g}, image {image}, trial {t}: fallback image used")
         return {"n_flipped": n_flipped, "mse": mse, "psnr": psnr, "ms_ssim": mss,
                 "decode_failed": 1, "n_concealed": 0, "p_any_flip": p_any}

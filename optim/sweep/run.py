@@ -86,6 +86,8 @@ def run_grid(points: Iterable[Mapping[str, Any]], worker: str | Callable, out: s
     """
     from tqdm import tqdm
 
+    from semcodec.progress import bar_disabled
+
     t0 = time.perf_counter()
     name = worker_name(worker)
     pts, keys = check_points(points)
@@ -112,7 +114,7 @@ def run_grid(points: Iterable[Mapping[str, Any]], worker: str | Callable, out: s
         used = ""
         if todo:
             bar = tqdm(total=len(keys), initial=n_resumed, desc=desc, unit="pt",
-                       disable=not progress, smoothing=0.1)
+                       disable=bar_disabled(progress), smoothing=0.1)
             try:
                 used = eng.name
                 for task, oc in eng.imap_unordered(name, sent, todo):

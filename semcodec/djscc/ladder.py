@@ -51,10 +51,12 @@ def fit_ladder_curves(ckpts: list[Path], out: str | os.PathLike,
     """
     from tqdm import tqdm
 
+    from ..progress import bar_disabled
+
     out = Path(out)
     images = validation_images()
     curves = []
-    for ck in tqdm(ckpts, desc="DJSCC curves", disable=not progress):
+    for ck in tqdm(ckpts, desc="DJSCC curves", disable=bar_disabled(progress)):
         model, meta = load_djscc(ck)
         pts = measure_djscc(model, images, list(snr_grid), trials=trials, seed=seed)
         rel = os.path.relpath(ck, out.parent) if Path(ck).resolve().parent == \

@@ -39,6 +39,7 @@ from ..atomic_io import atomic_target
 from ..datasets import shipped_photos
 from ..evaluate import psnr_from_mse
 from ..learning_curve import read_train_state, record_history
+from ..progress import bar_disabled
 from ..runinfo import run_record
 from ..train import TrainingInterrupted, _signals_held, restore_loop_state, stack_batch
 from .channel import check_snr_db
@@ -215,7 +216,7 @@ class DJSCCTrainer:
         n = len(self.train_set)
         target = self.cfg.steps if stop_after is None else min(self.cfg.steps,
                                                                self.step + stop_after)
-        bar = tqdm(total=self.cfg.steps, initial=self.step, disable=not progress,
+        bar = tqdm(total=self.cfg.steps, initial=self.step, disable=bar_disabled(progress),
                    desc=f"DJSCC c={self.cfg.c} snr={self.cfg.train_snr_db}", dynamic_ncols=True)
         self._run_t0 = time.perf_counter()
         with _signals_held() as held:

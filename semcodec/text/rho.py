@@ -343,10 +343,12 @@ def build_cache(genres: Sequence[str], floors: Sequence[float] = CACHE_FLOORS,
     """Compute :func:`solve_rho_lb` for Brown genres x floors and write the JSON cache."""
     from tqdm import tqdm
 
+    from ..progress import bar_disabled
+
     out: dict = {"about": "rho_LB per Brown genre (semcodec.text.rho.build_cache); floors "
                           "are BLEU fractions; keys are floors formatted %.4f",
                  "weights": [0.25] * MAX_ORDER, "genres": {}}
-    for g in tqdm(list(genres), desc="rho_LB cache", disable=not progress):
+    for g in tqdm(list(genres), desc="rho_LB cache", disable=bar_disabled(progress)):
         name = genre_name(g)
         model = user_model(name)
         out["genres"][name] = {
