@@ -59,7 +59,7 @@ STYLE: dict[str, Any] = {
     "figure.titlesize": 12,
     "axes.prop_cycle": cycler(color=list(COLORS)),
     "axes.grid": True,
-    "axes.grid.which": "both",
+    "axes.grid.which": "major",
     "grid.alpha": 0.3,
     "grid.linewidth": 0.6,
     "lines.linewidth": 1.6,
@@ -82,6 +82,8 @@ def use() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.style
+
     matplotlib.style.use(STYLE)
 
 
