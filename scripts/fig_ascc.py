@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from scripts import argtypes as at
+from scripts import plot_style as ps
 from scripts.engine_args import add_engine_args, check_engine_args
 
 
@@ -39,9 +40,6 @@ def front_arguments(p: argparse.ArgumentParser) -> None:
 
 def front_run(args: argparse.Namespace) -> None:
     """SDR bound's largest CRE SINR against Pi at several P_T (the trade-off map)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
     from linksim.units import dbm_to_watt
@@ -81,23 +79,22 @@ def front_run(args: argparse.Namespace) -> None:
         rows = [{k: r[k] for k in FRONT_COLUMNS[:-1]} | {"status": r["bound_status"]}
                 for r in grid]
         write_csv_atomic(out / "front.csv", rows)
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        cmap = plt.get_cmap("viridis")
+        fig, ax = ps.figure("wide")
+        many = len(pts) > len(ps.COLORS)
+        colour = ps.colorbar(fig, ax, pts, "P_T [dBm]") if many else None
         for k, pt in enumerate(pts):
             r = [x for x in rows if x["pt_dbm"] == pt]
-            col = cmap(k / max(1, len(pts) - 1) * 0.9)
-            ax.semilogx([x["pi_m2"] for x in r], [x["sinr_bound_db"] for x in r], "o-", ms=3,
-                        color=col, label=f"P_T = {pt:g} dBm")
-            ax.axvline(r[0]["min_hcrb_m2"], color=col, ls=":", lw=0.8)
+            st = {"color": colour(pt)} if many else ps.style_of(k)
+            ax.semilogx([x["pi_m2"] for x in r], [x["sinr_bound_db"] for x in r], ms=3,
+                        **st | {"marker": st.get("marker", "o"), "linestyle": "-"},
+                        label=f"P_T = {pt:g} dBm")
+            ax.axvline(r[0]["min_hcrb_m2"], color=st["color"], ls=":", lw=0.8)
         ax.set(xlabel="HCRB limit Π [m²]", ylabel="largest CRE SINR (SDR bound) [dB]",
-               title="ASCC trade-off: SINR bound vs Π (dotted: smallest reachable Tr HCRB)")
-        ax.title.set_fontsize(9)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
-        ax.text(0.01, 0.01, param_text(scn), transform=ax.transAxes, fontsize=6, va="bottom")
-        fig.tight_layout()
-        fig.savefig(out / "front.png", dpi=120)
-        plt.close(fig)
+               title="Sensing against communication: best SINR for a sensing-error limit")
+        if not many:
+            ps.legend_outside(ax)
+        ps.footer(fig, "dotted: smallest reachable Tr HCRB at that P_T. " + param_text(scn))
+        ps.save(fig, out / "front.png")
         meta.update(figure="ascc-front", pt_dbm=pts, pi_m2=pis.tolist(), engine=args.engine,
                     workers=args.workers, resumed_points=grid.n_resumed)
     print(f"wrote {out / 'front.png'} and {out / 'front.csv'}")
@@ -175,10 +172,6 @@ def _solve_grid(args: argparse.Namespace, inputs: dict):
 
 def fig3_run(args: argparse.Namespace) -> None:
     """ASCC Fig. 3: predicted MS-SSIM vs P_T, ASCC and DJSCC-WF-ZF, several ABR."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from optim.ascc.inputs import param_text
     from scripts.runinfo import run_record, write_csv_atomic
 
@@ -188,35 +181,41 @@ def fig3_run(args: argparse.Namespace) -> None:
     with run_record(out, seed=args.seed) as meta:
         scn, pts, abrs, pi, rows, grid = _solve_grid(args, inputs)
         write_csv_atomic(out / "fig3.csv", rows)
-        fig, ax = plt.subplots(figsize=(7.5, 4.8))
-        cmap = plt.get_cmap("tab10")
+        # two panels: every curve, and the band of the ASCC curves where the schemes differ
+        fig, (ax, zoom) = ps.figure("double", 1, 2)
+        band = []
         for k, abr in enumerate(abrs):
+            col = ps.COLORS[k % len(ps.COLORS)]
             for scheme, ls, mk in (("ascc", "-", "o"), ("benchmark", "--", "s")):
                 rr = sorted((r for r in rows if r["scheme"] == scheme
                              and float(r["abr"]) == abr and r["status"] == "ok"),
                             key=lambda r: float(r["pt_dbm"]))
                 x = [float(r["pt_dbm"]) for r in rr]
                 y = [float(r["msssim_pred"]) for r in rr]
+                band += y if scheme == "ascc" else []
                 name = "ASCC" if scheme == "ascc" else "DJSCC-WF-ZF" + (
                     " (deep JSCC)" if getattr(args, "benchmark_codec", "") == "djscc" else "")
-                ax.plot(x, y, ls, marker=mk, ms=3, color=cmap(k), label=f"{name}, ABR={abr:g}")
+                for a in (ax, zoom):
+                    a.plot(x, y, ls, marker=mk, ms=4, color=col, label=f"{name}, ABR {abr:g}")
                 if scheme == "ascc":  # label the model at each switch (the plateaus)
                     prev = None
                     for r, xi, yi in zip(rr, x, y):
                         if r["model"] != prev:
-                            ax.annotate(r["model"], (xi, yi), fontsize=6, color=cmap(k),
-                                        xytext=(2, 4), textcoords="offset points")
+                            zoom.annotate(r["model"], (xi, yi), fontsize=ps.MIN_FONT_PT,
+                                          color=col, xytext=(2, 5), textcoords="offset points")
                         prev = r["model"]
-        ax.set(xlabel="P_T [dBm]", ylabel="predicted MS-SSIM (fitted S-curves)",
-               title=f"ASCC Fig. 3: MS-SSIM vs P_T (Π = {pi:g} m², method {args.method}, "
-                     f"δ = {args.delta:g})")
-        ax.title.set_fontsize(9)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7, loc="lower right")
-        ax.text(0.01, 0.99, param_text(scn), transform=ax.transAxes, fontsize=5.5, va="top")
-        fig.tight_layout()
-        fig.savefig(out / "fig3.png", dpi=130)
-        plt.close(fig)
+        for a in (ax, zoom):
+            a.set(xlabel="transmit power P_T [dBm]")
+        ax.set(ylabel="predicted MS-SSIM (fitted S-curves)",
+               title="Image quality against transmit power")
+        zoom.set(title="Zoom on the ASCC band")
+        ps.fit_ylim(ax, [v for ln in ax.get_lines() for v in ln.get_ydata()], lo=0.0, hi=1.0)
+        ps.fit_ylim(zoom, band, pad=0.15, lo=0.0, hi=1.0)
+        ps.legend_outside(zoom)
+        ps.footer(fig, f"ASCC Fig. 3. HCRB limit Π = {pi:g} m², method {args.method}, "
+                       f"second-stage slack δ = {args.delta:g}; labels: codec chosen from "
+                       f"there on. " + param_text(scn))
+        ps.save(fig, out / "fig3.png")
         meta.update(figure="ascc-3", grid=str(grid), engine=args.engine, workers=args.workers,
                     pi_m2=pi, pt_dbm=pts, abr=abrs, method=args.method, delta=args.delta)
     print(f"wrote {out / 'fig3.png'} and {out / 'fig3.csv'}")
@@ -230,10 +229,6 @@ def fig4_arguments(p: argparse.ArgumentParser) -> None:
 
 def fig4_run(args: argparse.Namespace) -> None:
     """ASCC Fig. 4: Tr HCRB vs P_T for ASCC and DJSCC-WF-ZF, with and without the TS error."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from optim.ascc.inputs import param_text
     from scripts.runinfo import run_record, write_csv_atomic
 
@@ -248,8 +243,8 @@ def fig4_run(args: argparse.Namespace) -> None:
         scn, pts, abrs, pi, rows, grid = _solve_grid(args, inputs)
         rows = [r for r in rows if float(r["abr"]) == abr]
         write_csv_atomic(out / "fig4.csv", rows)
-        fig, ax = plt.subplots(figsize=(7.5, 4.8))
-        for scheme, col in (("ascc", "C0"), ("benchmark", "C3")):
+        fig, ax = ps.figure("wide")
+        for scheme, col in (("ascc", ps.COLORS[0]), ("benchmark", ps.COLORS[1])):
             rr = sorted((r for r in rows if r["scheme"] == scheme and r["status"] == "ok"),
                         key=lambda r: float(r["pt_dbm"]))
             x = [float(r["pt_dbm"]) for r in rr]
@@ -259,16 +254,12 @@ def fig4_run(args: argparse.Namespace) -> None:
             ax.semilogy(x, [float(r["hcrb_no_ts"]) for r in rr], ":s", ms=3, color=col,
                         label=f"{name}, perfect sync (CRB)")
         ax.axhline(pi, color="k", lw=0.8, ls="--", label=f"Π = {pi:g} m²")
-        ax.set(xlabel="P_T [dBm]", ylabel="Tr HCRB(p_o) [m²]",
-               title=f"ASCC Fig. 4: Tr HCRB vs P_T (ABR = {abr:g}, method {args.method}, "
-                     f"δ = {args.delta:g})")
-        ax.title.set_fontsize(9)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
-        ax.text(0.01, 0.01, param_text(scn), transform=ax.transAxes, fontsize=5.5, va="bottom")
-        fig.tight_layout()
-        fig.savefig(out / "fig4.png", dpi=130)
-        plt.close(fig)
+        ax.set(xlabel="transmit power P_T [dBm]", ylabel="Tr HCRB(p_o) [m²]",
+               title="Sensing error bound against transmit power")
+        ps.legend_outside(ax)
+        ps.footer(fig, f"ASCC Fig. 4. ABR {abr:g}, method {args.method}, second-stage slack "
+                       f"δ = {args.delta:g}. " + param_text(scn))
+        ps.save(fig, out / "fig4.png")
         meta.update(figure="ascc-4", grid=str(grid), engine=args.engine, workers=args.workers,
                     pi_m2=pi, abr=abr, method=args.method, delta=args.delta)
     print(f"wrote {out / 'fig4.png'} and {out / 'fig4.csv'}")
