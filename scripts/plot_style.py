@@ -32,6 +32,7 @@ from semcodec.atomic_io import atomic_target
 
 #: The smallest font size [pt] of any text of a saved figure.
 MIN_FONT_PT = 8.0
+FOOTER_GID = "issc-footer"
 #: Okabe & Ito (2008) colour-blind-safe set, black last (used as the 8th curve).
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
           "#000000")
@@ -169,14 +170,18 @@ def footer(fig: Any, text: str, quick: bool = False) -> Any:
     quick figures (a coarse grid, not the paper's)."""
     if quick:
         text = "QUICK GRID (coarse, not for the paper) - " + text
-    return fig.text(0.0, -0.01, text, ha="left", va="top", fontsize=MIN_FONT_PT,
-                    color="0.25" if not quick else "#D55E00", wrap=True,
-                    transform=fig.transFigure)
+    # placed by save(), under everything else (legends below the axes included)
+    t = fig.text(0.0, 0.0, text, ha="left", va="top", fontsize=MIN_FONT_PT,
+                 color="0.25" if not quick else "#D55E00", wrap=True,
+                 transform=fig.dpi_scale_trans)
+    t.set_gid(FOOTER_GID)
+    return t
 
 
 def subtitle(ax: Any, text: str) -> Any:
     """A small line above the axes (e.g. the paper figure it reproduces), under the title."""
-    return ax.text(0.0, 1.01, text, transform=ax.transAxes, ha="left", va="bottom",
+    ax.set_title(ax.get_title(), pad=2.6 * MIN_FONT_PT)  # room under the title
+    return ax.text(0.0, 1.015, text, transform=ax.transAxes, ha="left", va="bottom",
                    fontsize=MIN_FONT_PT + 0.5, color="0.3")
 
 
@@ -190,6 +195,7 @@ def save(fig: Any, path: str | os.PathLike) -> Path:
         raise ValueError(f"figure path {str(path)!r} is invalid: must end in .png (the PDF "
                          "is written beside it)")
     try:
+        _place_footers(fig)
         with atomic_target(path) as tmp:
             fig.savefig(tmp, format="png")
         with atomic_target(path.with_suffix(".pdf")) as tmp:
@@ -197,6 +203,22 @@ def save(fig: Any, path: str | os.PathLike) -> Path:
     finally:
         plt.close(fig)
     return path
+
+
+def _place_footers(fig: Any) -> None:
+    """Put the :func:`footer` texts just under the bounding box of everything else."""
+    feet = [t for t in fig.texts if t.get_gid() == FOOTER_GID]
+    if not feet:
+        return
+    for t in feet:
+        t.set_visible(False)
+    renderer = fig.canvas.get_renderer()
+    box = fig.get_tightbbox(renderer)  # inches
+    y = box.y0 - 0.06
+    for t in feet:
+        t.set_visible(True)
+        t.set_position((box.x0, y))
+        y -= 0.2 * (t.get_text().count("\n") + 1)
 
 
 def bootstrap_ci(samples: Sequence[float] | np.ndarray, level: float = 0.95,
