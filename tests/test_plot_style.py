@@ -79,7 +79,10 @@ def test_ascc_figures_are_styled(tmp_path, saved):
     for name in ("ascc-3", "ascc-4"):
         assert main(["figure", name, "--pt-dbm=-2,2", "--abr", "0.1", "--method", "sdr",
                      "--grid", str(tmp_path / "grid"), "--out", str(tmp_path / name)]) == 0
-    _check(saved, ["front.png", "fig3.png", "fig4.png"])
+    # issc ascc at one P_T: the summary is a marker per scheme (no degenerate line axis)
+    assert main(["ascc", "--pt-dbm=-3", "--abr", "0.1", "--method", "sdr", "--out",
+                 str(tmp_path / "one")]) == 0
+    _check(saved, ["front.png", "fig3.png", "fig4.png", "summary.png"])
 
 
 def test_shipped_fit_and_ldpc_table_figures_are_styled(tmp_path, saved):
