@@ -21,6 +21,7 @@ Font sizes are in points at the saved size: no text of a figure is under
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -172,8 +173,7 @@ def footer(fig: Any, text: str, quick: bool = False) -> Any:
         text = "QUICK GRID (coarse, not for the paper) - " + text
     # placed by save(), under everything else (legends below the axes included)
     t = fig.text(0.0, 0.0, text, ha="left", va="top", fontsize=MIN_FONT_PT,
-                 color="0.25" if not quick else "#D55E00", wrap=True,
-                 transform=fig.dpi_scale_trans)
+                 color="0.25" if not quick else "#D55E00", transform=fig.transFigure)
     t.set_gid(FOOTER_GID)
     return t
 
@@ -216,9 +216,15 @@ def _place_footers(fig: Any) -> None:
     box = fig.get_tightbbox(renderer)  # inches
     y = box.y0 - 0.06
     for t in feet:
+        # wrapped to the drawing's width (an 8 pt character is about 1/16 inch wide)
+        text = "\n".join(textwrap.wrap(" ".join(t.get_text().split()),
+                                       max(40, int(box.width * 16))))
+        t.set_text(text)
         t.set_visible(True)
-        t.set_position((box.x0, y))
-        y -= 0.2 * (t.get_text().count("\n") + 1)
+        # in figure fractions: savefig's tight crop shifts transFigure, not inches
+        w, h = fig.get_size_inches()
+        t.set_position((box.x0 / w, y / h))
+        y -= 0.16 * (text.count("\n") + 1) + 0.04
 
 
 def bootstrap_ci(samples: Sequence[float] | np.ndarray, level: float = 0.95,
