@@ -58,7 +58,7 @@ def plot_rd(summary: list[dict], path: str | os.PathLike) -> Path:
         ax.set_ylabel(label)
         ps.fit_ylim(ax, [s[k] for s in summary for k in [key] + [f"{n}_{key}" for n in names]],
                     lo=0.0 if key == "ms_ssim" else None, hi=1.0 if key == "ms_ssim" else None)
-    axes[1].legend(loc="lower right")
+    ps.legend_outside(axes[1], "below", ncol=2)
     fig.suptitle("Rate-distortion of the codec ladder against classical codecs")
     ps.footer(fig, "mean over images; real entropy-coded bitstreams; anchors matched to each "
                    "model's bpp per image")

@@ -184,7 +184,7 @@ def _plot(rows: list[dict], abrs: list[float], sinrs: list[float], ladder, cross
                         color=col, lw=1, label="digital predicted (LDPC table + S-curve)")
                 for r in rr:
                     ax.annotate(f"{r['model']} R_c={r['rc']:.2f}", (r["sinr_db"],
-                                r["msssim_meas"]), fontsize=ps.MIN_FONT_PT, xytext=(3, -11),
+                                r["msssim_meas"]), fontsize=ps.MIN_FONT_PT, xytext=(5, 4),
                                 textcoords="offset points")
         for n, c in enumerate(k for k in ladder.curves if k.c == nearest_c(a)):
             ax.plot(fine, c.predict_msssim(fine), "--", lw=0.8, color=ps.COLORS[n % 7],

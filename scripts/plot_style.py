@@ -72,6 +72,7 @@ STYLE: dict[str, Any] = {
     "axes.spines.right": False,
     "pdf.fonttype": 42,  # TrueType in the PDF: text stays text
     "image.cmap": "viridis",
+    "axes.formatter.useoffset": False,  # tick labels read as values, not "+4.511" offsets
 }
 
 
@@ -130,7 +131,8 @@ def integer_ticks(ax: Any, axis: str = "x") -> None:
     from matplotlib.ticker import MaxNLocator
 
     for name in ("x", "y") if axis == "both" else (axis,):
-        getattr(ax, f"{name}axis").set_major_locator(MaxNLocator(integer=True))
+        # min_n_ticks=1: integers also when the axis spans a single value (one grid point)
+        getattr(ax, f"{name}axis").set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
 
 
 def fit_ylim(ax: Any, values: Iterable[float], pad: float = 0.08,

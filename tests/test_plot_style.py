@@ -156,3 +156,16 @@ def test_bootstrap_ci_against_the_exact_resampling_distribution():
     assert lo == pytest.approx(y.mean() - half, abs=0.03)
     assert hi == pytest.approx(y.mean() + half, abs=0.03)
     assert ps.bootstrap_ci(y, seed=1) == (lo, hi)  # seeded: the same interval
+
+
+@pytest.mark.parametrize("xs", [[9], [9, 12], [1, 2, 3, 20]])
+def test_integer_ticks_stay_integers_even_on_one_grid_point(xs):
+    import matplotlib.pyplot as plt
+
+    fig, ax = ps.figure()
+    ax.plot(xs, [1.0] * len(xs), "o")
+    ps.integer_ticks(ax, "x")
+    fig.canvas.draw()
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    plt.close(fig)
