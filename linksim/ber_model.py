@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -283,44 +282,3 @@ def make_ber_model(name: str, blocklength: int = 256, table: str | os.PathLike |
                              f"{blocklength}`")
         return model
     raise ValueError(f"ber_model={name!r} is invalid: must be one of {BER_MODELS}")
-
-
-def plot_table(model: LDPCTableBERModel, path: str | os.PathLike) -> Path:
-    """Measured BER per R_c (markers), the model (solid) and ASCC eq. (4) (dashed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(10.5, 5.5))
-    cmap = plt.get_cmap("viridis")
-    eq4 = FBLBERModel(model.blocklength)
-    by_rc: dict[float, list[dict]] = {}
-    for p in model.table["points"]:
-        by_rc.setdefault(float(p["rc"]), []).append(p)
-    for n, rc in enumerate(sorted(by_rc)):
-        col = cmap(n / max(1, len(by_rc) - 1) * 0.9)
-        pts = sorted(by_rc[rc], key=lambda p: p["sinr_db"])
-        s = np.array([p["sinr_db"] for p in pts])
-        b = np.array([(p["ber"] if model.quantity == "ber" else p["bler"] / p["k"])
-                      if p["bit_errors"] else np.nan for p in pts])
-        ax.semilogy(s, b, "o", color=col, ms=4, label=f"R_c={rc:g} ({pts[0]['bits_per_symbol']}"
-                    f" bit/sym, rate {pts[0]['code_rate']:.3f})")
-        grid = np.linspace(s.min(), s.max() + 2.0, 200)
-        g = 10.0 ** (grid / 10.0)
-        if model.rc_range[0] <= rc <= model.rc_range[1]:
-            ax.semilogy(grid, model.ber(rc, g), "-", color=col, lw=1)
-        ax.semilogy(grid, eq4.ber(pts[0]["rc_eff"], g), "--", color=col, lw=0.8)
-    ax.set(xlabel="SINR [dB]", ylim=(1e-9, 0.5),
-           ylabel="bit error rate" if model.quantity == "ber" else
-           "ρ_b = block error rate / (R_c L)  (ASCC eq. (4) definition)",
-           title=f"5G LDPC at L={model.blocklength}: measured (dots), ldpc model (solid), "
-                 f"ASCC eq. (4) (dashed)")
-    ax.title.set_fontsize(9)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside: rows are many
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path

@@ -147,29 +147,53 @@ def run(args: argparse.Namespace) -> None:
 
 
 def plot_summary(rows: list[dict], path, pis: list[float]) -> None:
-    """MS-SSIM and Tr HCRB against P_T per scheme and ABR."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """MS-SSIM and Tr HCRB against P_T per scheme and ABR; at a single P_T (a degenerate
+    axis) one marker per scheme and ABR with its value written beside it."""
+    from scripts import plot_style as ps
 
     ok = [r for r in rows if r["status"] == "ok"]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (a1, a2) = ps.figure("double", 1, 2)
     groups = sorted({(r["scheme"], float(r["abr"]), float(r["pi"])) for r in ok})
-    for scheme, abr, pi in groups:
+    single = len({float(r["pt_dbm"]) for r in ok}) == 1
+    name = {"ascc": "ASCC", "benchmark": "DJSCC-WF-ZF"}
+    labels = []
+    for n, (scheme, abr, pi) in enumerate(groups):
         rr = sorted((r for r in ok if r["scheme"] == scheme and float(r["abr"]) == abr
                      and float(r["pi"]) == pi), key=lambda r: float(r["pt_dbm"]))
-        x = [float(r["pt_dbm"]) for r in rr]
-        ls = "-" if scheme == "ascc" else "--"
-        lab = f"{scheme}, ABR={abr:g}" + (f", Π={pi:g}" if len(pis) > 1 else "")
-        a1.plot(x, [float(r["msssim_pred"]) for r in rr], ls, marker="o", ms=3, label=lab)
-        a2.semilogy(x, [float(r["hcrb"]) for r in rr], ls, marker="o", ms=3, label=lab)
-    a1.set(xlabel="P_T [dBm]", ylabel="predicted MS-SSIM")
+        lab = f"{name.get(scheme, scheme)}, ABR {abr:g}" + (f", Π {pi:g} m²" if len(pis) > 1
+                                                            else "")
+        st = ps.style_of(n % len(ps.COLORS))
+        ms = [float(r["msssim_pred"]) for r in rr]
+        hc = [float(r["hcrb"]) for r in rr]
+        if single:  # categories on x: one marker each, its value beside it
+            labels.append(lab)
+            a1.plot([n], ms, st["marker"], color=st["color"], ms=8)
+            a2.semilogy([n], hc, st["marker"], color=st["color"], ms=8)
+            a1.annotate(f"{ms[0]:.4f}", (n, ms[0]), xytext=(7, -3), textcoords="offset points")
+            a2.annotate(f"{hc[0]:.3g} m²", (n, hc[0]), xytext=(7, -3),
+                        textcoords="offset points")
+        else:
+            x = [float(r["pt_dbm"]) for r in rr]
+            st["linestyle"] = "-" if scheme == "ascc" else "--"
+            a1.plot(x, ms, ms=4, label=lab, **st)
+            a2.semilogy(x, hc, ms=4, label=lab, **st)
     for pi in pis:
-        a2.axhline(pi, color="k", lw=0.8, ls=":")
-    a2.set(xlabel="P_T [dBm]", ylabel="Tr HCRB [m²]")
-    for a in (a1, a2):
-        a.grid(True, alpha=0.3)
-        a.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+        a2.axhline(pi, color="k", lw=0.8, ls=":", label=f"HCRB limit Π = {pi:g} m²")
+    a1.set(ylabel="predicted MS-SSIM", title="Image quality")
+    a2.set(ylabel="Tr HCRB [m²]", title="Sensing error bound")
+    ps.fit_ylim(a1, [v for ln in a1.get_lines() for v in ln.get_ydata()], pad=0.2,
+                lo=0.0, hi=1.0)
+    if single:
+        pt = float(ok[0]["pt_dbm"]) if ok else float("nan")
+        for a in (a1, a2):
+            a.set_xticks(range(len(labels)), labels, rotation=20, ha="right")
+            a.set_xlim(-0.5, len(labels) - 0.3)
+            a.set_xlabel(f"scheme and ABR at P_T = {pt:g} dBm")
+        a2.legend(loc="best")
+    else:
+        for a in (a1, a2):
+            a.set_xlabel("transmit power P_T [dBm]")
+        ps.legend_outside(a2)
+    ps.footer(fig, f"{len(ok)} solved points of {len(rows)}; HCRB limit(s) Π = "
+                   f"{', '.join(f'{p:g}' for p in pis)} m²")
+    ps.save(fig, path)

@@ -34,6 +34,8 @@ def run(args: argparse.Namespace) -> None:
     from optim.ascc import demo_link
     from optim.e2e import format_summary, run_e2e
     from optim.nearfield import demo_run
+    from scripts.cmd_codec_eval import plot_rd
+    from scripts.cmd_fit_scurves import plot_fig2
     from scripts.runinfo import run_record, write_json_atomic
     from semcodec.codec_eval import format_summary as format_rd_summary
     from semcodec.codec_eval import run_codec_eval
@@ -45,10 +47,12 @@ def run(args: argparse.Namespace) -> None:
     with run_record(out, seed=args.seed, steps=steps, demo_sweep=DEMO_SWEEP) as meta:
         print("[1/5] codec-eval: shipped ladder on the shipped test photos vs JPEG and WebP")
         summary = run_codec_eval(out / "codec_eval")
+        plot_rd(summary, out / "codec_eval" / "rd.png")
         print(format_rd_summary(summary))
         meta["codec_eval"] = summary
         print("[2/5] bit-flip sweep + ASCC eq. (7) S-curve fit (small demo grid)")
         paths = demo_sweep_and_fit(out / "scurves", seed=args.seed, workers=args.workers)
+        paths["fig2"] = plot_fig2(out / "scurves" / "fit")
         meta["fig2"] = str(paths["fig2"])
 
         print("[3/5] ASCC: one optimised link and the DJSCC-WF-ZF benchmark (BER of ASCC "

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> None:
     from optim.ascc.verify import verify_designs
     from optim.e2e import check_channel, format_summary, run_e2e
     from optim.e2e.runner import check_designs
-    from scripts.fig_e2e import plot_predicted_vs_measured
+    from scripts.fig_e2e import e2e_intervals, plot_predicted_vs_measured
     from scripts.runinfo import run_record
 
     # refuse a file that is not a designs file, or a design that breaks a constraint of its
@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> None:
                       crop=args.crop, num_iter=args.num_iter, progress=not args.no_progress,
                       engine=args.engine, address=args.address, timeout_s=args.timeout,
                       djscc_dir=args.djscc, allow_infeasible=args.allow_infeasible)
-        png = plot_predicted_vs_measured(res["rows"], out / "e2e.png")
+        png = plot_predicted_vs_measured(res["rows"], out / "e2e.png",
+                                         e2e_intervals(res["results"]))
         meta.update(counts=res["counts"], figure=str(png),
                     notes="only the payload body crosses the channel (56-byte header error-"
                           "free, as in the S-curve sweep); ldpc: AWGN at the design SINR, "

@@ -64,45 +64,36 @@ def run(args: argparse.Namespace) -> None:
           + "; ".join(f"{r['pt_dbm']:g} dBm: MSE/HCRB={r['mse_over_hcrb']:.3f}" for r in rows))
 
 
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _plot_bound(bound: list[tuple], comm_fraction: float, path) -> None:
     """Tr HCRB and Tr CRB against P_T (rows of ``linksim.farfield.studies.hcrb_vs_power``)."""
-    plt = _pyplot()
+    from scripts import plot_style as ps
+
     pt, tr_hcrb, tr_crb, _, _ = zip(*bound)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = ps.figure()
     ax.semilogy(pt, tr_hcrb, "o-", ms=3, label="Tr HCRB (with TS error)")
     ax.semilogy(pt, tr_crb, "s--", ms=3, label="Tr CRB (perfect sync)")
-    ax.set_xlabel("P_T [dBm]")
-    ax.set_ylabel("bound on position MSE [m^2]")
-    ax.set_title(f"fixed beams, {comm_fraction:.0%} power to SemCom")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    ax.set_xlabel("transmit power P_T [dBm]")
+    ax.set_ylabel("bound on position MSE [m²]")
+    ax.set_title("Position error bounds against transmit power")
+    ax.legend(loc="upper right")
+    ps.footer(fig, f"fixed beams, {comm_fraction:.0%} of the power to semantic communication")
+    ps.save(fig, path)
 
 
 def _plot_estimator(rows: list[dict], trials: int, path) -> None:
     """Estimator MSE (95 % interval) against Tr HCRB and Tr CRB at the checked powers."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    from scripts import plot_style as ps
+
+    fig, ax = ps.figure()
     x = [r["pt_dbm"] for r in rows]
     ax.errorbar(x, [r["mse"] for r in rows], yerr=[r["mse_ci95"] for r in rows],
                 fmt="o-", capsize=3, label=f"ML/MAP estimator MSE ({trials} trials)")
     ax.semilogy(x, [r["hcrb"] for r in rows], "k--", label="Tr HCRB")
     ax.semilogy(x, [r["crb"] for r in rows], ":", label="Tr CRB (perfect sync)")
     ax.set_yscale("log")
-    ax.set_xlabel("P_T [dBm]")
-    ax.set_ylabel("position MSE [m^2]")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    ax.set_xlabel("transmit power P_T [dBm]")
+    ax.set_ylabel("position MSE [m²]")
+    ax.set_title("Estimator error against the bounds")
+    ax.legend(loc="upper right")
+    ps.footer(fig, f"{trials} Monte Carlo trials per power; interval: 95 %")
+    ps.save(fig, path)

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 from scripts import argtypes as at
 
@@ -24,7 +29,7 @@ def run(args: argparse.Namespace) -> None:
 
     from scripts.runinfo import run_record
     from semcodec.atomic_io import write_rows_atomic
-    from semcodec.learning_curve import history_columns, plot_histories, read_history
+    from semcodec.learning_curve import history_columns, read_history
 
     labels = [Path(r).resolve().name for r in args.runs] if args.labels is None else \
         [s.strip() for s in args.labels.split(",")]
@@ -48,3 +53,30 @@ def run(args: argparse.Namespace) -> None:
         print(f"{lab:>16} {last['step']:7d} {last['train_s'] / 3600:6.2f} "
               f"{last['val_psnr']:9.3f} {last['val_bpp']:8.4f} {last['val_loss']:9.4f}")
     print(f"curves: {Path(args.out) / 'curves.csv'}  figure: {Path(args.out) / 'curves.png'}")
+
+
+def plot_histories(path: str | os.PathLike, runs: Mapping[str, Sequence[Mapping[str, Any]]],
+                   title: str = "") -> Path:
+    """One panel per validation metric that some run has
+    (:data:`semcodec.learning_curve.PLOTTED`) against training step, one line per run;
+    PNG + PDF (the trainers' ``history.png`` and ``issc learning-curves``' ``curves.png``)."""
+    from scripts import plot_style as ps
+    from semcodec.learning_curve import PLOTTED
+
+    keys = [(k, lab) for k, lab in PLOTTED if any(k in r for h in runs.values() for r in h)]
+    keys = keys or [("step", "step")]
+    fig, axes = ps.figure((4.4 * len(keys), 3.6), 1, len(keys), squeeze=False)
+    for ax, (k, lab) in zip(axes[0], keys):
+        for n, (name, hist) in enumerate(runs.items()):
+            pts = [(r["step"], r[k]) for r in hist if k in r and math.isfinite(r[k])]
+            if pts:
+                st = ps.style_of(n % len(ps.COLORS))
+                ax.plot(*zip(*pts), marker=st["marker"], ms=3, color=st["color"],
+                        ls=st["linestyle"], label=name)
+        ax.set_xlabel("training step")
+        ax.set_ylabel(lab)
+        ps.integer_ticks(ax, "x")
+    if len(runs) > 1:
+        ps.legend_outside(axes[0][-1])
+    fig.suptitle(title or "Validation during training")
+    return ps.save(fig, path)

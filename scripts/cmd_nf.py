@@ -48,32 +48,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def plot_positions(scn, pos, path: Path, title: str = "") -> None:
     """The antenna positions (dots), their nominal grid (x) and regions C_i (boxes)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
+
+    from scripts import plot_style as ps
 
     lo, hi = (t.numpy() for t in scn.region_bounds())
     nominal = scn.tx_nominal().numpy()
-    fig, ax = plt.subplots(figsize=(4.6, 4.9))
+    fig, ax = ps.figure((5.0, 5.4))
     for a, b in zip(lo, hi):
         ax.add_patch(Rectangle((a[0] * 1e3, a[1] * 1e3), (b[0] - a[0]) * 1e3,
                                (b[1] - a[1]) * 1e3, fill=False, ec="grey", lw=0.8))
     ax.plot(nominal[:, 0] * 1e3, nominal[:, 1] * 1e3, "kx", ms=5, label="nominal position")
-    ax.plot(pos[:, 0] * 1e3, pos[:, 1] * 1e3, "o", color="C3", ms=5, label="optimised position")
+    ax.plot(pos[:, 0] * 1e3, pos[:, 1] * 1e3, "o", color=ps.COLORS[1], ms=5,
+            label="optimised position")
     ax.plot([], [], "s", mfc="none", mec="grey", ms=7, label="movable region C_i")
-    ax.set_xlabel("x (mm)")
-    ax.set_ylabel("z (mm)")
+    ax.set_xlabel("x [mm]")
+    ax.set_ylabel("z [mm]")
     ax.set_aspect("equal")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title)
     # below the axes: the regions fill the plot, so any corner would cover one of them
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3,
-              frameon=False)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+    ps.legend_outside(ax, "below", ncol=2, frameon=False)
+    ps.save(fig, path)
 
 
 def run(args: argparse.Namespace) -> None:

@@ -51,14 +51,11 @@ def _scenario(path: str | None):
 
 
 def run_crb(args: argparse.Namespace) -> None:
-    import matplotlib
     import numpy as np
     from tqdm import tqdm
 
     from linksim.nearfield.studies import crb_limit_sweep
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from scripts import plot_style as ps
 
     scn = _scenario(args.scenario)
     if args.frames is not None and args.frames <= scn.n_t:  # before any work or output folder
@@ -84,34 +81,31 @@ def run_crb(args: argparse.Namespace) -> None:
         meta.update({k: v for k, v in summary.items() if k != "rows"})
 
         xi = np.array([r["xi"] for r in rows])
-        fig, ax = plt.subplots(figsize=(5.2, 4))
+        fig, ax = ps.figure()
         ax.plot(xi, xi, "k--", label="ideal: MSE = CRB = $\\xi$")
-        ax.plot(xi, xi * frames / (frames - scn.n_t), "g:",
+        ax.plot(xi, xi * frames / (frames - scn.n_t), ":", color=ps.COLORS[2],
                 label=f"Wishart: $\\xi F/(F-N_t)$, F={frames}")
         ax.errorbar(xi, [r["mse"] for r in rows], yerr=[2 * r["mse_stderr"] for r in rows],
                     fmt="o-", ms=4, capsize=2, label=f"LS estimate ({args.trials} trials)")
         ax.set_xlabel("CRB upper limit $\\xi$")
         ax.set_ylabel("MSE of $\\hat{G}$  (sum over entries)")
-        ax.set_title(f"NF Fig. 10 form: gap {100 * summary['mean_gap_vs_design_crb']:.1f}% "
-                     f"(1/$\\sqrt{{F}}$ = {100 * frames ** -0.5:.0f}%)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out / "nf_crb.png", dpi=150)
-        plt.close(fig)
+        ax.set_title("Echo-matrix estimation error against the CRB limit")
+        ax.legend(loc="upper left")
+        ps.footer(fig, f"NF Fig. 10 form. Mean gap to the CRB "
+                       f"{100 * summary['mean_gap_vs_design_crb']:.1f}% (1/√F = "
+                       f"{100 * frames ** -0.5:.0f}%); {args.trials} trials; bars ±2 s.e.; "
+                       f"seed {args.seed}")
+        ps.save(fig, out / "nf_crb.png")
     print(f"nf-crb: mean MSE/CRB - 1 = {summary['mean_gap_vs_design_crb']:.4f} "
           f"(Wishart theory {summary['theory_gap_wishart']:.4f}, 1/sqrt(F) "
           f"{summary['inverse_sqrt_f']:.4f}); results in {out}")
 
 
 def run_fresnel(args: argparse.Namespace) -> None:
-    import matplotlib
     import numpy as np
 
     from linksim.nearfield.studies import fresnel_error_sweep
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from scripts import plot_style as ps
 
     scn = _scenario(args.scenario)
     dmin = scn.aperture_m * 1.01 if args.dmin is None else args.dmin
@@ -132,25 +126,23 @@ def run_fresnel(args: argparse.Namespace) -> None:
         write_json_atomic(out / "results.json", summary)
         meta.update(summary)
 
-        fig, ax = plt.subplots(figsize=(5.6, 4))
+        fig, ax = ps.figure()
         # legend text kept as shipped; the model is NF eq. (8) with NF eq. (9)
         labels = {"fresnel": "Fresnel, eqs. (8)-(9) as printed",
                   "fresnel_full": "Fresnel with x z cross term", "planar": "plane wave"}
-        for model, label in labels.items():
+        for k, (model, label) in enumerate(labels.items()):
             sel = [r for r in rows if r["model"] == model]
             ax.loglog([r["distance_m"] for r in sel], [r["max_phase_error_rad"] for r in sel],
-                      label=label)
+                      label=label, color=ps.COLORS[k], ls=ps.LINESTYLES[k])
         ax.axvline(scn.rayleigh_distance_m, color="k", ls="--", lw=0.8,
                    label=f"Rayleigh 2D$^2/\\lambda$ = {scn.rayleigh_distance_m:.1f} m")
         ax.axhline(np.pi / 8, color="grey", ls=":", lw=0.8, label="$\\pi/8$")
-        ax.set_xlabel("distance d (m)")
-        ax.set_ylabel("max phase error vs exact (rad)")
-        ax.set_title("Phase models vs exact, at the FA region corners")
-        ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(out / "nf_fresnel.png", dpi=150)
-        plt.close(fig)
+        ax.set_xlabel("distance d [m]")
+        ax.set_ylabel("largest phase error against the exact model [rad]")
+        ax.set_title("Phase models against the exact spherical wave")
+        ps.legend_outside(ax)
+        ps.footer(fig, "at the corners of the movable-antenna regions")
+        ps.save(fig, out / "nf_fresnel.png")
     for r in at_rayleigh:
         print(f"nf-fresnel: at d = {r['distance_m']:.2f} m (Rayleigh) {r['model']}: max phase "
               f"error {r['max_phase_error_rad']:.4f} rad")

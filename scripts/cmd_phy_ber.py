@@ -31,15 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
     from tqdm import tqdm
 
     from linksim.farfield import fbl
     from linksim.phy import LDPCQAMLink, measure_ber
     from linksim.units import db_to_lin
+    from scripts import plot_style as ps
     from scripts.runinfo import run_record, write_csv_atomic
 
     out = Path(args.out)
@@ -57,26 +55,30 @@ def run(args: argparse.Namespace) -> None:
                          "eq4_ber": fbl.normal_approx_ber(g, rc, args.blocklength),
                          "normal_approx_bler": fbl.normal_approx_bler(g, rc, args.blocklength)})
         write_csv_atomic(out / "results.csv", rows)
-        fig, ax = plt.subplots(1, 2, figsize=(10, 4))
-        for lk in links:
+        fig, ax = ps.figure("double", 1, 2)
+        for k, lk in enumerate(links):
+            col = ps.COLORS[k % len(ps.COLORS)]  # the model dashed in its row's colour
             rc = lk.rate_bits_per_channel_use
             r = [x for x in rows if x["rc"] == rc]
             s = [x["sinr_db"] for x in r]
             floor = lambda v, n: np.where(np.asarray(v) > 0, v, np.nan)  # noqa: E731
-            ax[0].semilogy(s, floor([x["ber"] for x in r], 0), "o-", label=f"LDPC R_c={rc:.3g}")
-            ax[0].semilogy(s, floor([x["eq4_ber"] for x in r], 0), "--", label="ASCC eq. (4)")
-            ax[1].semilogy(s, floor([x["bler"] for x in r], 0), "o-", label=f"LDPC R_c={rc:.3g}")
-            ax[1].semilogy(s, floor([x["normal_approx_bler"] for x in r], 0), "--",
-                           label="normal approx. Q(.)")
+            ax[0].semilogy(s, floor([x["ber"] for x in r], 0), "o-", color=col,
+                           label=f"LDPC, R_c = {rc:.3g}")
+            ax[0].semilogy(s, floor([x["eq4_ber"] for x in r], 0), "--", color=col,
+                           label=f"ASCC eq. (4), R_c = {rc:.3g}")
+            ax[1].semilogy(s, floor([x["bler"] for x in r], 0), "o-", color=col,
+                           label=f"LDPC, R_c = {rc:.3g}")
+            ax[1].semilogy(s, floor([x["normal_approx_bler"] for x in r], 0), "--", color=col,
+                           label=f"normal approximation Q(.), R_c = {rc:.3g}")
         for a, t in zip(ax, ("bit error rate", "block error rate")):
             a.set_xlabel("SINR [dB]")
             a.set_ylabel(t)
-            a.grid(True, which="both", alpha=0.3)
-            a.legend(fontsize=8)
-        fig.suptitle(f"5G LDPC (BP boxplus-phi, {args.num_iter} it.), "
-                     f"{args.bits_per_symbol} bit/symbol, L={args.blocklength}")
-        fig.tight_layout()
-        fig.savefig(out / "phy_ber.png", dpi=120)
+            a.legend(loc="lower left")
+        fig.suptitle("Measured 5G LDPC error rates against the normal approximation")
+        ps.footer(fig, f"BP boxplus-phi, {args.num_iter} iterations; {args.bits_per_symbol} "
+                       f"bit/symbol; L = {args.blocklength}; at most {args.max_blocks} blocks "
+                       f"per point; seed {args.seed}")
+        ps.save(fig, out / "phy_ber.png")
         meta.update(notes="interference treated as Gaussian noise (AWGN at the SINR); one "
                           "codeword = L channel uses; eq. (4) divides the block error by R_c L")
     print(f"{len(rows)} points -> {out / 'results.csv'}")

@@ -7,6 +7,8 @@ in ``data/phy/`` (see ``docs/e2e.md`` for the command and its Monte Carlo counts
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
 from scripts import argtypes as at
 
@@ -46,9 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
-    from linksim.ber_model import LDPCTableBERModel, plot_table
+    from linksim.ber_model import LDPCTableBERModel
     from linksim.phy_table import (
         DEFAULT_RCS,
         check_request,
@@ -85,3 +85,50 @@ def run(args: argparse.Namespace) -> None:
             return
         meta["figure"] = str(plot_table(model, out / "ldpc_table.png"))
     print(f"table -> {path}")
+
+
+def plot_table(model, path: str | os.PathLike) -> Path:
+    """Measured BER per R_c (markers), the ldpc model (solid) and ASCC eq. (4) (dashed).
+
+    ``model`` is a :class:`linksim.ber_model.LDPCTableBERModel`. The rows (often 25) are
+    told apart by a colourbar of R_c, not a legend entry each.
+    """
+    import numpy as np
+    from matplotlib.lines import Line2D
+
+    from linksim.ber_model import FBLBERModel
+    from scripts import plot_style as ps
+
+    fig, ax = ps.figure("wide")
+    eq4 = FBLBERModel(model.blocklength)
+    by_rc: dict[float, list[dict]] = {}
+    for p in model.table["points"]:
+        by_rc.setdefault(float(p["rc"]), []).append(p)
+    colour = ps.colorbar(fig, ax, sorted(by_rc), "R_c [bit per channel use]")
+    for rc in sorted(by_rc):
+        col = colour(rc)
+        pts = sorted(by_rc[rc], key=lambda p: p["sinr_db"])
+        s = np.array([p["sinr_db"] for p in pts])
+        b = np.array([(p["ber"] if model.quantity == "ber" else p["bler"] / p["k"])
+                      if p["bit_errors"] else np.nan for p in pts])
+        ax.semilogy(s, b, "o", color=col, ms=4)
+        grid = np.linspace(s.min(), s.max() + 2.0, 200)
+        g = 10.0 ** (grid / 10.0)
+        if model.rc_range[0] <= rc <= model.rc_range[1]:
+            ax.semilogy(grid, model.ber(rc, g), "-", color=col, lw=1)
+        ax.semilogy(grid, eq4.ber(pts[0]["rc_eff"], g), "--", color=col, lw=0.8)
+    ax.set(xlabel="SINR [dB]", ylim=(1e-9, 0.5),
+           ylabel="bit error rate" if model.quantity == "ber" else
+           "ρ_b = block error rate / (R_c L)",
+           title=f"5G LDPC bit error rate against SINR, block length {model.blocklength}")
+    ax.legend(handles=[Line2D([], [], color="0.2", marker="o", ls="none", label="measured"),
+                       Line2D([], [], color="0.2", ls="-", label="ldpc model (interpolated)"),
+                       Line2D([], [], color="0.2", ls="--", label="ASCC eq. (4) (normal "
+                                                                 "approximation)")],
+              loc="lower left")
+    mods = sorted({p["bits_per_symbol"] for p in model.table["points"]})
+    ps.footer(fig, f"{len(by_rc)} code rows R_c in [{min(by_rc):g}, {max(by_rc):g}], "
+                   f"modulation {', '.join(str(m) for m in mods)} bit/symbol; L = "
+                   f"{model.blocklength}; quantity: {model.quantity}"
+                   + ("" if model.quantity == "ber" else " (ASCC eq. (4) definition)"))
+    return ps.save(fig, path)

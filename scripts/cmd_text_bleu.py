@@ -37,14 +37,11 @@ def register(subparsers) -> None:
 
 
 def _plot(path: Path, curves: list[dict], table: list[dict], floor: float) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from scripts import plot_style as ps
 
     users = list(dict.fromkeys(r["user"] for r in curves))
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [3, 2]})
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig, (ax, bx) = ps.figure((13, 5.4), 1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    colors = ps.COLORS
     styles = {"keyword": "-", "random": "--", "lead": ":"}
     for i, u in enumerate(users):
         c = colors[i % len(colors)]
@@ -65,20 +62,17 @@ def _plot(path: Path, curves: list[dict], table: list[dict], floor: float) -> No
                          ("empirical", "s", "empirical (nominal rho)"),
                          ("kept_fraction", "^", "empirical (tokens sent)")):
         bx.plot([t[key] for t in table], y, mk, label=lab, ms=5, mfc="none")
-    bx.set_yticks(list(y), names, fontsize=7)
-    bx.set_xlabel("rho_LB")
-    bx.set_title(f"rho_LB per user at floor {floor:g}")
-    bx.legend(fontsize=7)
-    bx.grid(alpha=0.3)
+    bx.set_yticks(list(y), names)
+    bx.set_xlabel("smallest extraction ratio ρ_LB")
+    bx.set_title(f"Smallest ratio per user at BLEU floor {floor:g}")
+    ps.legend_outside(bx, "below", ncol=2)
     ax.axhline(100 * floor, color="k", lw=0.8)
-    ax.set_xlabel("extraction ratio rho (kept fraction of tokens)")
-    ax.set_ylabel("held-out corpus BLEU (points)")
-    ax.set_title(f"BLEU against rho; floor {floor:g}, dots: empirical rho_LB")
-    ax.legend(fontsize=6, ncol=2)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    ax.set_xlabel("extraction ratio ρ (kept fraction of tokens)")
+    ax.set_ylabel("held-out corpus BLEU [points]")
+    ax.set_title("Text quality against the share of tokens sent")
+    ps.legend_outside(ax, "below", ncol=3)
+    ps.footer(fig, f"BLEU floor {floor:g} (black line); dots on it: empirical ρ_LB per user")
+    ps.save(fig, path)
 
 
 def run(args: argparse.Namespace) -> None:

@@ -62,14 +62,17 @@ def _threads_per_rate(g: int) -> int:
 
 
 def run_train(args: argparse.Namespace) -> None:
+    from scripts.cmd_learning_curves import plot_histories
     from semcodec.train_rate import config_from_args, train_rate
 
     cfg = config_from_args(args, _setup(args))
     train_rate(cfg, args.out, args.dataset, args.data, args.crop, stop_at=args.stop_at,
-               save_every_s=args.save_every_s, finalize=not args.no_finalize)
+               save_every_s=args.save_every_s, finalize=not args.no_finalize,
+               plot_history=plot_histories)
 
 
 def run_train_all(args: argparse.Namespace) -> None:
+    from scripts.cmd_learning_curves import plot_histories
     from semcodec.ladder import install_ladder, train_ladder, train_ladder_parallel
     from semcodec.zoo import rate_ladder
 
@@ -86,7 +89,8 @@ def run_train_all(args: argparse.Namespace) -> None:
             paths = train_ladder(lams, args.out, args.base_steps, args.finetune_steps,
                                  preset=args.preset, dataset=args.dataset, root=args.data,
                                  crop=args.crop, seed=args.seed, device=device,
-                                 meta={"command": meta["command"]}, batch_size=args.batch_size,
+                                 meta={"command": meta["command"]}, plot_history=plot_histories,
+                                 batch_size=args.batch_size,
                                  lr=args.lr, warmup_steps=args.warmup_steps,
                                  quantizer=args.quantizer,
                                  val_every=args.val_every,

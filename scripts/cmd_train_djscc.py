@@ -65,6 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from scripts.cmd_learning_curves import plot_histories
     from scripts.guards import check_memory
     from semcodec.djscc.checkpoint import load_djscc
     from semcodec.djscc.train import config_from_args, train_djscc, training_memory_bytes
@@ -78,4 +79,4 @@ def run(args: argparse.Namespace) -> None:
         if model.c != cfg.c:
             raise ValueError(f"init={cfg.init} has ABR {model.c}/96, not {cfg.c}/96: a warm "
                              f"start needs the same ABR")
-    train_djscc(cfg, args.out)
+    train_djscc(cfg, args.out, plot_history=plot_histories)

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from scripts import argtypes as at
+from scripts import plot_style as ps
 from scripts.engine_args import add_engine_args, check_engine_args
 
 
@@ -39,9 +40,6 @@ def front_arguments(p: argparse.ArgumentParser) -> None:
 
 def front_run(args: argparse.Namespace) -> None:
     """SDR bound's largest CRE SINR against Pi at several P_T (the trade-off map)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
     from linksim.units import dbm_to_watt
@@ -81,23 +79,22 @@ def front_run(args: argparse.Namespace) -> None:
         rows = [{k: r[k] for k in FRONT_COLUMNS[:-1]} | {"status": r["bound_status"]}
                 for r in grid]
         write_csv_atomic(out / "front.csv", rows)
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        cmap = plt.get_cmap("viridis")
+        fig, ax = ps.figure("wide")
+        many = len(pts) > len(ps.COLORS)
+        colour = ps.colorbar(fig, ax, pts, "P_T [dBm]") if many else None
         for k, pt in enumerate(pts):
             r = [x for x in rows if x["pt_dbm"] == pt]
-            col = cmap(k / max(1, len(pts) - 1) * 0.9)
-            ax.semilogx([x["pi_m2"] for x in r], [x["sinr_bound_db"] for x in r], "o-", ms=3,
-                        color=col, label=f"P_T = {pt:g} dBm")
-            ax.axvline(r[0]["min_hcrb_m2"], color=col, ls=":", lw=0.8)
+            st = {"color": colour(pt)} if many else ps.style_of(k)
+            ax.semilogx([x["pi_m2"] for x in r], [x["sinr_bound_db"] for x in r], ms=3,
+                        **st | {"marker": st.get("marker", "o"), "linestyle": "-"},
+                        label=f"P_T = {pt:g} dBm")
+            ax.axvline(r[0]["min_hcrb_m2"], color=st["color"], ls=":", lw=0.8)
         ax.set(xlabel="HCRB limit Π [m²]", ylabel="largest CRE SINR (SDR bound) [dB]",
-               title="ASCC trade-off: SINR bound vs Π (dotted: smallest reachable Tr HCRB)")
-        ax.title.set_fontsize(9)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
-        ax.text(0.01, 0.01, param_text(scn), transform=ax.transAxes, fontsize=6, va="bottom")
-        fig.tight_layout()
-        fig.savefig(out / "front.png", dpi=120)
-        plt.close(fig)
+               title="Sensing against communication: best SINR for a sensing-error limit")
+        if not many:
+            ps.legend_outside(ax)
+        ps.footer(fig, "dotted: smallest reachable Tr HCRB at that P_T. " + param_text(scn))
+        ps.save(fig, out / "front.png")
         meta.update(figure="ascc-front", pt_dbm=pts, pi_m2=pis.tolist(), engine=args.engine,
                     workers=args.workers, resumed_points=grid.n_resumed)
     print(f"wrote {out / 'front.png'} and {out / 'front.csv'}")
@@ -212,10 +209,6 @@ def ascc_minus_benchmark(rows: list[dict]) -> tuple[float, tuple[float, float] |
 def fig3_run(args: argparse.Namespace) -> None:
     """ASCC Fig. 3: predicted MS-SSIM vs P_T, ASCC and DJSCC-WF-ZF, several ABR; ASCC's
     objective matches the axis (``ms-ssim``) unless ``--objective mse``."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from optim.ascc.inputs import param_text
     from scripts.runinfo import run_record, write_csv_atomic
 
@@ -234,38 +227,46 @@ def fig3_run(args: argparse.Namespace) -> None:
                                                              schemes=("ascc",))
             extra_rows = [r | {"objective": other} for r in extra_rows if r["scheme"] == "ascc"]
         write_csv_atomic(out / "fig3.csv", rows + extra_rows)
-        fig, ax = plt.subplots(figsize=(7.5, 4.8))
-        cmap = plt.get_cmap("tab10")
+        bench = "DJSCC-WF-ZF" + (" (deep JSCC)" if getattr(args, "benchmark_codec", "")
+                                 == "djscc" else "")
         curves = [("ascc", rows, "-", "o", f"ASCC ({objective_name[args.objective]})")]
         if extra_rows:
             curves.append(("ascc", extra_rows, "-.", "^", f"ASCC ({objective_name[other]})"))
-        curves.append(("benchmark", rows, "--", "s", "DJSCC-WF-ZF" + (
-            " (deep JSCC)" if getattr(args, "benchmark_codec", "") == "djscc" else "")))
+        curves.append(("benchmark", rows, "--", "s", bench))
+        # two panels: every curve, and the band of the ASCC curves where the schemes differ
+        fig, (ax, zoom) = ps.figure("double", 1, 2)
+        band = []
         for k, abr in enumerate(abrs):
+            col = ps.COLORS[k % len(ps.COLORS)]
             for n, (scheme, src, ls, mk, name) in enumerate(curves):
                 rr = sorted((r for r in src if r["scheme"] == scheme
                              and float(r["abr"]) == abr and r["status"] == "ok"),
                             key=lambda r: float(r["pt_dbm"]))
                 x = [float(r["pt_dbm"]) for r in rr]
                 y = [float(r["msssim_pred"]) for r in rr]
-                ax.plot(x, y, ls, marker=mk, ms=3, color=cmap(k), label=f"{name}, ABR={abr:g}")
+                band += y if scheme == "ascc" else []
+                for a in (ax, zoom):
+                    a.plot(x, y, ls, marker=mk, ms=4, color=col, label=f"{name}, ABR {abr:g}")
                 if n == 0:  # label the model at each switch (the plateaus)
                     prev = None
                     for r, xi, yi in zip(rr, x, y):
                         if r["model"] != prev:
-                            ax.annotate(r["model"], (xi, yi), fontsize=6, color=cmap(k),
-                                        xytext=(2, 4), textcoords="offset points")
+                            zoom.annotate(r["model"], (xi, yi), fontsize=ps.MIN_FONT_PT,
+                                          color=col, xytext=(2, 5), textcoords="offset points")
                         prev = r["model"]
-        ax.set(xlabel="P_T [dBm]", ylabel="predicted MS-SSIM (fitted S-curves)",
-               title=f"ASCC Fig. 3: MS-SSIM vs P_T (Π = {pi:g} m², method {args.method}, "
-                     f"δ = {args.delta:g}, ASCC objective {args.objective})")
-        ax.title.set_fontsize(9)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7, loc="lower right")
-        ax.text(0.01, 0.99, param_text(scn), transform=ax.transAxes, fontsize=5.5, va="top")
-        fig.tight_layout()
-        fig.savefig(out / "fig3.png", dpi=130)
-        plt.close(fig)
+        for a in (ax, zoom):
+            a.set(xlabel="transmit power P_T [dBm]")
+        ax.set(ylabel="predicted MS-SSIM (fitted S-curves)",
+               title="Image quality against transmit power")
+        zoom.set(title="Zoom on the ASCC band")
+        ps.fit_ylim(ax, [v for ln in ax.get_lines() for v in ln.get_ydata()], lo=0.0, hi=1.0)
+        ps.fit_ylim(zoom, band, pad=0.15, lo=0.0, hi=1.0)
+        ps.legend_outside(zoom)
+        ps.footer(fig, f"ASCC Fig. 3. HCRB limit Π = {pi:g} m², method {args.method}, "
+                       f"second-stage slack δ = {args.delta:g}, ASCC objective "
+                       f"{objective_name[args.objective]}; labels: codec chosen from there on. "
+                       + param_text(scn))
+        ps.save(fig, out / "fig3.png")
         d_min, where = ascc_minus_benchmark(rows)
         meta.update(figure="ascc-3", grid=str(grid), engine=args.engine, workers=args.workers,
                     pi_m2=pi, pt_dbm=pts, abr=abrs, method=args.method, delta=args.delta,
@@ -288,10 +289,6 @@ def fig4_arguments(p: argparse.ArgumentParser) -> None:
 def fig4_run(args: argparse.Namespace) -> None:
     """ASCC Fig. 4: Tr HCRB vs P_T, with and without the TS error, for DJSCC-WF-ZF, ASCC's
     problem P4.1 alone (delta = 0) and P4.1 + the sensing stage (``--delta``)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from optim.ascc.inputs import param_text
     from scripts.runinfo import run_record, write_csv_atomic
 
@@ -311,11 +308,12 @@ def fig4_run(args: argparse.Namespace) -> None:
             p41 = [r | {"delta": 0.0} for r in p41
                    if float(r["abr"]) == abr and r["scheme"] == "ascc"]
         write_csv_atomic(out / "fig4.csv", rows + p41)
-        fig, ax = plt.subplots(figsize=(7.5, 5.2))
-        curves = [(rows, "benchmark", "C3", "DJSCC-WF-ZF")]
+        fig, ax = ps.figure("wide")
+        curves = [(rows, "benchmark", ps.COLORS[1], "DJSCC-WF-ZF")]
         if p41:
-            curves.append((p41, "ascc", "C2", "ASCC, P4.1 alone (δ = 0)"))
-        curves.append((rows, "ascc", "C0", f"ASCC, P4.1 + sensing stage (δ = {args.delta:g})"
+            curves.append((p41, "ascc", ps.COLORS[2], "ASCC, P4.1 alone (δ = 0)"))
+        curves.append((rows, "ascc", ps.COLORS[0],
+                       f"ASCC, P4.1 + sensing stage (δ = {args.delta:g})"
                        if args.delta > 0 else "ASCC, P4.1 alone (δ = 0)"))
         for src, scheme, col, name in curves:
             rr = sorted((r for r in src if r["scheme"] == scheme and r["status"] == "ok"),
@@ -326,18 +324,13 @@ def fig4_run(args: argparse.Namespace) -> None:
             ax.semilogy(x, [float(r["hcrb_no_ts"]) for r in rr], ":s", ms=3, color=col,
                         label=f"{name}, perfect sync (CRB)")
         ax.axhline(pi, color="k", lw=0.8, ls="--", label=f"Π = {pi:g} m²")
-        ax.set(xlabel="P_T [dBm]", ylabel="Tr HCRB(p_o) [m²]",
-               title=f"ASCC Fig. 4: Tr HCRB vs P_T (ABR = {abr:g}, method {args.method}, "
-                     f"ASCC objective {args.objective})")
-        ax.title.set_fontsize(9)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
-        ax.text(0.01, 0.01, param_text(scn), transform=ax.transAxes, fontsize=5.5, va="bottom")
+        ax.set(xlabel="transmit power P_T [dBm]", ylabel="Tr HCRB(p_o) [m²]",
+               title="Sensing error bound against transmit power")
+        ps.legend_outside(ax)
         st = fig4_stats(rows, p41)
-        fig.text(0.01, 0.005, FIG4_CAPTION, fontsize=6, va="bottom", wrap=True)
-        fig.tight_layout(rect=(0, 0.07, 1, 1))
-        fig.savefig(out / "fig4.png", dpi=130)
-        plt.close(fig)
+        ps.footer(fig, f"ASCC Fig. 4. ABR {abr:g}, method {args.method}, ASCC objective "
+                       f"{args.objective}. {FIG4_CAPTION} " + param_text(scn))
+        ps.save(fig, out / "fig4.png")
         meta.update(figure="ascc-4", grid=str(grid), engine=args.engine, workers=args.workers,
                     pi_m2=pi, abr=abr, method=args.method, delta=args.delta,
                     objective=args.objective, caption=FIG4_CAPTION, **st,
@@ -350,9 +343,9 @@ def fig4_run(args: argparse.Namespace) -> None:
 #: what Fig. 4 shows that the paper's does not say (see docs/optim_ascc.md, Fig. 4)
 FIG4_CAPTION = (
     "Differs from the paper: ASCC's problem P4.1 alone (δ = 0) maximises the CRE SINR under "
-    "Tr HCRB <= Π, so where Π does not bind it has the same sensing as the benchmark (green on "
-    "red); the lower HCRB comes from our second (sensing) stage, which spends δ of D_o on "
-    "sensing with the chosen codec fixed, so it moves as the chosen codec changes.")
+    "Tr HCRB <= Π, so where Π does not bind it has the same sensing as the benchmark; the "
+    "lower HCRB comes from our second (sensing) stage, which spends δ of D_o on sensing with "
+    "the chosen codec fixed, so it moves as the chosen codec changes.")
 
 
 def fig4_stats(rows: list[dict], p41: list[dict]) -> dict[str, float | int]:

@@ -14,10 +14,10 @@ Per ABR and SINR:
 Both run through :func:`optim.e2e.run_e2e` (resumable: rerun the same command), the digital
 designs in ``OUT/e2e_digital``, the DJSCC ones in ``OUT/e2e_djscc_<curves hash>``, on the
 shipped ``test`` photos by default. Writes ``djscc_vs_digital.csv`` (one
-row per family, ABR and SINR: predicted and measured MS-SSIM with the 95% interval over
-images, PSNR, BLER), ``crossings.json`` (SINRs where the digital curve crosses the best
-DJSCC curve, linear interpolation between measured points), ``djscc_vs_digital.png`` and
-``meta.json``.
+row per family, ABR and SINR: predicted and measured MS-SSIM with the 95% bootstrap
+interval over images, clipped to [0, 1], PSNR, BLER), ``crossings.json`` (SINRs where
+the digital curve crosses the best DJSCC curve, linear interpolation between measured
+points), ``djscc_vs_digital.png`` (+ ``.pdf``) and ``meta.json``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import math
 from pathlib import Path
 
 from scripts import argtypes as at
+from scripts import plot_style as ps
 
 DEFAULT_SINRS = "-5,0,5,10,15,20"
 QUICK = {"sinr_db": "-5,20", "max_images": 1, "crop": 64, "trials": 1}
@@ -76,6 +77,7 @@ def run(args: argparse.Namespace) -> None:
     from optim.ascc.inputs import float_list
     from optim.e2e import run_e2e
     from optim.e2e.designs import best_digital_at, djscc_design_at
+    from scripts.fig_e2e import e2e_intervals
     from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
     from semcodec.djscc import nearest_c
 
@@ -114,7 +116,10 @@ def run(args: argparse.Namespace) -> None:
                           trials=trials, seed=args.seed, workers=args.workers,
                           split=args.split, max_images=max_images, crop=crop,
                           num_iter=args.num_iter, djscc_dir=ladder.path.parent)
-            by_design.update({idx[int(r["design"])]: r for r in res["rows"]})
+            iv = e2e_intervals(res["results"])  # bootstrap over images, inside [0, 1]
+            by_design.update({idx[int(r["design"])]: r | dict(zip(
+                ("msssim_lo", "msssim_hi"), iv[(int(r["design"]), r["channel"])]))
+                for r in res["rows"]})
             counts[name] = res["counts"]
         rows = []
         for k, (fam, a, s) in enumerate(tags):
@@ -138,7 +143,12 @@ def run(args: argparse.Namespace) -> None:
                 "digital_minus_djscc": [r["msssim_meas"] - b for r, b in zip(dig, best)],
                 "crossings_db": crossings(sinrs, [r["msssim_meas"] for r in dig], best)}
         write_json_atomic(out / "crossings.json", cross)
-        _plot(rows, abrs, sinrs, ladder, cross, out / "djscc_vs_digital.png")
+        settings = (f"{args.split} photos, first {max_images}"
+                    + (f", {crop} px crops" if crop else "") + f"; {trials} trial(s) per image; "
+                    f"LDPC {args.num_iter} BP iterations; seed {args.seed}; intervals: 95% "
+                    "bootstrap over images, clipped to [0, 1]")
+        _plot(rows, abrs, sinrs, ladder, cross, out / "djscc_vs_digital.png", settings,
+              quick=bool(args.quick))
         meta.update(figure="djscc-vs-digital", crossings=cross, counts=counts)
     for a, c in cross.items():
         print(f"ABR {a}: digital crosses the best DJSCC at SINR {c['crossings_db']} dB")
@@ -146,29 +156,27 @@ def run(args: argparse.Namespace) -> None:
 
 
 def _plot(rows: list[dict], abrs: list[float], sinrs: list[float], ladder, cross: dict,
-          path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+          path: Path, settings: str = "", quick: bool = False) -> None:
     import numpy as np
 
     from semcodec.djscc import nearest_c
 
-    fig, axes = plt.subplots(1, len(abrs), figsize=(6.5 * len(abrs), 4.6), squeeze=False)
+    fig, axes = ps.figure((7.0 * len(abrs), 4.8), 1, len(abrs), squeeze=False)
     fine = np.linspace(min(sinrs), max(sinrs), 200)
     for ax, a in zip(axes[0], abrs):
         fams = sorted({r["model"] for r in rows if r["abr"] == a and r["family"] == "djscc"})
-        series = [("digital", "digital ladder, 5G LDPC (best codec, R_c per SINR)", "k")]
-        series += [(f, f"DJSCC {f}", f"C{n}") for n, f in enumerate(fams)]
+        series = [("digital", "digital ladder, 5G LDPC (best codec, R_c per SINR)",
+                   ps.COLORS[-1])]
+        series += [(f, f"DJSCC {f}", ps.COLORS[n % 7]) for n, f in enumerate(fams)]
         for fam, label, col in series:
             rr = [r for r in rows if r["abr"] == a and (r["model"] == fam or (
                 fam == "digital" and r["family"] == "digital"))]
             rr.sort(key=lambda r: r["sinr_db"])
             y = [r["msssim_meas"] for r in rr]
-            err = [[r["msssim_meas"] - r["msssim_lo"] if math.isfinite(r["msssim_lo"]) else 0
-                    for r in rr], [r["msssim_hi"] - r["msssim_meas"]
-                                   if math.isfinite(r["msssim_hi"]) else 0 for r in rr]]
+            err = [[max(0.0, r["msssim_meas"] - r["msssim_lo"])
+                    if math.isfinite(r["msssim_lo"]) else 0 for r in rr],
+                   [max(0.0, r["msssim_hi"] - r["msssim_meas"])
+                    if math.isfinite(r["msssim_hi"]) else 0 for r in rr]]
             ax.errorbar([r["sinr_db"] for r in rr], y, yerr=err, fmt="-o" if fam == "digital"
                         else "-s", color=col, ms=4, capsize=3, label=f"{label} (measured)")
             if fam == "digital":
@@ -176,23 +184,23 @@ def _plot(rows: list[dict], abrs: list[float], sinrs: list[float], ladder, cross
                         color=col, lw=1, label="digital predicted (LDPC table + S-curve)")
                 for r in rr:
                     ax.annotate(f"{r['model']} R_c={r['rc']:.2f}", (r["sinr_db"],
-                                r["msssim_meas"]), fontsize=6, xytext=(3, -9),
+                                r["msssim_meas"]), fontsize=ps.MIN_FONT_PT, xytext=(5, 4),
                                 textcoords="offset points")
         for n, c in enumerate(k for k in ladder.curves if k.c == nearest_c(a)):
-            ax.plot(fine, c.predict_msssim(fine), "--", lw=0.8, color=f"C{n}",
+            ax.plot(fine, c.predict_msssim(fine), "--", lw=0.8, color=ps.COLORS[n % 7],
                     label=f"DJSCC {c.name} fitted curve")
         for xc in cross[f"{a:g}"]["crossings_db"]:
             ax.axvline(xc, color="grey", lw=0.8, ls="-.")
         ax.set(xlabel="SINR at the receiver [dB] (unit power per channel use)",
                ylabel="MS-SSIM (mean over photos, 95% CI)",
-               title=f"digital cliff vs analog DJSCC, ABR {a:g} (DJSCC c={nearest_c(a)}: "
-                     f"{nearest_c(a)}/96)")
-        ax.title.set_fontsize(9)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=6.5, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+               title=f"Digital link against deep JSCC, ABR {a:g}")
+        ps.subtitle(ax, f"DJSCC models with c = {nearest_c(a)} ({nearest_c(a)}/96); "
+                        "dash-dot: crossings" + (f"; only {len(sinrs)} SINR points: lines "
+                                                 "join them, no cliff shape" if quick else ""))
+        ps.fit_ylim(ax, [v for ln in ax.get_lines() for v in ln.get_ydata()], lo=0.0, hi=1.0)
+        ps.legend_outside(ax, "below", ncol=2)
+    ps.footer(fig, settings, quick=quick)
+    ps.save(fig, path)
 
 
 FIGURES = {"djscc-vs-digital": (add_arguments, run)}

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from scripts import argtypes as at
+from scripts import plot_style as ps
 from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
 
 
@@ -64,10 +65,6 @@ def _check_iterations(n: int) -> None:
 
 def run_fig5(args: argparse.Namespace) -> None:
     """NF Fig. 5: convergence of projected BFGS for movable ranges 0.02/0.05/0.1 m."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from tqdm import tqdm
 
     from optim.nearfield.positions import PositionObjective, projected_bfgs
@@ -95,23 +92,24 @@ def run_fig5(args: argparse.Namespace) -> None:
                    for r in args.ranges}
         write_json_atomic(out / "results.json", summary)
         meta["summary"] = summary
-        fig, ax = plt.subplots(figsize=(5.2, 4))
-        for r in args.ranges:
+        fig, ax = ps.figure()
+        for k, r in enumerate(args.ranges):
             sel = [x for x in rows if x["range_m"] == r]
+            st = ps.style_of(k % len(ps.COLORS))  # marker and dash differ: coinciding curves
             ax.plot([x["iteration"] for x in sel], [x["min_secrecy"] for x in sel],
-                    label=f"$\\sqrt{{C_i}}$ = {r:g} m")
+                    markevery=max(1, len(sel) // 8), markersize=6 + 2 * (len(args.ranges) - k),
+                    mfc="none", label=f"$\\sqrt{{C_i}}$ = {r:g} m", **st)
         ax.set_xlabel("iteration of Algorithm 1")
-        ax.set_ylabel("worst-case semantic secrecy rate (bit/s/Hz)")  # true min, not g(u)
+        ax.set_ylabel("worst-case semantic secrecy rate [bit/s/Hz]")  # true min, not g(u)
+        ps.integer_ticks(ax, "x")
         ends = [v["end"] for v in summary.values()]
-        note = "\n(all ranges coincide: the stationary point lies inside the smallest)" \
-            if len(ends) > 1 and max(ends) - min(ends) < 1e-9 else ""
-        ax.set_title(f"NF Fig. 5 form: projected BFGS convergence (pitch {pitch:g} m){note}",
-                     fontsize=9)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out / "nf_fig5.png", dpi=150)
-        plt.close(fig)
+        coincide = len(ends) > 1 and max(ends) - min(ends) < 1e-9
+        ax.set_title("Convergence of the antenna-position search")
+        ax.legend(loc="lower right")
+        ps.footer(fig, f"NF Fig. 5. Projected BFGS; antenna pitch {pitch:g} m; seed "
+                       f"{args.seed}" + ("; all ranges give the same curve: the stationary "
+                                         "point lies inside the smallest" if coincide else ""))
+        ps.save(fig, out / "nf_fig5.png")
     print("nf-5: " + "; ".join(f"{k} m: {v['start']:.3f} -> {v['end']:.3f}"
                                for k, v in summary.items()) + f" bit/s/Hz; results in {out}")
 
@@ -140,11 +138,7 @@ def time_position_algorithms(scn, iterations: int, seed: int) -> list[dict]:
 
 def run_fig6(args: argparse.Namespace) -> None:
     """NF Fig. 6: time per iteration, projected BFGS against the Taylor benchmark."""
-    import matplotlib
     import numpy as np
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     _check_iterations(args.iterations)
     out = Path(args.out)
@@ -159,21 +153,23 @@ def run_fig6(args: argparse.Namespace) -> None:
                    "n_t": scn.n_t}
         write_json_atomic(out / "results.json", summary)
         meta.update(summary)
-        fig, ax = plt.subplots(figsize=(5.2, 4))
-        for a, label in (("projected_bfgs", "projected BFGS (Algorithm 1)"),
-                         ("taylor", "second-order Taylor benchmark")):
+        fig, ax = ps.figure()
+        for k, (a, label) in enumerate((("projected_bfgs", "projected BFGS (Algorithm 1)"),
+                                        ("taylor", "second-order Taylor benchmark"))):
             sel = [r for r in rows if r["algorithm"] == a]
-            ax.semilogy([r["iteration"] for r in sel], [r["seconds"] for r in sel], "o-", ms=3,
-                        label=f"{label}: mean {per[a] * 1e3:.1f} ms")
+            med = float(np.median([r["seconds"] for r in sel]))
+            ax.semilogy([r["iteration"] for r in sel], [r["seconds"] for r in sel], ms=4,
+                        label=f"{label}: median {med * 1e3:.1f} ms, mean {per[a] * 1e3:.1f} ms",
+                        **ps.style_of(k))
         ax.set_xlabel("iteration")
-        ax.set_ylabel("time per iteration (s)")
-        ax.set_title(f"NF Fig. 6 form: BFGS / Taylor = {summary['ratio_bfgs_over_taylor']:.3f}"
-                     f" (N_t = {scn.n_t})", fontsize=9)
-        ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out / "nf_fig6.png", dpi=150)
-        plt.close(fig)
+        ax.set_ylabel("time per iteration [s]")
+        ps.integer_ticks(ax, "x")
+        ax.set_title("Time per iteration of the antenna-position search")
+        ps.legend_outside(ax, "below", ncol=1)
+        ps.footer(fig, f"NF Fig. 6. N_t = {scn.n_t}; mean BFGS / Taylor = "
+                       f"{summary['ratio_bfgs_over_taylor']:.3f} (one slow iteration moves "
+                       f"the mean: see the median); seed {args.seed}")
+        ps.save(fig, out / "nf_fig6.png")
     print(f"nf-6: mean s/iteration BFGS {per['projected_bfgs']:.4g}, Taylor "
           f"{per['taylor']:.4g} (ratio {summary['ratio_bfgs_over_taylor']:.3f}); results in "
           f"{out}")

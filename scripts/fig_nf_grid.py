@@ -15,11 +15,11 @@ import argparse
 import json
 import math
 import statistics
-import textwrap
 from pathlib import Path
 from typing import Any
 
 from scripts import argtypes as at
+from scripts import plot_style as ps
 from scripts.engine_args import add_engine_args, check_engine_args
 from scripts.guards import check_nearfield, check_some_point_ok
 from scripts.runinfo import run_record, write_csv_atomic, write_json_atomic
@@ -101,8 +101,6 @@ def _point_seconds(out: Path) -> dict[str, float]:
 
 def _finish(args, meta, out: Path, rows, table: list[dict], summary: dict, fig, name: str,
             note: str) -> None:
-    import matplotlib.pyplot as plt
-
     failed = [f"{ {k: v for k, v in r.items() if k not in ('seed', 'status', 'error')} }: "
               f"{r['error']}" for r in rows if r["status"] != "ok"]
     if not table:  # e.g. nf-7 whose fixed-antenna references all failed
@@ -114,11 +112,8 @@ def _finish(args, meta, out: Path, rows, table: list[dict], summary: dict, fig, 
     write_json_atomic(out / "results.json", summary)
     meta.update(summary)
     note += f"; {len(failed)} infeasible/failed point(s) left out" if failed else ""
-    lines = textwrap.wrap(note, 125)
-    fig.text(0.01, 0.005, "\n".join(lines), fontsize=6, va="bottom")
-    fig.tight_layout(rect=(0, 0.03 + 0.025 * len(lines), 1, 1))
-    fig.savefig(out / f"{name}.png", dpi=150)
-    plt.close(fig)
+    ps.footer(fig, note, quick=bool(args.quick))
+    ps.save(fig, out / f"{name}.png")
 
 
 def _ok(rows, **match) -> list[dict]:
@@ -138,15 +133,6 @@ def _note(args, ctx, values: dict, fixed: tuple[str, ...] = ("L", "xi", "T_max")
             f"{ctx['options']['max_iterations']}; seed {args.seed}; K={len(scn['users_d_m'])}, "
             + "".join(known[k] + ", " for k in fixed)
             + f"P_t={scn['power_budget_dbm']:g} dBm")
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 # ----------------------------------------------------------------- nf-7 and nf-9
@@ -174,7 +160,6 @@ def _args7(p: argparse.ArgumentParser) -> None:
 
 def run_fig7(args: argparse.Namespace) -> None:
     """NF Fig. 7: per-antenna gain over fixed antennas (%) against the movable range."""
-    plt = _plt()
     methods = [("bfgs", True), ("taylor", True), ("random", True), ("bfgs", False)]
     values, ranges, ctx, points = _range_grid(args, methods)
     out = Path(args.out)
@@ -191,19 +176,20 @@ def run_fig7(args: argparse.Namespace) -> None:
                 table.append({"method": m, "semantic": sem, "sqrt_c_m": r, "min_secrecy": s,
                               "fixed_min_secrecy": s0, "n_t": n_t,
                               "gain_per_antenna_pct": 100.0 * (s - s0) / (s0 * n_t)})
-        fig, ax = plt.subplots(figsize=(5.6, 4.2))
-        for m, sem in methods:
+        fig, ax = ps.figure()
+        for k, (m, sem) in enumerate(methods):
             sel = [t for t in table if t["method"] == m and t["semantic"] == sem]
             ax.plot([t["sqrt_c_m"] * 100 for t in sel], [t["gain_per_antenna_pct"] for t in sel],
-                    "o-" if sem else "s--", label=LABELS[m] + ("" if sem else ", no semantic"))
-        ax.set_xlabel("movable range sqrt(C_i) (cm)")
-        ax.set_ylabel("per-antenna gain over FPA (%)")
-        ax.set_title("NF Fig. 7 form: 100 (S - S_FPA) / (S_FPA N_t), S = min_k S_k", fontsize=9)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+                    label=LABELS[m] + ("" if sem else ", no semantic"), **ps.style_of(k))
+        ax.set_xlabel("movable range √C_i [cm]")
+        ax.set_ylabel("per-antenna gain over fixed antennas [%]")
+        ax.set_title("Gain of movable antennas against their range")
+        ps.subtitle(ax, "100 (S - S_FPA) / (S_FPA N_t), S = min_k S_k")
+        ps.legend_outside(ax)
         summary = {"table": table}
         _finish(args, meta, out, rows, table, summary, fig, "nf_fig7",
-                _note(args, ctx, values) + f"; FPA = nominal grid, pitch {max(ranges):g} m")
+                "NF Fig. 7. " + _note(args, ctx, values)
+                + f"; FPA = nominal grid, pitch {max(ranges):g} m")
     print("nf-7: " + "; ".join(f"{t['method']}{'' if t['semantic'] else '/nosem'} "
                                f"{t['sqrt_c_m']:g} m: {t['gain_per_antenna_pct']:.3f}%"
                                for t in table) + f"; results in {out}")
@@ -215,7 +201,6 @@ def _args9(p: argparse.ArgumentParser) -> None:
 
 def run_fig9(args: argparse.Namespace) -> None:
     """NF Fig. 9: worst-case information efficiency against the movable range."""
-    plt = _plt()
     methods = [("bfgs", True), ("taylor", True), ("random", True)]
     values, ranges, ctx, points = _range_grid(args, methods)
     out = Path(args.out)
@@ -224,21 +209,21 @@ def run_fig9(args: argparse.Namespace) -> None:
         table = [{"method": r["method"], "sqrt_c_m": r["sqrt_c_m"],
                   "min_efficiency": r["min_efficiency"], "min_secrecy": r["min_secrecy"]}
                  for r in _ok(rows, semantic=True)]
-        fig, ax = plt.subplots(figsize=(5.6, 4.2))
+        fig, ax = ps.figure()
         fixed = [t for t in table if t["method"] == "fixed"]
-        for m, _ in methods:
+        for k, (m, _) in enumerate(methods):
             sel = [t for t in table if t["method"] == m]
             ax.plot([t["sqrt_c_m"] * 100 for t in sel], [t["min_efficiency"] for t in sel],
-                    "o-", label=LABELS[m])
+                    label=LABELS[m], **ps.style_of(k))
         if fixed:
             ax.axhline(fixed[0]["min_efficiency"], color="k", ls=":", label=LABELS["fixed"])
-        ax.set_xlabel("movable range sqrt(C_i) (cm)")
+        ax.set_xlabel("movable range √C_i [cm]")
         ax.set_ylabel("worst-case information efficiency min_k E_k")
-        ax.set_title("NF Fig. 9 form", fontsize=9)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        ax.set_title("Information efficiency against the movable range")
+        ps.legend_outside(ax)
         _finish(args, meta, out, rows, table, {"table": table}, fig, "nf_fig9",
-                _note(args, ctx, values) + f"; FPA = nominal grid, pitch {max(ranges):g} m")
+                "NF Fig. 9. " + _note(args, ctx, values)
+                + f"; FPA = nominal grid, pitch {max(ranges):g} m")
     print("nf-9: " + "; ".join(f"{t['method']} {t['sqrt_c_m']:g} m: {t['min_efficiency']:.4f}"
                                for t in table) + f"; results in {out}")
 
@@ -256,7 +241,6 @@ ARRAYS8 = ("bfgs", "taylor", "dense_upa", "sparse_x", "sparse_z", "sparse_upa")
 
 def run_fig8(args: argparse.Namespace) -> None:
     """NF Fig. 8: worst-case semantic secrecy rate against the number of antennas."""
-    plt = _plt()
     values = _grid_values(args)
     from optim.nearfield.points import ARRAY_SHAPES
 
@@ -277,18 +261,18 @@ def run_fig8(args: argparse.Namespace) -> None:
         rows = _run(args, points, ctx, "nf-8")
         table = [{"method": r["method"], "n_t": r["n_fa"], "min_secrecy": r["min_secrecy"]}
                  for r in _ok(rows)]
-        fig, ax = plt.subplots(figsize=(5.6, 4.2))
-        for m in ARRAYS8:
+        fig, ax = ps.figure()
+        for k, m in enumerate(ARRAYS8):
             sel = [t for t in table if t["method"] == m]
-            ax.plot([t["n_t"] for t in sel], [t["min_secrecy"] for t in sel],
-                    "o-" if m in ("bfgs", "taylor") else "s--", label=LABELS[m])
+            ax.plot([t["n_t"] for t in sel], [t["min_secrecy"] for t in sel], label=LABELS[m],
+                    **ps.style_of(k))
         ax.set_xlabel("number of transmit antennas N_t")
-        ax.set_ylabel("worst-case semantic secrecy rate (bit/s/Hz)")
-        ax.set_title(f"NF Fig. 8 form (receive array {rx}x{rx})", fontsize=9)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        ax.set_ylabel("worst-case semantic secrecy rate [bit/s/Hz]")
+        ps.integer_ticks(ax, "x")
+        ax.set_title("Secrecy rate against the number of antennas")
+        ps.legend_outside(ax)
         _finish(args, meta, out, rows, table, {"table": table}, fig, "nf_fig8",
-                _note(args, ctx, values)
+                f"NF Fig. 8. Receive array {rx}x{rx}. " + _note(args, ctx, values)
                 + f"; FA range {math.sqrt(ctx['scenario']['region_area_m2']):g} m")
     print("nf-8: " + "; ".join(f"{t['method']} N={t['n_t']}: {t['min_secrecy']:.3f}"
                                for t in table) + f"; results in {out}")
@@ -334,7 +318,6 @@ def run_fig10(args: argparse.Namespace) -> None:
     """NF Fig. 10: LS estimate MSE of the echo matrix against the CRB limit, at the designs."""
     import numpy as np
 
-    plt = _plt()
     values = _grid_values(args)
     ctx = _context(args)
     points = [{"method": "bfgs", "crb_limit": float(x)} for x in values["xi"]]
@@ -345,7 +328,7 @@ def run_fig10(args: argparse.Namespace) -> None:
         rows = _run(args, points, ctx, "nf-10")
         table = ls_at_designs(rows, ctx, trials, args.seed)
         F = ctx["scenario"]["frames"]
-        fig, ax = plt.subplots(figsize=(5.6, 4.2))
+        fig, ax = ps.figure()
         xi = np.array([t["xi"] for t in table])
         crb = np.array([t["crb_normalised"] for t in table])
         ax.plot(xi, crb, "k--", label="MSE = CRB (at the design)")
@@ -354,15 +337,15 @@ def run_fig10(args: argparse.Namespace) -> None:
         ax.errorbar(xi, [t["mse_normalised"] for t in table],
                     yerr=[2 * t["mse_stderr_normalised"] for t in table], fmt="o-", ms=4,
                     capsize=2, label=f"LS estimate ({trials} trials, +-2 s.e.)")
-        ax.set_xlabel("CRB limit xi (normalised by CRB_min)")
-        ax.set_ylabel("MSE of G_hat / CRB_min")
-        ax.set_title("NF Fig. 10 form: at the projected-BFGS designs", fontsize=9)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        ax.set_xlabel("CRB limit ξ (normalised by CRB_min)")
+        ax.set_ylabel("MSE of Ĝ / CRB_min")
+        ax.set_title("Echo-matrix estimation error against the CRB limit")
+        ps.legend_outside(ax)
         within = [abs(t["ratio_design"] - 1) <= F ** -0.5 for t in table]
         summary = {"table": table, "inverse_sqrt_f": F ** -0.5, "within_band": within}
         _finish(args, meta, out, rows, table, summary, fig, "nf_fig10",
-                _note(args, ctx, values, ("L", "T_max")))
+                "NF Fig. 10, at the projected-BFGS designs. "
+                + _note(args, ctx, values, ("L", "T_max")))
     print("nf-10: " + "; ".join(f"xi {t['xi']:g}: MSE/CRB {t['ratio_design']:.3f}"
                                 for t in table) + f"; results in {out}")
 
@@ -377,7 +360,6 @@ CURVES11 = [(L, n, sem) for L in (1, 3) for n in (9, 15) for sem in (True, False
 
 def run_fig11(args: argparse.Namespace) -> None:
     """NF Fig. 11: worst-case semantic secrecy rate against the normalised CRB limit."""
-    plt = _plt()
     values = _grid_values(args)
     ctx = _context(args)
     points = [{"method": "bfgs", "crb_limit": float(x), "targets": L, "n_fa": n,
@@ -387,19 +369,19 @@ def run_fig11(args: argparse.Namespace) -> None:
         rows = _run(args, points, ctx, "nf-11")
         table = [{"xi": r["crb_limit"], "targets": r["targets"], "n_t": r["n_fa"],
                   "semantic": r["semantic"], "min_secrecy": r["min_secrecy"]} for r in _ok(rows)]
-        fig, ax = plt.subplots(figsize=(5.6, 4.2))
+        fig, ax = ps.figure()
         for L, n, sem in CURVES11:
             sel = [t for t in table if (t["targets"], t["n_t"], t["semantic"]) == (L, n, sem)]
             ax.plot([t["xi"] for t in sel], [t["min_secrecy"] for t in sel],
-                    ("o-" if sem else "s--"), color=f"C{CURVES11.index((L, n, True)) // 2}",
+                    ("o-" if sem else "s--"),
+                    color=ps.COLORS[CURVES11.index((L, n, True)) // 2],
                     label=f"L={L}, N_t={n}" + ("" if sem else ", no semantic"))
-        ax.set_xlabel("CRB limit xi (normalised by CRB_min)")
-        ax.set_ylabel("worst-case semantic secrecy rate (bit/s/Hz)")
-        ax.set_title("NF Fig. 11 form: projected BFGS", fontsize=9)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=6, ncol=2)
+        ax.set_xlabel("CRB limit ξ (normalised by CRB_min)")
+        ax.set_ylabel("worst-case semantic secrecy rate [bit/s/Hz]")
+        ax.set_title("Secrecy rate against the sensing limit")
+        ps.legend_outside(ax)  # beside the axes: it covered a point inside
         _finish(args, meta, out, rows, table, {"table": table}, fig, "nf_fig11",
-                _note(args, ctx, values, ("T_max",)))
+                "NF Fig. 11, projected BFGS. " + _note(args, ctx, values, ("T_max",)))
     print("nf-11: " + "; ".join(f"xi {t['xi']:g} L={t['targets']} N={t['n_t']}"
                                 f"{'' if t['semantic'] else '/nosem'}: {t['min_secrecy']:.3f}"
                                 for t in table) + f"; results in {out}")
@@ -415,7 +397,6 @@ def _args12(p: argparse.ArgumentParser) -> None:
 
 def run_fig12(args: argparse.Namespace) -> None:
     """NF Fig. 12: worst-case semantic secrecy rate against the data size per target."""
-    plt = _plt()
     values = _grid_values(args)
     ctx = _context(args)
     points = [{"method": "bfgs", "data_mb": float(u), "t_max_s": T, "cycles_per_bit": Q}
@@ -426,18 +407,17 @@ def run_fig12(args: argparse.Namespace) -> None:
         table = [{"data_mb": r["data_mb"], "t_max_s": r["t_max_s"],
                   "cycles_per_bit": r["cycles_per_bit"], "min_secrecy": r["min_secrecy"]}
                  for r in _ok(rows)]
-        fig, ax = plt.subplots(figsize=(5.6, 4.2))
-        for T, Q in SETTINGS12:
+        fig, ax = ps.figure()
+        for k, (T, Q) in enumerate(SETTINGS12):
             sel = [t for t in table if (t["t_max_s"], t["cycles_per_bit"]) == (T, Q)]
-            ax.plot([t["data_mb"] for t in sel], [t["min_secrecy"] for t in sel], "o-",
-                    label=f"[T_max, Q] = [{T:g} s, {Q:g}]")
-        ax.set_xlabel("data size per target U_l (Mbit)")
-        ax.set_ylabel("worst-case semantic secrecy rate (bit/s/Hz)")
-        ax.set_title("NF Fig. 12 form: projected BFGS", fontsize=9)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+            ax.plot([t["data_mb"] for t in sel], [t["min_secrecy"] for t in sel],
+                    label=f"[T_max, Q] = [{T:g} s, {Q:g} cycles/bit]", **ps.style_of(k))
+        ax.set_xlabel("data size per target U_l [Mbit]")
+        ax.set_ylabel("worst-case semantic secrecy rate [bit/s/Hz]")
+        ax.set_title("Secrecy rate against the data to process per target")
+        ps.legend_outside(ax)
         _finish(args, meta, out, rows, table, {"table": table}, fig, "nf_fig12",
-                _note(args, ctx, values, ("L", "xi")))
+                "NF Fig. 12, projected BFGS. " + _note(args, ctx, values, ("L", "xi")))
     print("nf-12: " + "; ".join(f"U {t['data_mb']:g} Mb [{t['t_max_s']:g}, "
                                 f"{t['cycles_per_bit']:g}]: {t['min_secrecy']:.3f}"
                                 for t in table) + f"; results in {out}")

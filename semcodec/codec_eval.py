@@ -4,8 +4,8 @@ For every model and image: encode and decode through the real bitstream,
 then encode the same image with every anchor of :mod:`semcodec.anchors` (Pillow
 JPEG and WebP by default, AVIF on request) at the quality whose bpp is closest to the codec's
 (bisection), and report them side by side. :func:`run_codec_eval`
-is the whole job (tables, figure, ``meta.json``) that ``issc codec-eval`` and
-``issc demo`` run.
+is the measurement (tables, ``meta.json``) that ``issc codec-eval`` and ``issc demo``
+run; they draw ``rd.png`` from its summary (scripts.cmd_codec_eval.plot_rd).
 """
 
 from __future__ import annotations
@@ -133,35 +133,6 @@ def format_summary(summary: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def plot_rd(summary: list[dict], path: str | os.PathLike) -> None:
-    """Rate-distortion curves (PSNR and MS-SSIM against bpp), codec against each anchor."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = [n for n in ANCHORS if summary and f"{n}_bpp" in summary[0]]
-    marks = dict(zip(ANCHORS, ("s--", "^:", "v-.", "d--")))
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, key, label in ((axes[0], "psnr", "PSNR [dB]"), (axes[1], "ms_ssim", "MS-SSIM")):
-        ax.plot([s["bpp"] for s in summary], [s[key] for s in summary], "o-",
-                label="scale hyperprior (ours)")
-        for n in names:
-            ax.plot([s[f"{n}_bpp"] for s in summary], [s[f"{n}_{key}"] for s in summary],
-                    marks[n], label=f"{ANCHORS[n].label}, matched bpp")
-        for s in summary:
-            ax.annotate(str(s["model"]), (s["bpp"], s[key]), textcoords="offset points",
-                        xytext=(4, -10), fontsize=8)
-        ax.set_xlabel("bits per pixel")
-        ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.suptitle("Rate-distortion: mean over images, real entropy-coded bitstreams")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
 def run_codec_eval(out: str | os.PathLike, images: str | os.PathLike | None = None,
                    models: str | os.PathLike | None = None,
                    anchors: Sequence[str] | str = DEFAULT_ANCHORS) -> list[dict]:
@@ -169,8 +140,8 @@ def run_codec_eval(out: str | os.PathLike, images: str | os.PathLike | None = No
 
     Args:
         out: output folder: ``results.csv`` (per image, :func:`fields` then
-            ``<anchor>_matched``), ``summary.json`` (per model, :func:`summarize`),
-            ``rd.png`` and ``meta.json``.
+            ``<anchor>_matched``), ``summary.json`` (per model, :func:`summarize`)
+            and ``meta.json`` (``issc codec-eval`` draws ``rd.png`` from the summary).
         images: folder of images (None: the shipped test split).
         models: folder of ``q<i>.ckpt`` (None: the shipped ladder).
         anchors: anchor names of :data:`semcodec.anchors.ANCHORS` (default: JPEG and WebP).
@@ -190,6 +161,5 @@ def run_codec_eval(out: str | os.PathLike, images: str | os.PathLike | None = No
         write_rows_atomic(out / "results.csv", header, ([r[k] for k in header] for r in rows))
         summary = summarize(rows)
         write_json_atomic(out / "summary.json", summary)
-        plot_rd(summary, out / "rd.png")
         meta["n_images"] = len(files)
     return summary

@@ -234,17 +234,15 @@ def aggregate_sweep(sweep: str | os.PathLike) -> tuple[list[dict], dict[str, dic
     return points, info, cfg
 
 
-def fit_scurves(sweep: str | os.PathLike, out: str | os.PathLike, plot: bool = True
-                ) -> dict[str, Path]:
+def fit_scurves(sweep: str | os.PathLike, out: str | os.PathLike) -> dict[str, Path]:
     """Fit ASCC eq. (7) (and its MS-SSIM twin) per model of a sweep; write the results.
 
     Writes ``out/fits.json`` (per model: lambda, R_s, the four parameters of
     each fit with the plateau anchored to the measured clean point, R^2 and RMSE at
     the measured points, number of points, the plateau error of this fit and of a
-    free one; the ladder's clean order, :func:`clean_order_check`; the sweep's size),
-    ``out/points.csv`` (measured means and fitted values) and ``out/fig2.png``
-    (ASCC Fig. 2: measured points and fitted curves, log-log, one colour per
-    model, with MS-SSIM beside it). Returns their paths.
+    free one; the ladder's clean order, :func:`clean_order_check`; the sweep's size)
+    and ``out/points.csv`` (measured means and fitted values). Returns their paths;
+    ``issc fit-scurves`` draws ASCC Fig. 2 (``fig2.png``) from them.
     """
     out = Path(out)
     points, info, cfg = aggregate_sweep(sweep)
@@ -313,10 +311,7 @@ def fit_scurves(sweep: str | os.PathLike, out: str | os.PathLike, plot: bool = T
             "ms_ssim_fit")
     write_rows_atomic(pts_path, cols, ([repr(p[c]) if isinstance(p[c], float) else p[c]
                                         for c in cols] for p in points), lineterminator="\n")
-    paths = {"fits": fits_path, "points": pts_path}
-    if plot:
-        paths["fig2"] = plot_fig2(doc, points, out / "fig2.png")
-    return paths
+    return {"fits": fits_path, "points": pts_path}
 
 
 def _plateau_report(fitted: float, clean: float, free: float | None,
@@ -355,50 +350,6 @@ def clean_order_check(models: list[dict]) -> dict[str, Any]:
     out["kept"] = bool(kept)
     out["free_kept"] = None if free_kept is None else bool(free_kept)
     return out
-
-
-def plot_fig2(doc: dict, points: list[dict], path: str | os.PathLike) -> Path:
-    """ASCC Fig. 2: D_o vs rho_b (log-log) per model, measured and fitted; MS-SSIM beside."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
-    cmap = plt.get_cmap("viridis")
-    bers = [p["ber"] for p in points]
-    xs = np.linspace(math.log10(min(bers)), math.log10(max(bers)), 300)
-    g = len(doc["models"])
-    for k, m in enumerate(doc["models"]):
-        col = cmap(k / max(1, g - 1) * 0.9)
-        pts = [p for p in points if p["model"] == m["model"]]
-        b = np.array([p["ber"] for p in pts])
-        f1, f2 = m["mse_fit"], m["ms_ssim_fit"]
-        label = (f"{m['model']}: R_s={m['rs_bits'] / 1000:.1f} kbit "
-                 f"({m.get('bpp', math.nan):.3f} bpp), R²={f1['r2_log10']:.3f}")
-        ax1.loglog(b, [p["mse"] for p in pts], "o", color=col, ms=4)
-        ax1.loglog(10 ** xs, 10 ** scurve(xs, f1["Ds"], f1["Dc"], f1["E1"], f1["E2"]), "-",
-                   color=col, label=label)
-        if "clean_mse" in m:
-            ax1.axhline(m["clean_mse"], color=col, ls=":", lw=0.8)
-        ax2.semilogx(b, [p["ms_ssim"] for p in pts], "o", color=col, ms=4)
-        ax2.semilogx(10 ** xs, scurve(xs, f2["S"], f2["C"], f2["E1"], f2["E2"]), "-",
-                     color=col, label=f"{m['model']}, R²={f2['r2']:.3f}")
-    s = doc["sweep"]
-    ax1.set(xlabel="bit error rate ρ_b", ylabel="E2E distortion D_o (MSE)",
-            title=f"ASCC Fig. 2: D_o vs ρ_b (dots: {s['n_images']} images x {s['trials']} "
-                  f"trials; lines: eq. (7); dotted: clean)")
-    ax2.set(xlabel="bit error rate ρ_b", ylabel="MS-SSIM", title="MS-SSIM vs ρ_b")
-    ax1.title.set_fontsize(9)
-    ax1.legend(fontsize=7)
-    ax2.legend(fontsize=7)
-    for ax in (ax1, ax2):
-        ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
 
 
 # ----------------------------------------------------------------------------- hand-off

@@ -32,6 +32,7 @@ from .datasets import (
     image_folder,
     shipped_photos,
 )
+from .learning_curve import HistoryPlot
 from .shipped_data import require_shipped, shipped_path
 from .train import TrainConfig, Trainer, stop_signals_handled
 from .zoo import PRESETS
@@ -95,8 +96,11 @@ def make_datasets(dataset: str, root: str | None, crop: int, seed: int,
 def train_ladder(lambdas: list[float], out: str | os.PathLike, base_steps: int,
                  finetune_steps: int, preset: str = "compact", dataset: str = "shipped",
                  root: str | None = None, crop: int = 128, seed: int = 0, device: str = "cpu",
-                 meta: dict[str, Any] | None = None, **cfg_kw) -> list[Path]:
+                 meta: dict[str, Any] | None = None, plot_history: HistoryPlot | None = None,
+                 **cfg_kw) -> list[Path]:
     """Train every rate of the ladder (highest first, then warm-started neighbours).
+
+    ``plot_history`` draws each rate's ``history.png`` (:class:`semcodec.train.Trainer`).
 
     Returns the checkpoint paths, lowest rate first. Finished rates are skipped
     on rerun; an interrupted rate resumes from its ``train_state.pt``.
@@ -115,7 +119,7 @@ def train_ladder(lambdas: list[float], out: str | os.PathLike, base_steps: int,
                               device=device, init=str(prev) if prev else None, **cfg_kw)
             m = {"dataset": desc, "crop": crop, "quality_index": i + 1,
                  "warm_start": str(prev) if prev else None, **(meta or {})}
-            Trainer(cfg, tr, va, ev, qdir, meta=m).fit()
+            Trainer(cfg, tr, va, ev, qdir, meta=m, plot_history=plot_history).fit()
         paths[i] = ckpt
         prev = ckpt
     return [paths[i] for i in range(len(lams))]

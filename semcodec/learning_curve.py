@@ -6,22 +6,22 @@ over every resumed run, so a curve reads as quality per CPU hour) and its ``val_
 ``train_*`` metrics (codec: ``val_loss``, ``val_bpp``, ``val_psnr`` ... estimated on
 the validation crops; DJSCC: ``val_psnr``, ``val_ms_ssim`` at its training SNR). The
 history lives in ``train_state.pt``; :func:`record_history` also writes it as a table
-and a figure at every validation, so a long run in the background can be watched and
+and (with the figure writer the CLI passes, ``scripts.cmd_learning_curves``) a figure at
+every validation, so a long run in the background can be watched and
 two runs compared (``issc learning-curves``) without loading any state.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from .atomic_io import atomic_target, write_rows_atomic
+from .atomic_io import write_rows_atomic
 
 HISTORY_CSV = "history.csv"
 HISTORY_PNG = "history.png"
@@ -93,41 +93,17 @@ def read_history(run: str | os.PathLike) -> list[dict[str, float]]:
                          ) from None
 
 
-def plot_histories(path: str | os.PathLike, runs: Mapping[str, Sequence[Mapping[str, Any]]],
-                   title: str = "") -> Path:
-    """One panel per validation metric that some run has (see :data:`PLOTTED`), against
-    training step, one line per run; written atomically as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    keys = [(k, lab) for k, lab in PLOTTED if any(k in r for h in runs.values() for r in h)]
-    keys = keys or [("step", "step")]
-    fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.4), squeeze=False)
-    for ax, (k, lab) in zip(axes[0], keys):
-        for name, hist in runs.items():
-            pts = [(r["step"], r[k]) for r in hist if k in r and math.isfinite(r[k])]
-            if pts:
-                ax.plot(*zip(*pts), marker="o", ms=3, label=name)
-        ax.set_xlabel("training step")
-        ax.set_ylabel(lab)
-        ax.grid(alpha=0.3)
-    if len(runs) > 1:
-        axes[0][0].legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    with atomic_target(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
-    return Path(path)
+#: A figure writer ``(png_path, {run name: history}, title)``: the CLI passes
+#: ``scripts.cmd_learning_curves.plot_histories`` (figures live in ``scripts``).
+HistoryPlot = Callable[[Path, Mapping[str, Sequence[Mapping[str, Any]]], str], Any]
 
 
 def record_history(out: str | os.PathLike, history: Sequence[Mapping[str, Any]],
-                   title: str = "") -> None:
-    """Write ``out/history.csv`` and ``out/history.png`` (nothing for an empty history)."""
+                   title: str = "", plot: HistoryPlot | None = None) -> None:
+    """Write ``out/history.csv`` and, with ``plot``, ``out/history.png`` (nothing for an
+    empty history)."""
     if history:
         out = Path(out)
         write_history(out / HISTORY_CSV, history)
-        plot_histories(out / HISTORY_PNG, {out.name: history}, title)
+        if plot is not None:
+            plot(out / HISTORY_PNG, {out.name: history}, title)

@@ -373,8 +373,8 @@ def demo_sweep_and_fit(out: str | os.PathLike, seed: int = 0, workers: int = 2,
 
     ``DEMO_SWEEP``: first 3 shipped test photos, 8 rho_b points from 1e-7 to
     1e-2, 2 trials (``models``: another ladder folder). Writes ``out/sweep``
-    and ``out/fit``; returns the paths of the sweep tables, ``fits.json`` and
-    ``fig2.png``.
+    and ``out/fit``; returns the paths of the sweep tables and ``fits.json``
+    (``issc demo`` draws ``fig2.png``).
     """
     from .distortion_model import fit_scurves
 

@@ -43,7 +43,7 @@ from tqdm import tqdm
 from .atomic_io import atomic_target
 from .checkpoint import load_codec, restore_likelihood_bounds, save_checkpoint
 from .evaluate import measure_codec, psnr_from_mse
-from .learning_curve import read_train_state, record_history
+from .learning_curve import HistoryPlot, read_train_state, record_history
 from .progress import bar_disabled
 from .widen import widen_codec
 from .zoo import build_model, check_lambda, check_preset
@@ -201,11 +201,15 @@ class Trainer:
             with the real entropy coder (R_s, PSNR, MS-SSIM in the metadata).
         out: output folder (train_state.pt, model.ckpt, history.csv, history.png).
         meta: extra metadata for the checkpoint (dataset name, command line, ...).
+        plot_history: draws ``history.png`` at each validation
+            (:data:`semcodec.learning_curve.HistoryPlot`; None: history.csv only).
     """
 
     def __init__(self, cfg: TrainConfig, train_set: Dataset, val_set: Dataset,
                  eval_images: list[torch.Tensor], out: str | os.PathLike,
-                 meta: dict[str, Any] | None = None) -> None:
+                 meta: dict[str, Any] | None = None,
+                 plot_history: HistoryPlot | None = None) -> None:
+        self.plot_history = plot_history
         self.cfg, self.train_set, self.val_set = cfg, train_set, val_set
         self.eval_images, self.out = eval_images, Path(out)
         self.meta = dict(meta or {})
@@ -366,7 +370,8 @@ class Trainer:
                                              **{f"val_{k}": x for k, x in v.items()},
                                              **{f"train_{k}": x for k, x in stats.items()}})
                         record_history(self.out, self.history,
-                                       f"{self.cfg.preset} lambda={self.cfg.lmbda}")
+                                       f"{self.cfg.preset} codec, lambda {self.cfg.lmbda}",
+                                       self.plot_history)
                         bar.write(f"step {self.step}: val loss {v['loss']:.4f} bpp {v['bpp']:.4f} "
                                   f"PSNR {v['psnr']:.2f} dB")
                     stop = held["signal"] is not None

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from .ladder import make_datasets
-from .learning_curve import STATE_FILE, read_train_state
+from .learning_curve import STATE_FILE, HistoryPlot, read_train_state
 from .runinfo import run_record
 from .train import TrainConfig, Trainer
 from .train_options import add_budget_arguments, add_rate_arguments, add_training_arguments
@@ -34,7 +34,8 @@ def train_device(device: str | None, threads: int | None) -> str:
 def train_rate(cfg: TrainConfig, out: str | os.PathLike, dataset: str = "shipped",
                root: str | None = None, crop: int = 128, stop_at: float | None = None,
                save_every_s: float | None = None,
-               finalize: bool = True) -> tuple[Path | None, int]:
+               finalize: bool = True,
+               plot_history: HistoryPlot | None = None) -> tuple[Path | None, int]:
     """Train (or resume) one codec into ``out``; writes ``meta.json`` there.
 
     Args:
@@ -44,6 +45,7 @@ def train_rate(cfg: TrainConfig, out: str | os.PathLike, dataset: str = "shipped
         stop_at, save_every_s, finalize: a wall-clock deadline (``time.time()``), wall
             seconds between saved states, and whether to write ``model.ckpt`` here
             (:meth:`semcodec.train.Trainer.fit`).
+        plot_history: draws ``history.png`` at each validation (:class:`Trainer`).
 
     Returns:
         (``model.ckpt`` path, or None when stopped before ``cfg.steps`` or not
@@ -52,7 +54,8 @@ def train_rate(cfg: TrainConfig, out: str | os.PathLike, dataset: str = "shipped
     tr, va, ev, desc = make_datasets(dataset, root, crop, cfg.seed)
     with run_record(out, seed=cfg.seed, dataset=desc) as meta:
         t = Trainer(cfg, tr, va, ev, out,
-                    meta={"dataset": desc, "crop": crop, "command": meta["command"]})
+                    meta={"dataset": desc, "crop": crop, "command": meta["command"]},
+                    plot_history=plot_history)
         path = t.fit(stop_at=stop_at, save_every_s=save_every_s, finalize=finalize)
         meta["checkpoint"] = str(path) if path else None
         meta["step"] = t.step

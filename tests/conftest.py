@@ -88,3 +88,24 @@ def ctrl_c_as_at_a_terminal():
         yield lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
     finally:
         signal.signal(signal.SIGINT, old)
+
+
+@pytest.fixture(autouse=True)
+def _figures_keep_the_plot_style(monkeypatch):
+    """Every figure any test draws through scripts.plot_style.save is checked: no text under
+    8 pt at the saved size (tests/test_plot_style.py checks that nothing bypasses save)."""
+    from scripts import plot_style as ps
+
+    real = ps.save
+
+    def checked(fig, path):
+        fig.canvas.draw()  # tick labels exist only after a draw
+        small = ps.check_font_sizes(fig)
+        if small:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+            raise AssertionError(f"{Path(path).name}: text under {ps.MIN_FONT_PT} pt: {small}")
+        return real(fig, path)
+
+    monkeypatch.setattr(ps, "save", checked)

@@ -250,7 +250,7 @@ def test_fit_scurves_warns_when_points_do_not_exceed_parameters(tmp_path):
     finally:
         ts.X = old
     with pytest.warns(UserWarning, match="3 rho_b points for the 3 free parameters"):
-        fit_scurves(tmp_path / "sweep", tmp_path / "fit", plot=False)
+        fit_scurves(tmp_path / "sweep", tmp_path / "fit")
 
 
 def test_no_torch_jit_warning_when_the_codec_loads():

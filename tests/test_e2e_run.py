@@ -177,7 +177,12 @@ def test_figure_ascc_3_e2e_draws_any_designs_file(run_dir, tmp_path):
     rows = _rows(out / "fig3_e2e.csv")
     assert sum(r["kind"] == "measured" for r in rows) == 6  # 3 designs x 2 channels
     assert sum(r["kind"] == "predicted" for r in rows) == 3
+    # the drawn intervals: bootstrap over the 2 images, inside MS-SSIM's [0, 1]
+    for r in (r for r in rows if r["kind"] == "measured"):
+        assert 0.0 <= float(r["lo"]) <= float(r["msssim"]) + 1e-12 <= float(r["hi"]) + 2e-12
+        assert float(r["hi"]) <= 1.0
     assert (out / "fig3_e2e.png").stat().st_size > 10_000 and (out / "meta.json").is_file()
+    assert (out / "fig3_e2e.pdf").read_bytes()[:5] == b"%PDF-"
     # predictions only (no e2e run) still draw
     assert main(["figure", "ascc-3-e2e", "--designs", str(run_dir / "designs.json"),
                  "--out", str(tmp_path / "fig2")]) == 0

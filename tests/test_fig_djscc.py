@@ -25,7 +25,8 @@ def test_quick_figure_writes_measured_table(tmp_path):
     argv = ["figure", "djscc-vs-digital", "--quick", "--djscc", str(lad.parent), "--workers",
             "1", "--out", str(out)]
     assert main(argv) in (0, None)
-    for f in ("djscc_vs_digital.png", "djscc_vs_digital.csv", "crossings.json", "meta.json"):
+    for f in ("djscc_vs_digital.png", "djscc_vs_digital.pdf", "djscc_vs_digital.csv",
+              "crossings.json", "meta.json"):
         assert (out / f).stat().st_size > 0
     with open(out / "djscc_vs_digital.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))

@@ -12,6 +12,7 @@ import torch
 from PIL import Image
 
 from scripts.cli import main
+from scripts.cmd_learning_curves import plot_histories
 from semcodec.datasets import image_folder
 from semcodec.learning_curve import read_history, write_history
 from semcodec.train import TrainConfig, Trainer
@@ -23,7 +24,7 @@ def _trainer(image_dir, out, steps=4, seed=0):
     va = image_folder(image_dir, crop_size=64, train=False, cache=True)
     cfg = TrainConfig(lmbda=0.013, steps=steps, batch_size=2, val_every=2, ckpt_every=1,
                       seed=seed)
-    return Trainer(cfg, tr, va, [va.image(0)], out)
+    return Trainer(cfg, tr, va, [va.image(0)], out, plot_history=plot_histories)
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +60,7 @@ def test_every_validation_is_a_row_of_history_csv_equal_to_the_state(two_runs):
         assert float(row["train_psnr"]) == pytest.approx(
             -10 * math.log10(float(row["train_mse"])))
     assert Image.open(t.out / "history.png").size[0] > 0
+    assert (t.out / "history.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def test_read_history_takes_the_state_when_the_table_is_missing(two_runs, tmp_path):

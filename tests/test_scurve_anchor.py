@@ -68,7 +68,7 @@ KNOWN = {  # name: (rs_bits, (Ds, Dc, E1, E2) of log10 MSE, (S, C, E1, E2) of MS
 def test_anchored_fit_recovers_a_known_curve_and_its_plateau(tmp_path):
     models = {n: (rs, 10 ** pm[0], ps[0], lambda x, p=pm: 10 ** scurve(x, *p),
                   lambda x, p=ps: scurve(x, *p)) for n, (rs, pm, ps) in KNOWN.items()}
-    paths = fit_scurves(write_sweep(tmp_path / "sw", models), tmp_path / "fit", plot=False)
+    paths = fit_scurves(write_sweep(tmp_path / "sw", models), tmp_path / "fit")
     doc = json.loads(paths["fits"].read_text())
     for m in doc["models"]:
         _, pm, ps = KNOWN[m["model"]]
@@ -96,7 +96,7 @@ def flip_law_ladder() -> dict:
 
 def test_anchor_keeps_the_measured_order_where_a_free_plateau_inverts_it(tmp_path):
     models = flip_law_ladder()
-    paths = fit_scurves(write_sweep(tmp_path / "sw", models), tmp_path / "fit", plot=False)
+    paths = fit_scurves(write_sweep(tmp_path / "sw", models), tmp_path / "fit")
     doc = json.loads(paths["fits"].read_text())
     by = {m["model"]: m for m in doc["models"]}
     # the crafted case really breaks a free fit: plateau below clean, and q5 above q6

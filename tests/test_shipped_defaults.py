@@ -80,6 +80,7 @@ def test_codec_eval_writes_per_image_rows_against_jpeg(tmp_path):
 
     from PIL import Image
 
+    from scripts.cmd_codec_eval import plot_rd
     from semcodec.codec_eval import run_codec_eval
     from semcodec.datasets import shipped_photos
 
@@ -88,6 +89,7 @@ def test_codec_eval_writes_per_image_rows_against_jpeg(tmp_path):
     src = shipped_photos("test", None).files[0]
     Image.open(src).crop((0, 0, 192, 160)).save(imgs / "a.png")
     summary = run_codec_eval(tmp_path / "out", str(imgs))
+    plot_rd(summary, tmp_path / "out" / "rd.png")  # what issc codec-eval draws
     rows = list(csv.DictReader(open(tmp_path / "out" / "results.csv")))
     assert len(rows) == 6 and [int(r["model"]) for r in rows] == [1, 2, 3, 4, 5, 6]
     for r in rows:

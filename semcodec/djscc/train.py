@@ -38,7 +38,7 @@ from tqdm import tqdm
 from ..atomic_io import atomic_target
 from ..datasets import shipped_photos
 from ..evaluate import psnr_from_mse
-from ..learning_curve import read_train_state, record_history
+from ..learning_curve import HistoryPlot, read_train_state, record_history
 from ..progress import bar_disabled
 from ..runinfo import run_record
 from ..train import TrainingInterrupted, _signals_held, restore_loop_state, stack_batch
@@ -127,7 +127,9 @@ class DJSCCTrainer:
     """
 
     def __init__(self, cfg: DJSCCTrainConfig, train_set: Dataset, val_images: list[torch.Tensor],
-                 out: str | os.PathLike, meta: dict[str, Any] | None = None) -> None:
+                 out: str | os.PathLike, meta: dict[str, Any] | None = None,
+                 plot_history: HistoryPlot | None = None) -> None:
+        self.plot_history = plot_history  # draws history.png (None: history.csv only)
         self.cfg, self.train_set, self.val_images = cfg, train_set, val_images
         self.out, self.meta = Path(out), dict(meta or {})
         self.out.mkdir(parents=True, exist_ok=True)
@@ -235,7 +237,8 @@ class DJSCCTrainer:
                                              "train_psnr": stats["psnr"],
                                              **{f"val_{k}": x for k, x in v.items()}})
                         record_history(self.out, self.history,
-                                       f"DJSCC c={self.cfg.c} snr={self.cfg.train_snr_db}")
+                                       f"deep JSCC, ABR {self.cfg.c}/96, trained at "
+                                       f"{self.cfg.train_snr_db} dB", self.plot_history)
                         bar.write(f"step {self.step}: val PSNR {v['psnr']:.2f} dB, MS-SSIM "
                                   f"{v['ms_ssim']:.4f} at {v['snr_db']:g} dB")
                     stop = held["signal"] is not None
@@ -278,15 +281,17 @@ def shipped_djscc_data(crop: int, seed: int) -> tuple[Dataset, list[torch.Tensor
         "shipped photos (data/photos split.csv): train random crops, val 256x256 centre crops"
 
 
-def train_djscc(cfg: DJSCCTrainConfig, out: str | os.PathLike,
-                progress: bool = True) -> tuple[Path | None, int]:
+def train_djscc(cfg: DJSCCTrainConfig, out: str | os.PathLike, progress: bool = True,
+                plot_history: HistoryPlot | None = None) -> tuple[Path | None, int]:
     """Train (or resume) one DJSCC model into ``out`` on the shipped photos; writes meta.json.
+    ``plot_history``: see :class:`DJSCCTrainer`.
 
     Returns (``model.ckpt`` path, or None when stopped before ``cfg.steps``; step reached).
     """
     tr, va, desc = shipped_djscc_data(cfg.crop, cfg.seed)
     with run_record(out, seed=cfg.seed, dataset=desc, c=cfg.c, abr=cfg.abr) as meta:
-        t = DJSCCTrainer(cfg, tr, va, out, meta={"dataset": desc, "command": meta["command"]})
+        t = DJSCCTrainer(cfg, tr, va, out, meta={"dataset": desc, "command": meta["command"]},
+                         plot_history=plot_history)
         path = t.fit(progress=progress)
         meta["checkpoint"] = str(path) if path else None
         meta["step"] = t.step
