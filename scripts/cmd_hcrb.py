@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> None:
     from linksim.farfield.studies import HCRB_COLUMNS, NOTES, estimator_check, hcrb_vs_power
     from scripts.guards import check_farfield
     from scripts.runinfo import run_record, write_csv_atomic, write_rows_atomic
+    from semcodec.progress import bar_disabled, logger
 
     out = Path(args.out)
     scn = ISSCScenario.from_toml(args.scenario) if args.scenario else ISSCScenario()
@@ -53,9 +54,11 @@ def run(args: argparse.Namespace) -> None:
         _plot_bound(bound, args.comm_fraction, out / "hcrb_vs_pt.png")
 
         rng = np.random.default_rng(args.seed)
+        logger.info(f"estimator MC: {len(args.mc_pt_dbm)} P_T values x {args.trials} trials")
         rows = list(tqdm(estimator_check(scn, args.mc_pt_dbm, args.trials, rng,
                                          args.comm_fraction),
-                         total=len(args.mc_pt_dbm), desc="estimator MC"))
+                         total=len(args.mc_pt_dbm), desc="estimator MC",
+                         disable=bar_disabled()))
         if rows:
             write_csv_atomic(out / "estimator_mse.csv", rows)
             _plot_estimator(rows, args.trials, out / "estimator_mse.png")

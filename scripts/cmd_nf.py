@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> None:
     from linksim.nearfield import NFScenario
     from optim.nearfield import NFOptions, optimise, save_design
     from optim.nearfield.joint import DesignCheckError, JointOptions, optimise_joint
+    from semcodec.progress import bar_disabled
 
     joint = args.method == "joint"
     if joint:
@@ -97,7 +98,8 @@ def run(args: argparse.Namespace) -> None:
         def progress(row: dict) -> None:
             if not bars:
                 bars.append(tqdm(total=opts.starts if joint else opts.max_iterations,
-                                 desc="nf joint" if joint else f"nf {opts.positions}"))
+                                 desc="nf joint" if joint else f"nf {opts.positions}",
+                                 disable=bar_disabled()))
             if row["stage"] == ("restore" if joint else "extraction"):
                 bars[0].update(1)
                 bars[0].set_postfix(min_S=f"{row['min_secrecy']:.3f}")

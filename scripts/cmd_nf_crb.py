@@ -56,6 +56,7 @@ def run_crb(args: argparse.Namespace) -> None:
 
     from linksim.nearfield.studies import crb_limit_sweep
     from scripts import plot_style as ps
+    from semcodec.progress import bar_disabled
 
     scn = _scenario(args.scenario)
     if args.frames is not None and args.frames <= scn.n_t:  # before any work or output folder
@@ -65,7 +66,8 @@ def run_crb(args: argparse.Namespace) -> None:
     with run_record(out, seed=args.seed, scenario=scn.to_dict()) as meta:
         rng = np.random.default_rng(args.seed)
         rows = list(tqdm(crb_limit_sweep(scn, args.xi, args.trials, rng, args.frames),
-                         total=len(args.xi), desc="nf-crb"))
+                         total=len(args.xi), desc="nf-crb",
+                         disable=bar_disabled()))
         write_csv_atomic(out / "results.csv", rows)
         frames = rows[0]["frames"]
         gaps = [r["ratio_design"] - 1 for r in rows]

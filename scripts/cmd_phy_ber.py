@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> None:
     from linksim.units import db_to_lin
     from scripts import plot_style as ps
     from scripts.runinfo import run_record, write_csv_atomic
+    from semcodec.progress import bar_disabled
 
     out = Path(args.out)
     rows = []
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> None:
                          args.num_iter) for rc in args.rc]
     with run_record(out, seed=args.seed) as meta:
         jobs = [(lk, s) for lk in links for s in args.sinr_db]
-        for i, (lk, s) in enumerate(tqdm(jobs, desc="phy-ber")):
+        for i, (lk, s) in enumerate(tqdm(jobs, desc="phy-ber", disable=bar_disabled())):
             m = measure_ber(lk, s, args.max_blocks, args.seed + i, args.min_block_errors)
             g = db_to_lin(s)
             rc = lk.rate_bits_per_channel_use

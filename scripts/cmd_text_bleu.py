@@ -78,6 +78,7 @@ def _plot(path: Path, curves: list[dict], table: list[dict], floor: float) -> No
 def run(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
+    from semcodec.progress import bar_disabled
     from semcodec.text.bleu import check_weights
     from semcodec.text.corpus import GENRE_NAMES, is_genre
     from semcodec.text.experiment import curve_rows, gain_rows, parse_genres, rho_row, user_models
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace) -> None:
     with run_record(out, seed=args.seed, bleu_floor=floor, users=users,
                     bleu_floor_unit="fraction (BLEU points / 100)") as meta:
         curves, table = [], []
-        for u in tqdm(users, desc="users"):
+        for u in tqdm(users, desc="users", disable=bar_disabled()):
             models = user_models(u, args.seed, args.cohesion, weights)
             curves += curve_rows(u, models)
             table.append(rho_row(u, models["keyword"], floor))

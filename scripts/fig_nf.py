@@ -68,6 +68,7 @@ def run_fig5(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     from optim.nearfield.positions import PositionObjective, projected_bfgs
+    from semcodec.progress import bar_disabled
 
     _check_iterations(args.iterations)
     for r in args.ranges:
@@ -77,7 +78,7 @@ def run_fig5(args: argparse.Namespace) -> None:
     out = Path(args.out)
     rows = []
     with run_record(out, seed=args.seed, ranges_m=args.ranges, pitch_m=pitch) as meta:
-        for r in tqdm(args.ranges, desc="nf-5"):
+        for r in tqdm(args.ranges, desc="nf-5", disable=bar_disabled()):
             scn = _scenario(args.scenario, region_area_m2=r * r, tx_spacing_x_m=pitch,
                             tx_spacing_z_m=pitch)
             W, Rx, rho, pos = _beams(scn, args.seed)

@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     from scripts.runinfo import run_record, write_json_atomic
     from semcodec.isolated_pool import IsolatedPool, TaskFailure
     from semcodec.ladder import SHIPPED_CODECS, shipped_ladder
+    from semcodec.progress import bar_disabled
 
     ckpts = [str(c) for c in shipped_ladder(args.models or SHIPPED_CODECS)]
     rng = np.random.default_rng(args.seed)
@@ -129,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
                           workers=args.workers, timeout_s=args.timeout) as pool:
             pool.start()
             t0 = time.perf_counter()
-            for task, res in tqdm(pool.imap_unordered(tasks), total=len(tasks), desc="fuzz"):
+            for task, res in tqdm(pool.imap_unordered(tasks), total=len(tasks), desc="fuzz",
+                                  disable=bar_disabled()):
                 s = stats[task[2]]
                 s["n"] += 1
                 if isinstance(res, TaskFailure):

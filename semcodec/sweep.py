@@ -251,11 +251,12 @@ def _encode_phase(pool: IsolatedPool, tab: _SweepTables, progress: bool) -> None
     """Phase 1: code every (model, image) not yet coded; append its clean decode row."""
     from tqdm import tqdm
 
-    from .progress import bar_disabled
+    from .progress import bar_disabled, logger
 
     tasks = tab.encode_tasks()
     if not tasks:
         return
+    logger.info(f"encode: {len(tasks)} (model, image) payloads to code")
     app = RowAppender(tab.clean_path, CLEAN_COLUMNS)
     try:
         bar = tqdm(total=len(tasks), desc="encode", unit="img", disable=bar_disabled(progress))
@@ -277,13 +278,14 @@ def _trial_phase(pool: IsolatedPool, tab: _SweepTables, stats: dict[str, Any],
     """Phase 2: every (model, rho_b, image, trial) not yet done; append its row."""
     from tqdm import tqdm
 
-    from .progress import bar_disabled
+    from .progress import bar_disabled, logger
 
     n_i = len(tab.files)
     enc = {(tab.m_of[r["model"]], tab.i_of[r["image"]]): r for r in tab.clean_rows}
     rs_bits = [float(np.mean([int(enc[(m, i)]["n_bits"]) for i in range(n_i)]))
                for m in range(len(tab.names))]
     n_total = len(tab.names) * n_i * len(tab.bers) * tab.cfg["trials"]
+    logger.info(f"ber-sweep: {n_total - len(tab.done)} of {n_total} decodes to run")
     app = RowAppender(tab.res_path, RESULT_COLUMNS)
     try:
         bar = tqdm(total=n_total, initial=len(tab.done), desc="ber-sweep", unit="dec",
