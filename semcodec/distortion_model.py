@@ -96,7 +96,7 @@ def fit_scurve(x: np.ndarray, y: np.ndarray, rising: bool = True,
 
     Returns:
         the best of a multi-start bounded fit (E1 in [1e-3, 100], E2 within 5
-        decades of the data, |Dc| at most 3x the span of y + 1, or the span from the
+        decades of the data, ``|Dc|`` at most 3x the span of y + 1, or the span from the
         plateau to the farthest point + 1 with ``plateau``).
     """
     x = np.asarray(x, dtype=np.float64).ravel()

@@ -77,8 +77,8 @@ class LinkMixin:
         needs at fixed positions, numpy.
 
         ``user_gram`` (K, N_t, N_t) Q_k = h_k^H h_k and ``target_gram`` (L, N_t, N_t)
-        Q_l = h_l^H h_l, complex128 Hermitian, so that |h w|^2 = tr(Q w w^H) and
-        h R h^H = tr(Q R) are linear in the lifted W_k = w_k w_k^H and R_x; plus
+        Q_l = h_l^H h_l, complex128 Hermitian, so that ``|h w|^2 = tr(Q w w^H)`` and
+        ``h R h^H = tr(Q R)`` are linear in the lifted W_k = w_k w_k^H and R_x; plus
         ``noise_comm_w``, ``power_budget_w`` (P_t) and ``crb_trace_limit``
         (Tr(R_x^{-1}) <= this, NF eq. (28b); or use :meth:`crb_constraints_cvxpy`).
         """

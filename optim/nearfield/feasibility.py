@@ -64,10 +64,18 @@ def verify_design(scn: NFScenario, pos: Any, W: Any, Rx: Any, f: Any, rho: Any,
                   rho_lb: Any, tol: float = 1e-6) -> dict[str, Any]:
     """Every constraint of NF problem (28), re-computed from the scenario's formulas.
 
-    Args: pos (N_t, 2) m; W (N_t, K) sqrt(W) (one column per user: rank one, (28i));
-    Rx (N_t, N_t) W; f (L,) Hz; rho, rho_lb (K,). ``tol`` is relative.
-    Returns ``{"feasible": bool, "constraints": {name: {value, limit, slack, ok}}}`` with
-    slack >= 0 meaning satisfied (in the constraint's own units).
+    Args:
+        scn: the scenario the design was made for.
+        pos: (N_t, 2) transmit antenna positions, m.
+        W: (N_t, K) the beams, sqrt(W) (one column per user: rank one, (28i)).
+        Rx: (N_t, N_t) transmit covariance, W.
+        f: (L,) CPU frequency for each target's echo processing, Hz.
+        rho, rho_lb: (K,) extraction ratios and their lower bounds.
+        tol: relative tolerance of each constraint.
+
+    Returns:
+        ``{"feasible": bool, "constraints": {name: {value, limit, slack, ok}}}`` with
+        slack >= 0 meaning satisfied (in the constraint's own units).
     """
     W, Rx = np.asarray(W, dtype=complex), np.asarray(Rx, dtype=complex)
     f, rho, rho_lb = (np.asarray(x, dtype=float) for x in (f, rho, rho_lb))
