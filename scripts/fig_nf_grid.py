@@ -28,7 +28,8 @@ WORKER = "optim.nearfield.points:nf_point"
 LABELS = {"bfgs": "FA, projected BFGS", "taylor": "FA, Taylor benchmark",
           "random": "FA, random positions", "fixed": "fixed antennas (FPA)",
           "dense_upa": "dense UPA (lambda/2)", "sparse_x": "X-axis sparse UPA",
-          "sparse_z": "Z-axis sparse UPA", "sparse_upa": "sparse UPA"}
+          "sparse_z": "Z-axis sparse UPA", "sparse_upa": "sparse UPA",
+          "joint": "FA, joint method"}
 
 
 def _common(p: argparse.ArgumentParser, full: dict[str, list], quick: dict[str, list]) -> None:
@@ -41,11 +42,20 @@ def _common(p: argparse.ArgumentParser, full: dict[str, list], quick: dict[str, 
                        f"{','.join(map(str, values))}, or the --quick grid)")
     p.add_argument("--scenario", type=at.existing_file, default=None,
                    help="base NF scenario TOML (default: built-in, NF Table I)")
+    p.add_argument("--method", choices=["paper", "joint"], default="paper",
+                   help="paper: NF Algorithm 2 (the fluid curves are its position methods); "
+                        "joint: optim.nearfield.joint for the fluid antennas and, with the "
+                        "positions frozen, for every fixed array (a method-fair comparison)")
     p.add_argument("--max-iterations", type=at.positive_int, default=None,
-                   help="AO iterations of Algorithm 2 per point (default 15; 2 with --quick)")
-    p.add_argument("--starts", type=at.positive_int, default=1,
-                   help="BFGS/Taylor: starts of the position search per AO iteration (the "
-                        "incumbent plus uniform draws in the regions, from --seed; default 1)")
+                   help="paper: AO iterations of Algorithm 2 per point (default 15; 2 with "
+                        "--quick)")
+    p.add_argument("--iterations", type=at.nonneg_int, default=None,
+                   help="joint: Adam iterations per start (default: 1000 + 60 N_t; 300 with "
+                        "--quick)")
+    p.add_argument("--starts", type=at.positive_int, default=None,
+                   help="paper: starts of the position search per AO iteration (the "
+                        "incumbent plus uniform draws in the regions, from --seed; default 1); "
+                        "joint: starts of the whole method (default 8; 2 with --quick)")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of the run")
     p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
     add_engine_args(p)
@@ -64,13 +74,31 @@ def _context(args: argparse.Namespace, **scenario: Any) -> dict[str, Any]:
     check_nearfield(base)
     scn = {**base.to_dict(), **scenario}
     scn.pop("notes", None)
+    if args.method == "joint":
+        joint: dict[str, Any] = {"starts": args.starts or (2 if args.quick else 8)}
+        if args.iterations or args.quick:
+            joint["iterations"] = args.iterations or 300
+        return {"scenario": scn, "optimiser": "joint", "options": joint}
     iters = args.max_iterations or (2 if args.quick else 15)
     opts: dict[str, Any] = {"max_iterations": iters}
     if args.quick:
         opts["randomisation_draws"] = 20
-    if args.starts > 1:  # absent at 1: grids made before the option resume
+    if (args.starts or 1) > 1:  # absent at 1: grids made before the option resume
         opts["position_starts"] = args.starts
     return {"scenario": scn, "options": opts}
+
+
+def _fluid(args: argparse.Namespace, paper: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """The fluid-antenna curves of a figure: NF Algorithm 2's position methods, or the joint
+    method once per semantic setting."""
+    if args.method == "paper":
+        return paper
+    return [("joint", sem) for sem in dict.fromkeys(sem for _, sem in paper)]
+
+
+def _fa(args: argparse.Namespace) -> str:
+    """The point method of the single fluid curve of NF Figs. 10-12."""
+    return "joint" if args.method == "joint" else "bfgs"
 
 
 def _run(args: argparse.Namespace, points: list[dict], context: dict, desc: str):
@@ -129,8 +157,11 @@ def _note(args, ctx, values: dict, fixed: tuple[str, ...] = ("L", "xi", "T_max")
     known = {"L": f"L={len(scn['targets_d_m'])}", "xi": f"xi={scn['crb_limit']:g}",
              "T_max": f"[T_max, Q]=[{scn['t_max_s']:g} s, {scn['cycles_per_bit']:g}], "
                       f"U={scn['data_bits'] / 1e6:g} Mb"}
-    return (f"{'quick' if args.quick else 'full'} grid: {grid}; AO iterations <= "
-            f"{ctx['options']['max_iterations']}; seed {args.seed}; K={len(scn['users_d_m'])}, "
+    o = ctx["options"]
+    how = (f"joint method, {o['starts']} starts" if ctx.get("optimiser") == "joint"
+           else f"NF Algorithm 2, AO iterations <= {o['max_iterations']}")
+    return (f"{'quick' if args.quick else 'full'} grid: {grid}; {how}; seed {args.seed}; "
+            f"K={len(scn['users_d_m'])}, "
             + "".join(known[k] + ", " for k in fixed)
             + f"P_t={scn['power_budget_dbm']:g} dBm")
 
@@ -160,10 +191,12 @@ def _args7(p: argparse.ArgumentParser) -> None:
 
 def run_fig7(args: argparse.Namespace) -> None:
     """NF Fig. 7: per-antenna gain over fixed antennas (%) against the movable range."""
-    methods = [("bfgs", True), ("taylor", True), ("random", True), ("bfgs", False)]
+    methods = _fluid(args, [("bfgs", True), ("taylor", True), ("random", True),
+                            ("bfgs", False)])
     values, ranges, ctx, points = _range_grid(args, methods)
     out = Path(args.out)
-    with run_record(out, seed=args.seed, grid=values, context_options=ctx["options"]) as meta:
+    with run_record(out, seed=args.seed, grid=values, context_options=ctx["options"],
+                    optimiser=ctx.get("optimiser", "paper")) as meta:
         rows = _run(args, points, ctx, "nf-7")
         table = []
         for m, sem in methods:
@@ -201,10 +234,11 @@ def _args9(p: argparse.ArgumentParser) -> None:
 
 def run_fig9(args: argparse.Namespace) -> None:
     """NF Fig. 9: worst-case information efficiency against the movable range."""
-    methods = [("bfgs", True), ("taylor", True), ("random", True)]
+    methods = _fluid(args, [("bfgs", True), ("taylor", True), ("random", True)])
     values, ranges, ctx, points = _range_grid(args, methods)
     out = Path(args.out)
-    with run_record(out, seed=args.seed, grid=values, context_options=ctx["options"]) as meta:
+    with run_record(out, seed=args.seed, grid=values, context_options=ctx["options"],
+                    optimiser=ctx.get("optimiser", "paper")) as meta:
         rows = _run(args, points, ctx, "nf-9")
         table = [{"method": r["method"], "sqrt_c_m": r["sqrt_c_m"],
                   "min_efficiency": r["min_efficiency"], "min_secrecy": r["min_secrecy"]}
@@ -239,6 +273,13 @@ def _args8(p: argparse.ArgumentParser) -> None:
 ARRAYS8 = ("bfgs", "taylor", "dense_upa", "sparse_x", "sparse_z", "sparse_upa")
 
 
+def _arrays8(args: argparse.Namespace) -> tuple[str, ...]:
+    """NF Fig. 8's curves: the fluid antennas (two position methods, or the joint method)
+    and the four fixed arrays."""
+    fixed = tuple(m for m in ARRAYS8 if m not in ("bfgs", "taylor"))
+    return (("joint",) if args.method == "joint" else ("bfgs", "taylor")) + fixed
+
+
 def run_fig8(args: argparse.Namespace) -> None:
     """NF Fig. 8: worst-case semantic secrecy rate against the number of antennas."""
     values = _grid_values(args)
@@ -254,15 +295,17 @@ def run_fig8(args: argparse.Namespace) -> None:
             raise ValueError(f"--antennas {n} is invalid with --rx {rx}: need N_t < "
                              f"N_r = {rx * rx} (raise --rx)")
     ctx = _context(args, n_rx=rx, n_rz=rx)
-    points = [{"method": m, "n_fa": n} for n in ns for m in ARRAYS8]
+    arrays = _arrays8(args)
+    points = [{"method": m, "n_fa": n} for n in ns for m in arrays]
     out = Path(args.out)
     with run_record(out, seed=args.seed, grid=values, n_rx=rx,
-                    context_options=ctx["options"]) as meta:
+                    context_options=ctx["options"],
+                    optimiser=ctx.get("optimiser", "paper")) as meta:
         rows = _run(args, points, ctx, "nf-8")
         table = [{"method": r["method"], "n_t": r["n_fa"], "min_secrecy": r["min_secrecy"]}
                  for r in _ok(rows)]
         fig, ax = ps.figure()
-        for k, m in enumerate(ARRAYS8):
+        for k, m in enumerate(arrays):
             sel = [t for t in table if t["method"] == m]
             ax.plot([t["n_t"] for t in sel], [t["min_secrecy"] for t in sel], label=LABELS[m],
                     **ps.style_of(k))
@@ -320,11 +363,12 @@ def run_fig10(args: argparse.Namespace) -> None:
 
     values = _grid_values(args)
     ctx = _context(args)
-    points = [{"method": "bfgs", "crb_limit": float(x)} for x in values["xi"]]
+    points = [{"method": _fa(args), "crb_limit": float(x)} for x in values["xi"]]
     trials = args.trials or (300 if args.quick else 2000)
     out = Path(args.out)
     with run_record(out, seed=args.seed, grid=values, trials=trials,
-                    context_options=ctx["options"]) as meta:
+                    context_options=ctx["options"],
+                    optimiser=ctx.get("optimiser", "paper")) as meta:
         rows = _run(args, points, ctx, "nf-10")
         table = ls_at_designs(rows, ctx, trials, args.seed)
         F = ctx["scenario"]["frames"]
@@ -362,10 +406,11 @@ def run_fig11(args: argparse.Namespace) -> None:
     """NF Fig. 11: worst-case semantic secrecy rate against the normalised CRB limit."""
     values = _grid_values(args)
     ctx = _context(args)
-    points = [{"method": "bfgs", "crb_limit": float(x), "targets": L, "n_fa": n,
+    points = [{"method": _fa(args), "crb_limit": float(x), "targets": L, "n_fa": n,
                "semantic": sem} for x in values["xi"] for L, n, sem in CURVES11]
     out = Path(args.out)
-    with run_record(out, seed=args.seed, grid=values, context_options=ctx["options"]) as meta:
+    with run_record(out, seed=args.seed, grid=values, context_options=ctx["options"],
+                    optimiser=ctx.get("optimiser", "paper")) as meta:
         rows = _run(args, points, ctx, "nf-11")
         table = [{"xi": r["crb_limit"], "targets": r["targets"], "n_t": r["n_fa"],
                   "semantic": r["semantic"], "min_secrecy": r["min_secrecy"]} for r in _ok(rows)]
@@ -399,10 +444,11 @@ def run_fig12(args: argparse.Namespace) -> None:
     """NF Fig. 12: worst-case semantic secrecy rate against the data size per target."""
     values = _grid_values(args)
     ctx = _context(args)
-    points = [{"method": "bfgs", "data_mb": float(u), "t_max_s": T, "cycles_per_bit": Q}
+    points = [{"method": _fa(args), "data_mb": float(u), "t_max_s": T, "cycles_per_bit": Q}
               for u in values["data_mb"] for T, Q in SETTINGS12]
     out = Path(args.out)
-    with run_record(out, seed=args.seed, grid=values, context_options=ctx["options"]) as meta:
+    with run_record(out, seed=args.seed, grid=values, context_options=ctx["options"],
+                    optimiser=ctx.get("optimiser", "paper")) as meta:
         rows = _run(args, points, ctx, "nf-12")
         table = [{"data_mb": r["data_mb"], "t_max_s": r["t_max_s"],
                   "cycles_per_bit": r["cycles_per_bit"], "min_secrecy": r["min_secrecy"]}

@@ -93,6 +93,28 @@ def test_nf8_quick_one_size_files_and_fa_above_fixed_arrays(tmp_path):
     _resumes(args, out)
 
 
+def test_nf8_joint_method_runs_fa_and_fixed_arrays_through_one_method(tmp_path):
+    """--method joint: the FA curve is the joint method, every fixed array is optimised by
+    the same method with its positions frozen, and every design passes verify_design."""
+    out = tmp_path / "nf8j"
+    args = ["nf-8", "--quick", "--antennas", "9", "--method", "joint", "--starts", "1",
+            "--iterations", "150", "--out", str(out)]
+    _run(args)
+    res = _files(out, "nf_fig8.png")
+    rows = _grid_rows(out)
+    assert sorted(r["method"] for r in rows) == sorted(["joint", "dense_upa", "sparse_x",
+                                                        "sparse_z", "sparse_upa"])
+    _check_designs(out, rows)
+    for r in rows:
+        d = NFDesign.from_json(json.loads(r["design_json"]))
+        assert d.strategy == "joint"
+    grid = json.loads((out / "grid" / "grid.json").read_text())
+    assert grid["context"]["optimiser"] == "joint"
+    assert json.loads((out / "meta.json").read_text())["optimiser"] == "joint"
+    assert res["failed_points"] == []
+    _resumes(args, out)
+
+
 @pytest.mark.slow
 def test_nf8_quick_grid_more_antennas_higher(tmp_path):
     out = tmp_path / "nf8"
