@@ -12,7 +12,7 @@ does any work. Use them in a verb's ``register``::
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of ...")
     p.add_argument("--snr-db", **at.list_of(at.finite_float), default=[0.0, 10.0],
                    help="SNR points [dB]")      # accepts "0,5,10" and "0 5 10"
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
 
 Numbers
     ``nonneg_int`` (seeds, counts that may be 0), ``positive_int`` (workers,
@@ -235,6 +235,13 @@ def _parents_not_files(p: Path, text: str) -> None:
             if not os.access(parent, os.W_OK | os.X_OK):
                 raise ArgumentTypeError(f"{text} is invalid: {parent} is not writable")
             return
+
+
+def default_out(parser: argparse.ArgumentParser) -> str:
+    """The one ``--out`` rule: a verb that writes a run folder defaults to ``runs/<verb>``
+    (``runs/<figure>`` for ``issc figure NAME``), where a rerun resumes; the two verbs that
+    write one file (``encode``, ``decode``) require ``--out``."""
+    return f"runs/{parser.prog.split()[-1]}"
 
 
 def out_dir(text: str) -> str:

@@ -64,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "randomisation when its covariance is not rank one) is derived from "
                         "it and the point")
     add_engine_args(p, workers=2)
-    p.add_argument("--out", type=at.out_dir, required=True,
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p),
                    help="output folder (rerun the same settings to resume or add points)")
     p.set_defaults(func=run, resumable=True)
 

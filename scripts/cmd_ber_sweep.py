@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(low noise at low rho_b); plain: plain channel draws")
     p.add_argument("--timeout", type=at.positive_float, default=120.0,
                    help="seconds after which a decode counts as hung")
-    p.add_argument("--out", type=at.out_dir, required=True,
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p),
                    help="output folder (rerun the same to resume)")
     p.set_defaults(func=run, resumable=True)
 

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(Pillow, 4:2:0, optimised Huffman), webp (Pillow, lossy, method 6), "
                         "avif (Pillow's libavif/libaom, speed 6, 4:2:0; about twice the time of "
                         "the other two together)")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
     p.add_argument("--seed", type=at.nonneg_int, default=0,
                    help="recorded only: evaluation is deterministic")
     p.set_defaults(func=run)

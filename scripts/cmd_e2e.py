@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=at.positive_float, default=900.0,
                    help="seconds after which a trial counts as hung (fallback image)")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of flips and noise")
-    p.add_argument("--out", type=at.out_dir, required=True,
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p),
                    help="output folder (rerun the same to resume)")
     p.add_argument("--allow-infeasible", action="store_true",
                    help="evaluate designs that violate a constraint of their scenario (power, "

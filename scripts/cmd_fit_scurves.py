@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("fit-scurves", help="fit the logistic S-curves of ASCC eq. (7); Fig. 2")
     p.add_argument("--sweep", type=at.existing_dir, required=True,
                    help="folder written by issc ber-sweep")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
     p.add_argument("--seed", type=at.nonneg_int, default=0,
                    help="recorded only: the fit is deterministic")
     p.set_defaults(func=run)

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trials", type=at.positive_int, default=100,
                    help="Monte Carlo trials per power")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of the Monte Carlo draws")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
     p.set_defaults(func=run)
 
 

@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="training --out folders (history.csv or train_state.pt inside)")
     p.add_argument("--labels", type=str, default=None,
                    help="comma-separated names, one per run (default: the folder names)")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
     p.set_defaults(func=run)
 
 

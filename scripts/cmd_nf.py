@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="stop when min_k S_k changes by at most this (bits/s/Hz)")
     p.add_argument("--seed", type=at.nonneg_int, default=0,
                    help="seed of the Gaussian randomisation and random positions")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
     p.set_defaults(func=run)
 
 

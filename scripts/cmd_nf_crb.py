@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trials", type=at.positive_int, default=500,
                    help="Monte Carlo trials per xi")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of the Monte Carlo draws")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
     p.set_defaults(func=run_crb)
 
     p = sub.add_parser("nf-fresnel", help="Fresnel and plane-wave phase error vs distance")
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="log-spaced distances")
     p.add_argument("--seed", type=at.nonneg_int, default=0,
                    help="recorded only (the sweep is exact)")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
     p.set_defaults(func=run_fresnel)
 
 

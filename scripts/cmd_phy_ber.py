@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="stop a point after this many block errors")
     p.add_argument("--num-iter", type=at.positive_int, default=20, help="BP iterations")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="base seed of the channel draws")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
     p.set_defaults(func=run)
 
 

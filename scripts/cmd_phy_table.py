@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--deep", type=float, nargs=2, action="append", metavar=("RC", "BITS"),
                    default=[], help="give the row of this R_c a larger bit budget (repeatable)")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of the channel noise")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
     p.add_argument("--finalize", action="store_true",
                    help="measure nothing: write the table from the points of an interrupted "
                         "run in --out (same settings)")

@@ -22,7 +22,7 @@ def register(subparsers) -> None:
                         "'a,b' or 'a b'")
     p.add_argument("--bleu-floor", type=at.finite_float, default=0.3,
                    help="BLEU floor varrho as a fraction in (0, 1] (BLEU points / 100)")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of the random baseline")
     p.add_argument("--weights", **at.list_of(at.nonneg_float), default=None,
                    help="BLEU weights w_g, g = 1..G; 'a,b,c,d' or 'a b c d' (default: 0.25 x 4)")

@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--init", type=at.existing_file, default=None,
                    help="warm start from this DJSCC checkpoint of the same ABR (default: "
                         "random initialisation)")
-    p.add_argument("--out", type=at.out_dir, required=True,
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p),
                    help="output folder (rerun the same to resume)")
     p.set_defaults(func=run, resumable=True)
 

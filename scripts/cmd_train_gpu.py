@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "train-gpu",
         help="train every rate of the shipped ladder at once on a GPU, stopping before a "
              "wall-clock budget (resumable); writes finish.sh, the CPU commands that follow")
-    p.add_argument("--out", type=at.out_dir, required=True,
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p),
                    help="run folder (rerun the same to continue every rate)")
     p.add_argument("--budget-s", type=at.positive_float, default=None,
                    help="wall-clock budget [s] of this command, start-up included: every rate "

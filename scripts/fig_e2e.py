@@ -111,7 +111,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-infeasible", action="store_true",
                    help="draw designs that violate a constraint of their scenario (each is "
                         "re-verified first: power, HCRB, R_c, SINR; refused without this)")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
 
 
 def run(args: argparse.Namespace) -> None:

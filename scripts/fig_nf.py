@@ -26,7 +26,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="NF scenario TOML (default: built-in)")
     p.add_argument("--iterations", type=at.positive_int, default=40, help="Algorithm 1 iterations")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of the run")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
 
 
 def _beams(scn, seed: int, sca_iterations: int = 3):

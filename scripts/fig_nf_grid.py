@@ -57,7 +57,7 @@ def _common(p: argparse.ArgumentParser, full: dict[str, list], quick: dict[str, 
                         "incumbent plus uniform draws in the regions, from --seed; default 1); "
                         "joint: starts of the whole method (default 8; 2 with --quick)")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of the run")
-    p.add_argument("--out", type=at.out_dir, required=True, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
     add_engine_args(p)
     p.set_defaults(grid_full=full, grid_quick=quick)
 

@@ -47,7 +47,8 @@ def add_training_arguments(p: argparse.ArgumentParser, types: Any = PLAIN_TYPES)
                    help="cpu, cuda or cuda:N (default: cuda when present)")
     p.add_argument("--threads", type=types.positive_int, default=None,
                    help="torch CPU threads (default: torch's choice)")
-    p.add_argument("--out", type=types.out_dir, required=True,
+    # the CLI's --out rule (scripts.argtypes.default_out): runs/<verb>
+    p.add_argument("--out", type=types.out_dir, default=f"runs/{p.prog.split()[-1]}",
                    help="output folder (rerun the same to resume)")
 
 
