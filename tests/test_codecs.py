@@ -5,6 +5,7 @@ entry, refusals, and crash/hang isolation."""
 from __future__ import annotations
 
 import ctypes
+import json
 import math
 import time
 
@@ -14,6 +15,8 @@ import torch
 
 from semcodec.anchors import ANCHORS
 from semcodec.channel import flip_bits
+from semcodec.classical_ladder import MeanRate, ladder_targets, match_family, match_quality
+from semcodec.classical_ladder import main as classical_ladder_main
 from semcodec.datasets import load_image, shipped_photos
 from semcodec.evaluate import codec_roundtrip, psnr
 from semcodec.image_codecs import (
@@ -29,6 +32,7 @@ from semcodec.image_codecs import (
     decode_isolated,
     get_codec,
 )
+from semcodec.ladder import SHIPPED_CODECS
 from semcodec.robust_decode import FALLBACK_GREY
 
 #: a mid quality of every shipped family (learned: model 1 of the shipped ladder, the fastest)
@@ -287,3 +291,67 @@ def test_decode_isolated_by_registry_name(codecs: dict[str, Codec], img: torch.T
     assert out[0][1].decoded_ok and out[1][1].failure == "undecodable"
     with pytest.raises(ValueError, match="codec 'png' is invalid"):
         decode_isolated("png", 1, [])
+
+
+# ------------------------------------------------------------ qualities matched to the ladder
+
+def test_match_quality_equals_brute_force_on_a_monotone_rate() -> None:
+    """Against a scan of every quality (ties to the lower quality)."""
+    rate = dict(enumerate(np.cumsum(np.random.default_rng(3).integers(0, 4, 101)) / 40.0))
+
+    class Table(MeanRate):
+        def __init__(self) -> None:
+            self.cache = {}
+
+        def __call__(self, q: int) -> float:
+            self.cache[q] = rate[q]
+            return rate[q]
+
+    for target in (-1.0, 0.0, 0.3, 0.7125, 1.0, rate[100], 99.0):
+        m = match_quality(Table(), target, 0, 100)
+        best = min(range(101), key=lambda q: (abs(rate[q] - target), q))
+        assert abs(rate[m["quality"]] - target) == abs(rate[best] - target), target
+        if m["q_below"] is not None:
+            assert m["bpp_below"] <= target and m["q_below"] in (m["quality"], m["quality"] - 1)
+        if m["q_above"] is not None:
+            assert m["bpp_above"] > target
+    assert match_quality(Table(), -1.0, 0, 100)["q_below"] is None
+    assert match_quality(Table(), 99.0, 0, 100)["q_above"] is None
+
+
+def test_match_family_is_the_closest_mean_bpp_of_all_qualities(img: torch.Tensor) -> None:
+    """JPEG on two tiny photos: the matched quality against a scan of 1..95."""
+    images = [img, photo(index=1)]
+    scan = {q: float(np.mean([ANCHORS["jpeg"].roundtrip(im, q)[1] / (H * W) for im in images]))
+            for q in range(1, 96)}
+    targets = [(1, 0.4), (2, 1.3)]
+    fam = match_family("jpeg", images, targets)
+    assert fam["quality_range"] == [1, 95]
+    for (model, target), e in zip(targets, fam["entries"]):
+        best_gap = min(abs(b - target) for b in scan.values())
+        assert e["model"] == model and math.isclose(abs(scan[e["quality"]] - target), best_gap)
+        assert math.isclose(e["bpp"], scan[e["quality"]])
+        assert math.isclose(e["rel_gap"], abs(e["bpp"] - target) / target)
+        rec = [get_codec("jpeg", e["quality"]).encode(im) for im in images]
+        assert math.isclose(e["rs_bits"], np.mean([r.n_bits for r in rec]))
+        assert math.isclose(e["psnr"], np.mean([psnr(im, ANCHORS["jpeg"].roundtrip(
+            im, e["quality"])[0]) for im in images]))
+    assert fam["n_qualities_encoded"] < 20  # a bisection, not a scan
+
+
+def test_ladder_targets_are_the_shipped_ladder_rates() -> None:
+    doc = json.loads((SHIPPED_CODECS / "ladder.json").read_text())
+    assert ladder_targets() == [(r["model"], r["bpp"]) for r in doc["models"]]
+
+
+@pytest.mark.parametrize("families, msg", [
+    (["jpeg", "png"], "codec 'png' is invalid: must be one of learned, jpeg, webp, avif"),
+    (["learned"], "family 'learned' is invalid: must be one of jpeg, webp, avif"),
+    ([], "families=[] is invalid: name at least one of jpeg, webp, avif"),
+])
+def test_classical_ladder_refuses_bad_families_in_one_line(tmp_path, capsys, families,
+                                                           msg) -> None:
+    out = tmp_path / "out"
+    assert classical_ladder_main(["--out", str(out), "--families", ",".join(families)]) == 2
+    assert capsys.readouterr().err == f"classical_ladder: error: {msg}\n"
+    assert not out.exists()
