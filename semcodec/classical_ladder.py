@@ -127,6 +127,15 @@ def match_family(family: str, images: Sequence[torch.Tensor],
             "n_qualities_encoded": len(rate.cache), "entries": entries}
 
 
+def _repo_relative(path: str | os.PathLike) -> str:
+    """``path`` relative to the repository when inside it (a shipped file names no checkout)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        return str(Path(path).resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
 def write_classical_ladder(out: str | os.PathLike, families: Sequence[str] = CLASSICAL,
                            ladder: str | os.PathLike = SHIPPED_CODECS) -> dict[str, Any]:
     """Match every family of ``families`` to ``ladder``'s rates on the shipped test photos.
@@ -145,10 +154,11 @@ def write_classical_ladder(out: str | os.PathLike, families: Sequence[str] = CLA
     targets = ladder_targets(ladder)
     files = shipped_photos("test", None).files
     out = Path(out)
-    with run_record(out, families=names, ladder=str(ladder), n_images=len(files)) as meta:
+    shown = _repo_relative(ladder)
+    with run_record(out, families=names, ladder=shown, n_images=len(files)) as meta:
         images = [load_image(p) for p in files]
         table: dict[str, Any] = {
-            "ladder": str(ladder), "images": "shipped test split (data/photos/split.csv)",
+            "ladder": shown, "images": "shipped test split (data/photos/split.csv)",
             "n_images": len(files),
             "matching": "one quality per family and model: mean bpp over the images closest "
                         "to the model's ladder.json bpp (bisection; ties to the lower quality)",
