@@ -11,13 +11,13 @@ from scripts import plot_style as ps
 from scripts.engine_args import add_engine_args, check_engine_args
 
 
-def _common(p: argparse.ArgumentParser, out: str) -> None:
+def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", type=at.existing_file, default=None,
                    help="scenario TOML (default: the calibrated data/scenarios/issc_ascc.toml; "
                         "data/scenarios/issc_default.toml is the old two-way reading)")
     p.add_argument("--fits", default=None, help="S-curve fits.json (default: shipped fits)")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed recorded in meta.json")
-    p.add_argument("--out", type=at.out_dir, default=out, help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
 
 
 # ----------------------------------------------------------------------------- ascc-front
@@ -26,7 +26,7 @@ FRONT_COLUMNS = ("pt_dbm", "pi_m2", "max_snr_db", "min_hcrb_m2", "comm_only_hcrb
 
 
 def front_arguments(p: argparse.ArgumentParser) -> None:
-    _common(p, "runs/fig_ascc_front")
+    _common(p)
     add_engine_args(p, workers=2)
     p.add_argument("--pt-dbm", **at.list_of(at.finite_float),
                    default=[-10.0, -5.0, 0.0, 5.0, 10.0, 15.0],
@@ -104,8 +104,8 @@ FIGURES = {"ascc-front": (front_arguments, front_run)}
 
 
 # ----------------------------------------------------------------------------- ascc-3 / ascc-4
-def _grid_arguments(p: argparse.ArgumentParser, out: str, objective: str = "mse") -> None:
-    _common(p, out)
+def _grid_arguments(p: argparse.ArgumentParser, objective: str = "mse") -> None:
+    _common(p)
     p.add_argument("--objective", choices=("mse", "ms-ssim"), default=objective,
                    help="ASCC's D_o: mse (fitted MSE, ASCC eq. (7), the paper) or ms-ssim "
                         f"(1 - fitted MS-SSIM); default here: {objective}")
@@ -190,7 +190,7 @@ def _solve_grid(args: argparse.Namespace, inputs: dict, objective: str | None = 
 
 
 def fig3_arguments(p: argparse.ArgumentParser) -> None:
-    _grid_arguments(p, "runs/fig_ascc_3", objective="ms-ssim")
+    _grid_arguments(p, objective="ms-ssim")
     p.add_argument("--mse-curve", action="store_true",
                    help="also draw ASCC with the paper's MSE objective (its own grid beside "
                         "--grid; with --objective mse: the ms-ssim-objective curve)")
@@ -281,7 +281,7 @@ def fig3_run(args: argparse.Namespace) -> None:
 
 
 def fig4_arguments(p: argparse.ArgumentParser) -> None:
-    _grid_arguments(p, "runs/fig_ascc_4")
+    _grid_arguments(p)
     p.add_argument("--fig-abr", type=float, default=None,
                    help="ABR whose ASCC designs are drawn (default: the middle ABR)")
 

@@ -54,7 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="tiny grid for tests and demos: SINR -5 and 20 dB, 1 photo cropped "
                         "to 64 px, 1 trial (explicit options still win)")
     p.add_argument("--seed", type=at.nonneg_int, default=0, help="seed of noise and LDPC draws")
-    p.add_argument("--out", type=at.out_dir, default="runs/fig_djscc", help="output folder")
+    p.add_argument("--out", type=at.out_dir, default=at.default_out(p), help="output folder")
 
 
 def crossings(x: list[float], digital: list[float], analog: list[float]) -> list[float]:
