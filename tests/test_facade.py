@@ -126,3 +126,18 @@ def test_missing_phy_extra_is_one_line_naming_it(monkeypatch, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [err[0]] and "needs the phy extra: uv pip install 'issc[phy]'" in err[0]
     assert not out.exists()
+
+
+def test_transmit_ldpc_is_clean_at_a_high_sinr_and_errs_below_the_threshold(crop, q1):
+    """The LDPC twin of transmit: far above the code's threshold the body arrives intact
+    (the decode equals the error-free transmit); far below it bits and blocks are lost,
+    and the receiver still returns an image of the sent size."""
+    from optim.transmit import transmit_ldpc
+
+    clean, rep0 = semcodec.transmit(crop, ber=0.0, model=q1)
+    good, rep = transmit_ldpc(crop, sinr_db=30.0, rc=1.0, model=q1, seed=0)
+    assert rep.ber == 0.0 and rep.bler == 0.0 and rep.n_blocks >= 1 and rep.decoded_ok
+    assert rep.bits == rep0.bits and torch.equal(good, clean)
+    bad, rep = transmit_ldpc(crop, sinr_db=-5.0, rc=3.0, model=q1, seed=0)
+    assert rep.ber > 0.01 and rep.bler > 0.5
+    assert bad.shape == crop.shape and rep.ms_ssim < rep0.ms_ssim
