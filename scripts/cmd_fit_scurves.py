@@ -101,8 +101,8 @@ def plot_fig2(fit_dir: str | os.PathLike, path: str | os.PathLike | None = None)
             title="Distortion against bit error rate")
     ax2.set(xlabel="bit error rate ρ_b", ylabel="MS-SSIM", title="MS-SSIM against bit error rate")
     ps.fit_ylim(ax2, ms_all, lo=0.0, hi=1.0)
-    ax1.legend(loc="lower right", title="model: R_s, fit")
-    ax2.legend(loc="lower left", title="model, fit")
+    ps.legend_outside(ax1, "below", ncol=2, title="model: R_s, fit")
+    ps.legend_outside(ax2, "below", ncol=3, title="model, fit")
     ps.footer(fig, f"ASCC Fig. 2. Markers: measured mean over {s['n_images']} images x "
                    f"{s['trials']} trials at {s['points']} ρ_b points (seed {s['seed']}); "
                    f"lines: ASCC eq. (7) fit; dotted: clean (error-free) MSE")
