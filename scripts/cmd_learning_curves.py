@@ -75,7 +75,7 @@ def plot_histories(path: str | os.PathLike, runs: Mapping[str, Sequence[Mapping[
                         ls=st["linestyle"], label=name)
         ax.set_xlabel("training step")
         ax.set_ylabel(lab)
-        ps.integer_ticks(ax, "x")
+        ps.integer_ticks(ax, "x", nbins=4)  # three narrow panels: step counts in thousands
     if len(runs) > 1:
         ps.legend_outside(axes[0][-1])
     fig.suptitle(title or "Validation during training")

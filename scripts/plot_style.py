@@ -126,13 +126,15 @@ def colorbar(fig: Any, ax: Any, values: Sequence[float], label: str,
     return lambda v: cm(norm(float(v)))
 
 
-def integer_ticks(ax: Any, axis: str = "x") -> None:
-    """Integer tick positions only on ``axis`` ("x", "y" or "both")."""
+def integer_ticks(ax: Any, axis: str = "x", nbins: int | str = "auto") -> None:
+    """Integer tick positions only on ``axis`` ("x", "y" or "both"); ``nbins``: at most so
+    many intervals (a narrow panel with large step counts needs few, e.g. 4)."""
     from matplotlib.ticker import MaxNLocator
 
     for name in ("x", "y") if axis == "both" else (axis,):
         # min_n_ticks=1: integers also when the axis spans a single value (one grid point)
-        getattr(ax, f"{name}axis").set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        getattr(ax, f"{name}axis").set_major_locator(
+            MaxNLocator(nbins=nbins, integer=True, min_n_ticks=1))
 
 
 def fit_ylim(ax: Any, values: Iterable[float], pad: float = 0.08,
