@@ -86,7 +86,7 @@ def run_grid(points: Iterable[Mapping[str, Any]], worker: str | Callable, out: s
     """
     from tqdm import tqdm
 
-    from semcodec.progress import bar_disabled
+    from semcodec.progress import bar_disabled, logger
 
     t0 = time.perf_counter()
     name = worker_name(worker)
@@ -112,7 +112,9 @@ def run_grid(points: Iterable[Mapping[str, Any]], worker: str | Callable, out: s
                 if k not in done or (retry_failed and done[k]["status"] != "ok")]
         n_resumed = len(keys) - len(todo)
         used = ""
-        if todo:
+        if todo:  # the phase line a log gets where the bar is off (not a terminal)
+            logger.info(f"{desc}: {len(todo)} of {len(keys)} points to run "
+                        f"({n_resumed} already done)")
             bar = tqdm(total=len(keys), initial=n_resumed, desc=desc, unit="pt",
                        disable=bar_disabled(progress), smoothing=0.1)
             try:
