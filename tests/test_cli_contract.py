@@ -39,6 +39,19 @@ def _verb_parsers() -> dict[str, argparse.ArgumentParser]:
     return out
 
 
+def test_every_run_folder_defaults_to_runs_verb():
+    """The one --out rule (scripts.argtypes.default_out): runs/<verb>, runs/<figure>."""
+    from scripts import argtypes as at
+
+    seen = 0
+    for name, p in _verb_parsers().items():
+        for a in p._actions:
+            if "--out" in a.option_strings and a.type in (at.out_dir,) and a.dest == "out":
+                assert a.default == f"runs/{name.split()[-1]}", (name, a.default)
+                seen += 1
+    assert seen >= 25
+
+
 def test_every_option_of_every_verb_has_help_and_shows_its_default():
     parsers = _verb_parsers()
     assert len(parsers) >= 15

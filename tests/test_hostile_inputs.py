@@ -148,7 +148,6 @@ CASES: list[tuple[str, str]] = [
     ("ber-sweep --models {missing} --out {out}", "{missing}"),
     ("ber-sweep --out {afile}", "{afile}"),
     ("ber-sweep --out {afile}/sub", "{afile}"),
-    ("ber-sweep", "--out"),
     ("ber-sweep --bogus 1 --out {out}", "--bogus"),
     # --- codec-eval
     ("codec-eval --images {afile} --out {out}", "{afile}"),

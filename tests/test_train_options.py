@@ -15,10 +15,16 @@ def _verb(name: str) -> argparse.ArgumentParser:
     return sub.choices[name]
 
 
+#: options of every issc parser (scripts.cli), not training options
+CLI_WIDE = {"help", "quiet", "verbose"}
+
+
 def _options(p: argparse.ArgumentParser) -> dict[tuple[str, ...], tuple]:
-    """Each option's (dest, default, required, choices, nargs, help), keyed by its flags."""
-    return {tuple(a.option_strings): (a.dest, a.default, a.required, a.choices, a.nargs, a.help)
-            for a in p._actions if a.option_strings and a.dest != "help"}
+    """Each option's (dest, default, required, choices, nargs, help), keyed by its flags;
+    ``--out``'s default is the parser's own ``runs/<name>`` (the --out rule), so not compared."""
+    return {tuple(a.option_strings): (a.dest, None if a.dest == "out" else a.default,
+                                      a.required, a.choices, a.nargs, a.help)
+            for a in p._actions if a.option_strings and a.dest not in CLI_WIDE}
 
 
 def test_issc_train_and_the_module_entry_point_take_the_same_options_and_defaults():
