@@ -155,8 +155,9 @@ def test_summary_interval_is_over_images():
             for im, v in (("a", 0.8), ("b", 0.9), ("c", 1.0))]
     (s,) = summarise(rows)
     half = 4.302653 * 0.1 / math.sqrt(3.0)  # s = 0.1, t_{0.975, 2} = 4.302653
-    assert (s["msssim_lo"], s["msssim_hi"]) == pytest.approx((0.9 - half, 0.9 + half),
-                                                             rel=1e-6)
+    # 0.9 + half = 1.148: clipped to MS-SSIM's range (the lower end is the t interval's)
+    assert (s["msssim_lo"], s["msssim_hi"]) == pytest.approx((0.9 - half, 1.0), rel=1e-6)
+    assert mean_ci([0.0, 0.5, 1.0], bounds=(0.0, 1.0))[1:] == (0.0, 1.0)
 
 
 # ------------------------------------------------------------------ (e) rho kept

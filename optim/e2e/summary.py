@@ -21,8 +21,11 @@ SUMMARY_COLUMNS = ("design", "scheme", "pt_dbm", "abr", "model", "rc", "sinr_db"
                    "violations")
 
 
-def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:
-    """(mean, lower, upper) Student-t interval; NaN bounds for fewer than 2 values."""
+def mean_ci(values: Iterable[float], level: float = 0.95,
+            bounds: tuple[float, float] = (-math.inf, math.inf)) -> tuple[float, float, float]:
+    """(mean, lower, upper) Student-t interval, clipped to the metric's range ``bounds``
+    (MS-SSIM: [0, 1]; a few images far apart would otherwise reach below 0); NaN bounds
+    for fewer than 2 values."""
     v = np.asarray(list(values), dtype=float)
     if v.size == 0:
         return math.nan, math.nan, math.nan
@@ -30,16 +33,17 @@ def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float,
     if v.size < 2:
         return m, math.nan, math.nan
     half = float(stats.t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
-    return m, m - half, m + half
+    return m, max(m - half, bounds[0]), min(m + half, bounds[1])
 
 
-def _clustered(rows: list[dict], key: str) -> tuple[float, float, float]:
+def _clustered(rows: list[dict], key: str,
+               bounds: tuple[float, float] = (-math.inf, math.inf)) -> tuple[float, float, float]:
     per_image: dict[str, list[float]] = defaultdict(list)
     for r in rows:
         per_image[r["image"]].append(float(r[key]))
     if len(per_image) >= 2:
-        return mean_ci(np.mean(v) for v in per_image.values())
-    return mean_ci(float(r[key]) for r in rows)
+        return mean_ci((np.mean(v) for v in per_image.values()), bounds=bounds)
+    return mean_ci((float(r[key]) for r in rows), bounds=bounds)
 
 
 def summarise(rows: list[dict], clean: dict[tuple[str, str], float] | None = None,
@@ -57,8 +61,8 @@ def summarise(rows: list[dict], clean: dict[tuple[str, str], float] | None = Non
     out = []
     for (d, ch), rs in sorted(groups.items()):
         f = rs[0]
-        ms, ms_lo, ms_hi = _clustered(rs, "msssim_meas")
-        mse, mse_lo, mse_hi = _clustered(rs, "mse_meas")
+        ms, ms_lo, ms_hi = _clustered(rs, "msssim_meas", (0.0, 1.0))
+        mse, mse_lo, mse_hi = _clustered(rs, "mse_meas", (0.0, math.inf))
         images = sorted({r["image"] for r in rs})
         cl = [clean[(f["model"], im)] for im in images if clean and (f["model"], im) in clean]
         out.append({
