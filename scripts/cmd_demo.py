@@ -31,11 +31,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from linksim.nearfield import NFScenario
     from optim.ascc import demo_link
     from optim.e2e import format_summary, run_e2e
     from optim.nearfield import demo_run
     from scripts.cmd_codec_eval import plot_rd
     from scripts.cmd_fit_scurves import plot_fig2
+    from scripts.cmd_nf import plot_positions
+    from scripts.fig_e2e import e2e_intervals, plot_predicted_vs_measured
     from scripts.runinfo import run_record, write_json_atomic
     from semcodec.codec_eval import format_summary as format_rd_summary
     from semcodec.codec_eval import run_codec_eval
@@ -70,18 +75,23 @@ def run(args: argparse.Namespace) -> None:
         res = run_e2e(out / "e2e", designs, images=photos,
                       channel="both", trials=1, seed=args.seed, workers=args.workers)
         print(format_summary(res["rows"]))
+        plot_predicted_vs_measured(res["rows"], out / "e2e" / "e2e.png",
+                                   e2e_intervals(res["results"]))
         meta["e2e"] = res["rows"]
 
         print("[5/5] NF-ISCSC: Algorithm 2 at the default near-field scenario")
         nf = demo_run(seed=args.seed)
         (out / "nf").mkdir(parents=True, exist_ok=True)
         write_json_atomic(out / "nf" / "run.json", nf)
+        plot_positions(NFScenario(), np.asarray(nf["design"]["positions_m"]),
+                       out / "nf" / "positions.png", "NF Algorithm 2 at the default scenario")
         m = nf["metrics"]
         print(f"  min_k S_k = {m['min_secrecy']:.3f} bit/s/Hz after "
               f"{nf['diagnostics']['iterations']} AO iterations (projected BFGS, semantic)")
         meta["nf_min_secrecy"] = m["min_secrecy"]
     print(f"demo results in {out}: codec_eval/rd.png, scurves/fit/fig2.png, "
-          "ascc/designs.json, ascc_ldpc/designs.json, e2e/summary.csv, nf/run.json")
+          "ascc/designs.json, ascc_ldpc/designs.json, e2e/summary.csv, e2e/e2e.png, "
+          "nf/run.json, nf/positions.png")
 
 
 #: shipped test photos sent end to end in step 4 (keeps the demo to minutes on 2 cores)
